@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Fetches and builds everything the project needs, idempotently, on a fresh machine:
+# Debian packages (PostgreSQL, Prometheus), the Python environment, the Kafka jars from
+# Maven Central, the Temporal CLI built from its Go module. Downloads and builds are cached
+# under $MINHU_CACHE (default ~/.cache/minhu) and Go's and Maven's own caches, so a fresh
+# clone on the same machine starts quickly. Usage: deploy/bootstrap.sh [all|python|servers]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=versions.env
+source "$root/deploy/versions.env"
+cache="${MINHU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/minhu}"
+mkdir -p "$cache"
+what="${1:-all}"
+
+say() { printf '[bootstrap] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_packages() {
+  local missing=()
+  [ -x "/usr/lib/postgresql/$POSTGRES_MAJOR/bin/postgres" ] || missing+=("postgresql-$POSTGRES_MAJOR")
+  [ -x /usr/bin/prometheus ] || missing+=("prometheus=$PROMETHEUS_DEB_VERSION")
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -q >/dev/null
+  # The packages' own services must not start system-wide: the project runs its own
+  # instances on loopback. policy-rc.d tells invoke-rc.d not to start anything.
+  local guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    guard=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$guard" >/dev/null
+    as_root chmod +x "$guard"
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${missing[@]}" >/dev/null
+  [ -n "$guard" ] && as_root rm -f "$guard"
+  # A package may still have started its default instance; stop it, ours use other dirs.
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus postgresql >/dev/null 2>&1 || true
+  fi
+}
+
+python_env() {
+  local uv_dir="$cache/uv-$UV_VERSION"
+  if [ ! -x "$uv_dir/bin/uv" ]; then
+    say "installing uv $UV_VERSION"
+    python3.11 -m pip install -q --disable-pip-version-check --target "$uv_dir" "uv==$UV_VERSION"
+  fi
+  local uv="$uv_dir/bin/uv"
+  local stamp="$root/.venv/.requirements.sha256"
+  local want
+  want="$(sha256sum "$root/requirements.lock" "$root/pyproject.toml" | sha256sum | cut -c1-64)"
+  if [ ! -x "$root/.venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "creating the Python environment (.venv)"
+    [ -x "$root/.venv/bin/python" ] || "$uv" venv -q --python python3.11 "$root/.venv"
+    "$uv" pip sync -q --python "$root/.venv/bin/python" "$root/requirements.lock"
+    "$uv" pip install -q --python "$root/.venv/bin/python" --no-deps -e "$root"
+    echo "$want" >"$stamp"
+  fi
+  "$root/proto/generate.sh" >/dev/null
+}
+
+kafka_jars() {
+  local dir="$cache/kafka-$KAFKA_VERSION"
+  [ -f "$dir/.complete" ] && return 0
+  say "fetching Apache Kafka $KAFKA_VERSION from Maven Central"
+  rm -rf "$dir/libs"
+  mvn -q -B -Dstyle.color=never -f "$root/deploy/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/libs"
+  touch "$dir/.complete"
+}
+
+temporal_cli() {
+  local dir="$cache/temporal-$TEMPORAL_CLI_VERSION"
+  [ -x "$dir/temporal" ] && return 0
+  say "building the Temporal CLI $TEMPORAL_CLI_VERSION with go install (a few minutes, once)"
+  mkdir -p "$dir"
+  GOBIN="$dir" GOFLAGS=-buildvcs=false go install \
+    "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+}
+
+case "$what" in
+  python) python_env ;;
+  servers) apt_packages; kafka_jars; temporal_cli ;;
+  all) apt_packages; python_env; kafka_jars; temporal_cli ;;
+  *) echo "usage: $0 [all|python|servers]" >&2; exit 2 ;;
+esac
