@@ -1,0 +1,63 @@
+"""Async database engine, sessions, start-up wait and Alembic migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
+MIGRATIONS_ENV = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An asyncpg engine with pre-ping, sized for one service process."""
+    return create_async_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
+    """Sessions that keep loaded values usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def wait_for_database(engine: AsyncEngine, *, timeout: float = 60.0) -> None:
+    """Block until the database answers, so a service can start before PostgreSQL does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return
+        except Exception as exc:  # any connection failure means "not yet"
+            if time.monotonic() > deadline:
+                raise
+            log.info("database not ready", error=str(exc))
+            await asyncio.sleep(1.0)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raise unless the database answers a trivial query."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+def alembic_config(url: str, versions: Path, metadata: MetaData) -> Config:
+    """Alembic config for one service: shared env.py, the service's own versions folder."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_ENV))
+    cfg.set_main_option("version_locations", str(versions))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["target_metadata"] = metadata
+    return cfg
+
+
+def migrate(url: str, versions: Path, metadata: MetaData) -> None:
+    """Apply every migration of the service up to head (run before the event loop starts)."""
+    command.upgrade(alembic_config(url, versions, metadata), "head")

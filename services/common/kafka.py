@@ -1,0 +1,214 @@
+"""Kafka in and out: the idempotent producer and the consumer loop with a dead-letter topic."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from google.protobuf.message import Message
+from sqlalchemy.exc import DBAPIError, OperationalError
+from temporalio.service import RPCError
+
+from services.common.events import Envelope, UnreadableEvent, decode
+from services.common.logging import case_context, get_logger
+from services.common.metrics import (
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    EVENT_HANDLING,
+    EVENTS_CONSUMED,
+)
+
+log = get_logger(__name__)
+
+Handler = Callable[[Envelope, Message], Awaitable[bool]]
+"""Applies one event; returns False when the event had already been applied (a duplicate)."""
+
+# Failures of the infrastructure, not of the message: retry the same record until it works.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    DBAPIError,
+    KafkaError,
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+    RPCError,
+)
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler for an event it can read but never apply; it is dead-lettered."""
+
+
+def dead_letter_topic(group: str) -> str:
+    """The dead-letter topic of one consumer group."""
+    return f"dlq.{group}"
+
+
+def headers(env: Envelope) -> list[tuple[str, bytes]]:
+    """Kafka headers that let tools route or inspect a record without decoding it."""
+    return [("ce_id", env.id.encode()), ("ce_type", env.type.encode())]
+
+
+async def start_producer(
+    bootstrap: str, *, client_id: str, timeout: float = 60.0
+) -> AIOKafkaProducer:
+    """An idempotent producer (acks=all, broker-side deduplication of retries), started."""
+    deadline = time.monotonic() + timeout
+    while True:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+            request_timeout_ms=15000,
+        )
+        try:
+            await producer.start()
+            return producer
+        except KafkaError as exc:
+            await producer.stop()
+            if time.monotonic() > deadline:
+                raise
+            log.info("kafka not ready", error=str(exc))
+            await asyncio.sleep(1.0)
+
+
+async def kafka_ping(producer: AIOKafkaProducer, topic: str) -> None:
+    """Raise unless the broker answers a metadata request for topic within 2 s."""
+    partitions = await asyncio.wait_for(producer.partitions_for(topic), timeout=2.0)
+    if not partitions:
+        raise RuntimeError(f"topic {topic} has no partitions")
+
+
+@dataclass
+class ConsumerConfig:
+    """Where a consumer reads and how hard it retries."""
+
+    bootstrap: str
+    group: str
+    topics: tuple[str, ...]
+    max_attempts: int = 5
+    batch_size: int = 200
+
+
+class EventConsumer:
+    """Reads envelopes, applies them through a handler, commits offsets after the effect.
+
+    Unreadable records and poison events go to the group's dead-letter topic and the
+    consumer carries on; infrastructure failures are retried without committing, so an
+    acknowledged event is never skipped.
+    """
+
+    def __init__(self, config: ConsumerConfig, handler: Handler, producer: AIOKafkaProducer):
+        self.config = config
+        self.handler = handler
+        self.producer = producer
+        self.consumer: AIOKafkaConsumer | None = None
+        self.assigned = asyncio.Event()
+        self._lag: dict[TopicPartition, int] = {}
+
+    async def run(self) -> None:
+        """Consume until cancelled."""
+        self.consumer = AIOKafkaConsumer(
+            *self.config.topics,
+            bootstrap_servers=self.config.bootstrap,
+            group_id=self.config.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_interval_ms=600000,
+        )
+        await self.consumer.start()
+        try:
+            while True:
+                batch = await self.consumer.getmany(
+                    timeout_ms=500, max_records=self.config.batch_size
+                )
+                if self.consumer.assignment():
+                    self.assigned.set()
+                positions: dict[TopicPartition, int] = {}
+                for tp, records in batch.items():
+                    for record in records:
+                        await self._handle(record)
+                    positions[tp] = records[-1].offset + 1
+                    await self.consumer.commit({tp: positions[tp]})
+                self._update_lag(positions)
+        finally:
+            await self.consumer.stop()
+
+    async def _handle(self, record: ConsumerRecord) -> None:
+        group = self.config.group
+        try:
+            env, payload = decode(record.value)
+        except UnreadableEvent as exc:
+            await self._dead_letter(record, str(exc))
+            return
+        attempt = 0
+        with case_context(env.subject, event_id=env.id, event_type=env.type):
+            while True:
+                attempt += 1
+                start = time.perf_counter()
+                try:
+                    fresh = await self.handler(env, payload)
+                except PoisonEvent as exc:
+                    await self._dead_letter(record, str(exc))
+                    return
+                except TRANSIENT_ERRORS as exc:
+                    # The infrastructure is down: wait and retry forever, never skip.
+                    EVENTS_CONSUMED.labels(record.topic, group, "retried").inc()
+                    log.warning("event handling failed, retrying", error=repr(exc), attempt=attempt)
+                    await asyncio.sleep(min(0.2 * 2 ** min(attempt, 6), 10.0))
+                    continue
+                except Exception as exc:
+                    if attempt >= self.config.max_attempts:
+                        log.exception("event failed repeatedly, dead-lettering")
+                        await self._dead_letter(record, repr(exc))
+                        return
+                    EVENTS_CONSUMED.labels(record.topic, group, "retried").inc()
+                    log.warning("event handling failed", error=repr(exc), attempt=attempt)
+                    await asyncio.sleep(0.2 * 2**attempt)
+                    continue
+                EVENT_HANDLING.labels(record.topic, group).observe(time.perf_counter() - start)
+                outcome = "processed" if fresh else "duplicate"
+                EVENTS_CONSUMED.labels(record.topic, group, outcome).inc()
+                log.debug("event consumed", outcome=outcome)
+                return
+
+    async def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
+        group = self.config.group
+        log.warning(
+            "record dead-lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=error,
+        )
+        await self.producer.send_and_wait(
+            dead_letter_topic(group),
+            value=record.value,
+            key=record.key,
+            headers=[
+                ("dlq_topic", record.topic.encode()),
+                ("dlq_partition", str(record.partition).encode()),
+                ("dlq_offset", str(record.offset).encode()),
+                ("dlq_error", error.encode()[:1000]),
+            ],
+        )
+        DEAD_LETTERS.labels(record.topic, group).inc()
+        EVENTS_CONSUMED.labels(record.topic, group, "dead_lettered").inc()
+
+    def _update_lag(self, positions: dict[TopicPartition, int]) -> None:
+        assert self.consumer is not None
+        for tp, position in positions.items():
+            high = self.consumer.highwater(tp)
+            if high is not None:
+                self._lag[tp] = max(high - position, 0)
+        by_topic: dict[str, int] = {}
+        for tp, lag in self._lag.items():
+            by_topic[tp.topic] = by_topic.get(tp.topic, 0) + lag
+        for topic, lag in by_topic.items():
+            CONSUMER_LAG.labels(topic, self.config.group).set(lag)

@@ -1,0 +1,75 @@
+"""Prometheus metrics every service exports; labels stay bounded (never a case number)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import Counter, Gauge, Histogram
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match
+
+EVENTS_CONSUMED = Counter(
+    "minhu_events_consumed_total",
+    "Kafka records handled by a consumer, by outcome.",
+    ["topic", "group", "outcome"],
+)
+EVENT_HANDLING = Histogram(
+    "minhu_event_handling_seconds",
+    "Time to apply one consumed event, including its database transaction.",
+    ["topic", "group"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+DEAD_LETTERS = Counter(
+    "minhu_dead_letters_total",
+    "Records sent to a dead-letter topic because they could not be read.",
+    ["topic", "group"],
+)
+CONSUMER_LAG = Gauge(
+    "minhu_consumer_lag_records",
+    "Records between the consumer's position and the partition end, summed per topic.",
+    ["topic", "group"],
+)
+EVENTS_PUBLISHED = Counter(
+    "minhu_events_published_total", "Events acknowledged by Kafka, per topic.", ["topic"]
+)
+OUTBOX_BACKLOG = Gauge("minhu_outbox_backlog", "Outbox rows not yet published.")
+OUTBOX_RELAY_DELAY = Histogram(
+    "minhu_outbox_relay_delay_seconds",
+    "Time from an outbox row's commit to Kafka's acknowledgement.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+HTTP_REQUESTS = Counter(
+    "minhu_http_requests_total", "HTTP requests, per route.", ["method", "route", "status"]
+)
+HTTP_DURATION = Histogram(
+    "minhu_http_request_duration_seconds",
+    "HTTP request handling time, per route.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+def _route_template(request: Request) -> str:
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match == Match.FULL:
+            return str(getattr(route, "path", "other"))
+    return "unmatched"
+
+
+async def http_metrics_middleware(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Count and time every request by its route template, not its raw path."""
+    start = time.perf_counter()
+    route = _route_template(request)
+    status = 500
+    try:
+        response = await call_next(request)
+        status = response.status_code
+        return response
+    finally:
+        HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
+        HTTP_DURATION.labels(request.method, route).observe(time.perf_counter() - start)

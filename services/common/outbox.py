@@ -1,0 +1,131 @@
+"""Transactional outbox: events stored with the state change, relayed to Kafka afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.common.events import Envelope, EventKind
+from services.common.kafka import TRANSIENT_ERRORS, headers
+from services.common.logging import get_logger
+from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_RELAY_DELAY
+
+log = get_logger(__name__)
+
+
+async def enqueue(session: AsyncSession, table: sa.Table, kind: EventKind, env: Envelope) -> bool:
+    """Store an event in the caller's transaction; False if that event id is already stored."""
+    stmt = (
+        insert(table)
+        .values(
+            event_id=env.id,
+            topic=kind.topic,
+            key=env.subject,
+            payload=env.SerializeToString(deterministic=True),
+        )
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(table.c.seq)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in order with the idempotent producer.
+
+    A row is marked published only after Kafka acknowledged it; a crash in between
+    republishes the same event id, which consumers deduplicate.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker,  # type: ignore[type-arg]
+        table: sa.Table,
+        producer: AIOKafkaProducer,
+        *,
+        batch_size: int = 500,
+        idle_interval: float = 0.25,
+    ) -> None:
+        self.sessions = sessions
+        self.table = table
+        self.producer = producer
+        self.batch_size = batch_size
+        self.idle_interval = idle_interval
+        self._wake = asyncio.Event()
+        self._last_backlog_check = 0.0
+
+    def wake(self) -> None:
+        """Ask the relay to look now (called after a commit that wrote outbox rows)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay until cancelled."""
+        failures = 0
+        while True:
+            try:
+                sent = await self.relay_once()
+                failures = 0
+            except TRANSIENT_ERRORS as exc:
+                failures += 1
+                log.warning("outbox relay failed, retrying", error=repr(exc))
+                await asyncio.sleep(min(0.5 * failures, 5.0))
+                continue
+            await self._report_backlog()
+            if sent < self.batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle_interval)
+                self._wake.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch; returns how many rows it published."""
+        t = self.table
+        async with self.sessions() as session, session.begin():
+            rows = (
+                await session.execute(
+                    sa.select(
+                        t.c.seq, t.c.topic, t.c.key, t.c.payload, t.c.created_at, t.c.event_id
+                    )
+                    .where(t.c.published_at.is_(None))
+                    .order_by(t.c.seq)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            futures = []
+            for row in rows:
+                env = Envelope()
+                env.ParseFromString(row.payload)
+                futures.append(
+                    await self.producer.send(
+                        row.topic, value=row.payload, key=row.key.encode(), headers=headers(env)
+                    )
+                )
+            await asyncio.gather(*futures)
+            now = datetime.now(UTC)
+            await session.execute(
+                sa.update(t).where(t.c.seq.in_([r.seq for r in rows])).values(published_at=now)
+            )
+        for row in rows:
+            EVENTS_PUBLISHED.labels(row.topic).inc()
+            OUTBOX_RELAY_DELAY.observe(max((now - row.created_at).total_seconds(), 0.0))
+        return len(rows)
+
+    async def _report_backlog(self) -> None:
+        if time.monotonic() - self._last_backlog_check < 5.0:
+            return
+        self._last_backlog_check = time.monotonic()
+        async with self.sessions() as session:
+            backlog = await session.scalar(
+                sa.select(sa.func.count())
+                .select_from(self.table)
+                .where(self.table.c.published_at.is_(None))
+            )
+        OUTBOX_BACKLOG.set(backlog or 0)
