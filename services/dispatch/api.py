@@ -1,0 +1,90 @@
+"""Dispatch's HTTP API: a case's assignment, a unit's queue and the manual queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.errors import not_found
+from services.dispatch import store
+
+router = APIRouter(prefix="/v1", tags=["dispatch"])
+
+
+class AssignmentOut(BaseModel):
+    """How a case was classified and where it went, with the reasons."""
+
+    case_no: str
+    topic: str
+    difficulty: str
+    tier: str
+    unit_id: str
+    unit_name: str
+    co_unit_ids: list[str]
+    confidence: float
+    urgent: bool
+    major: bool
+    manual: bool
+    explanation: str
+    reasons: list[str]
+
+
+class QueueItem(BaseModel):
+    """One line of a queue."""
+
+    case_no: str
+    title: str | None
+    content: str
+    topic: str
+    difficulty: str
+    tier: str
+    unit_id: str
+    unit_name: str
+    urgent: bool
+    manual: bool
+
+
+async def session_dep(request: Request) -> Any:
+    """One database session per request."""
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(session_dep)]
+
+
+@router.get("/cases/{case_no}", response_model=AssignmentOut, summary="查看派单结果")
+async def read_assignment(
+    case_no: Annotated[str, Path(pattern=r"^\d{14}$")], session: Session
+) -> dict[str, Any]:
+    """A case's classification and routing."""
+    found = await store.get_assignment(session, case_no=case_no)
+    if found is None:
+        raise not_found("派单记录", case_no)
+    return found
+
+
+@router.get("/queue", response_model=list[QueueItem], summary="单位待办队列")
+async def unit_queue(
+    session: Session, unit_id: Annotated[str, Query(min_length=1, max_length=64)]
+) -> list[dict[str, Any]]:
+    """Cases assigned to one unit, oldest first."""
+    return await store.list_queue(session, unit_id=unit_id, manual=False)
+
+
+@router.get("/manual-queue", response_model=list[QueueItem], summary="人工派单队列")
+async def manual_queue(session: Session) -> list[dict[str, Any]]:
+    """Cases waiting for a human dispatcher, with the suggested unit."""
+    return await store.list_queue(session, manual=True)
+
+
+@router.get("/units", summary="辖区单位目录")
+async def units(request: Request) -> list[dict[str, str]]:
+    """Units of the jurisdiction directory, for pickers in the UIs."""
+    return [
+        {"id": u.id, "name": u.name, "tier": u.tier.value}
+        for u in request.app.state.directory.units
+    ]

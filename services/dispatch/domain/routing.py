@@ -1,0 +1,191 @@
+"""Routing: difficulty -> tier -> unit in the jurisdiction directory, with reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from services.dispatch.domain.directory import Directory
+from services.dispatch.domain.model import (
+    TOPICS,
+    Assignment,
+    CaseText,
+    Classification,
+    Difficulty,
+    Location,
+    Tier,
+    Unit,
+)
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "policy" / "routing.yaml"
+
+
+class RoutingPolicyError(ValueError):
+    """The routing policy file is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRule:
+    """District departments for one topic, by the keys the directory gives them."""
+
+    lead: str
+    co: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPolicy:
+    """Which tier takes each difficulty, which departments take each topic."""
+
+    tiers: Mapping[Difficulty, Tier]
+    departments: Mapping[str, DepartmentRule]
+    manual_below_confidence: float = 0.5
+
+    @classmethod
+    def from_file(cls, path: Path | None = None) -> RoutingPolicy:
+        """Load a routing policy YAML file (default: policy/routing.yaml)."""
+        path = path or DEFAULT_PATH
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise RoutingPolicyError(f"{path}: top level must be a mapping")
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RoutingPolicy:
+        """Build a policy from already-parsed YAML data, checking every value."""
+        raw_tiers = data.get("tiers")
+        if not isinstance(raw_tiers, dict):
+            raise RoutingPolicyError("'tiers' must map each difficulty to a tier")
+        try:
+            tiers = {Difficulty(k): Tier(v) for k, v in raw_tiers.items()}
+        except ValueError as exc:
+            raise RoutingPolicyError(f"tiers: {exc}") from exc
+        if missing := set(Difficulty) - set(tiers):
+            raise RoutingPolicyError(f"tiers: no tier for {sorted(missing)}")
+        raw_departments = data.get("departments")
+        if not isinstance(raw_departments, dict):
+            raise RoutingPolicyError("'departments' must map each topic to lead/co keys")
+        departments = {}
+        for topic, rule in raw_departments.items():
+            if topic not in TOPICS:
+                raise RoutingPolicyError(f"departments: unknown topic '{topic}'")
+            if not isinstance(rule, dict) or not isinstance(rule.get("lead"), str):
+                raise RoutingPolicyError(f"departments.{topic}: needs a 'lead' department key")
+            co = rule.get("co") or []
+            if not isinstance(co, list) or not all(isinstance(c, str) for c in co):
+                raise RoutingPolicyError(f"departments.{topic}: 'co' must be a list of keys")
+            departments[topic] = DepartmentRule(rule["lead"], tuple(co))
+        threshold = data.get("manual_below_confidence", 0.5)
+        if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
+            raise RoutingPolicyError("'manual_below_confidence' must be a number in 0..1")
+        return cls(tiers=tiers, departments=departments, manual_below_confidence=float(threshold))
+
+
+def route(
+    classification: Classification, case: CaseText, directory: Directory, policy: RoutingPolicy
+) -> Assignment:
+    """Choose the unit for a classified case; every step leaves a Chinese reason."""
+    difficulty = classification.difficulty
+    tier = policy.tiers[difficulty]
+    reasons = [f"派单规则：{difficulty.label}事项由{tier.label}办理"]
+    if classification.major:
+        tier = Tier.DISTRICT
+        reasons.append("重大疑难：区领导督办")
+    location = _locate(case, directory, reasons)
+    district = location.district if location else directory.default_district
+    centre = directory.dispatch_centre(district.id)
+    grid_code = location.grid.code if location and location.grid else None
+    manual = False
+    co_units: list[Unit] = []
+    if tier is Tier.DISTRICT:
+        rule = policy.departments.get(classification.topic)
+        lead = directory.department(district.id, rule.lead) if rule else None
+        if lead is None:
+            unit, manual = centre, True
+            reasons.append(f"主题「{classification.topic}」未配置区级牵头部门，转人工派单")
+        else:
+            unit = lead
+            reasons.append(f"区级牵头：{lead.name}（主题「{classification.topic}」）")
+        if location and location.township:
+            co_units.append(directory.handling_unit(location.township.id))
+        for key in rule.co if rule else ():
+            if (department := directory.department(district.id, key)) is not None:
+                co_units.append(department)
+        if classification.major:
+            co_units.append(centre)
+    else:
+        area = None
+        if location:
+            area = location.village if tier is Tier.VILLAGE else location.township
+        if area is None:
+            unit, manual = centre, True
+            reasons.append("未能定位网格，转人工派单")
+        else:
+            unit = directory.handling_unit(area.id)
+            reasons.append(f"{tier.label}承办：{unit.name}")
+    co_ids = tuple(dict.fromkeys(u.id for u in co_units if u.id != unit.id))
+    if co_ids:
+        names = "、".join(directory.unit(i).name for i in co_ids)
+        reasons.append(f"协办单位：{names}")
+    threshold = policy.manual_below_confidence
+    if classification.confidence < threshold:
+        manual = True
+        reasons.append(
+            f"主题置信度 {classification.confidence:.2f} 低于阈值 {threshold:.2f}，"
+            f"转人工派单（建议派至{unit.name}）"
+        )
+    return Assignment(
+        unit_id=unit.id,
+        unit_name=unit.name,
+        tier=tier,
+        grid_code=grid_code,
+        co_unit_ids=co_ids,
+        manual=manual,
+        reasons=tuple(reasons),
+    )
+
+
+def _locate(case: CaseText, directory: Directory, reasons: list[str]) -> Location | None:
+    """Place the case by grid code or address, else by places named in its text."""
+    if case.grid_code and directory.grid(case.grid_code) is None:
+        reasons.append(f"网格编码 {case.grid_code} 不在目录中，改按地址定位")
+    location = directory.locate(grid_code=case.grid_code, address=case.address)
+    source = "网格定位"
+    if location is None or location.grid is None:
+        from_text = directory.locate(grid_code=None, address=f"{case.title}\n{case.content}")
+        if from_text is not None and (location is None or from_text.grid is not None):
+            location, source = from_text, "从诉求内容定位"
+    if location is None:
+        return None
+    if location.grid is not None:
+        reasons.append(f"{source}：{location.grid.name}（依据 {location.matched}）")
+    else:
+        reasons.append(
+            f"{source}：仅定位到{location.township.name if location.township else ''}"
+            f"（依据 {location.matched}），未能确定网格"
+        )
+    return location
+
+
+def explain(classification: Classification, assignment: Assignment) -> str:
+    """One Chinese paragraph telling a dispatcher what was decided and why."""
+    flags = []
+    if classification.urgent:
+        flags.append("紧急")
+    if classification.major:
+        flags.append("重大疑难")
+    flag_text = f"，标记为{'、'.join(flags)}" if flags else ""
+    where = f"（网格 {assignment.grid_code}）" if assignment.grid_code else ""
+    co = f"，另有 {len(assignment.co_unit_ids)} 家协办单位" if assignment.co_unit_ids else ""
+    action = "建议派至" if assignment.manual else "派至"
+    manual = "本单需人工派单确认。" if assignment.manual else ""
+    basis = "；".join((*classification.reasons, *assignment.reasons))
+    return (
+        f"该诉求归入「{classification.topic}」类（置信度 {classification.confidence:.2f}），"
+        f"难度为「{classification.difficulty.label}」{flag_text}。"
+        f"按{assignment.tier.label}办理，{action}「{assignment.unit_name}」{where}{co}。"
+        f"{manual}判定依据：{basis}。"
+    )
