@@ -1,0 +1,73 @@
+"""SLA's app: the case.dispatched consumer, the Temporal worker, the API, probes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from services.common.errors import install_error_handlers
+from services.common.events import Topic
+from services.common.plumbing import Plumbing
+from services.common.settings import CommonSettings
+from services.common.web import add_ops_routes
+from services.sla.activities import SlaActivities
+from services.sla.api import router
+from services.sla.consumer import WorkflowStarter
+from services.sla.domain import WorkingCalendar, load_policy
+from services.sla.settings import SlaSettings
+from services.sla.workflow import CaseWorkflow
+
+
+async def connect_temporal(common: CommonSettings, *, timeout: float = 60.0) -> Client:
+    """Connect to Temporal, waiting for it to come up."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await Client.connect(
+                common.temporal_address, namespace=common.temporal_namespace
+            )
+        except RuntimeError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(1.0)
+
+
+def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
+    """The sla service; the policy and calendar load once at start and fail loudly."""
+    policy = load_policy()
+    calendar = WorkingCalendar.from_policy(policy)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        plumbing = await Plumbing.start(common, client_id="minhu-sla", probe_topic=Topic.SLA)
+        client = await connect_temporal(common)
+        activities = SlaActivities(policy, calendar, plumbing.producer)
+        worker = Worker(
+            client,
+            task_queue=own.task_queue,
+            workflows=[CaseWorkflow],
+            activities=[activities.compute_deadlines, activities.publish_event],
+        )
+        plumbing.run("temporal-worker", worker.run)
+        starter = WorkflowStarter(client, own.task_queue, policy.reopen_limit)
+        plumbing.consume(own.group, (Topic.DISPATCHED,), starter)
+        app.state.temporal = client
+        app.state.checks = {
+            **plumbing.checks(),
+            "temporal": lambda: client.service_client.check_health(),
+        }
+        try:
+            yield
+        finally:
+            await plumbing.stop()
+
+    app = FastAPI(title="Minhu sla", version="1", lifespan=lifespan)
+    install_error_handlers(app)
+    add_ops_routes(app, lambda: app.state.checks)
+    app.include_router(router)
+    return app
