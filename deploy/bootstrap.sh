@@ -78,9 +78,20 @@ temporal_cli() {
     "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
 }
 
+temporal_test_server() {
+  local dir="$cache/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
+  [ -f "$dir/.complete" ] && return 0
+  say "fetching Temporal's time-skipping test server $TEMPORAL_TEST_SERVER_VERSION from Maven Central"
+  rm -rf "$dir/libs"
+  mvn -q -B -Dstyle.color=never -f "$root/deploy/temporal/pom.xml" \
+    -Dtemporal.version="$TEMPORAL_TEST_SERVER_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/libs"
+  touch "$dir/.complete"
+}
+
 case "$what" in
   python) python_env ;;
-  servers) apt_packages; kafka_jars; temporal_cli ;;
-  all) apt_packages; python_env; kafka_jars; temporal_cli ;;
+  servers) apt_packages; kafka_jars; temporal_cli; temporal_test_server ;;
+  all) apt_packages; python_env; kafka_jars; temporal_cli; temporal_test_server ;;
   *) echo "usage: $0 [all|python|servers]" >&2; exit 2 ;;
 esac

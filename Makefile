@@ -1,0 +1,50 @@
+# Minhu: `make up` runs the system, `make test` runs every test; both set up what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+STACK := $(PY) deploy/stack.py
+PYTEST := deploy/pytest.sh
+
+.PHONY: help bootstrap up down status demo test test-unit test-integration test-e2e lint \
+        proto bench classify logs
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+bootstrap: ## fetch and build everything (Debian packages, .venv, Kafka jars, Temporal CLI)
+	@deploy/bootstrap.sh all
+
+up: bootstrap ## start servers, the four services and demo data, then print the URLs
+	@$(STACK) up
+	@$(PY) deploy/demo.py --once
+	@$(STACK) urls
+
+down: ## stop everything `make up` started
+	@if [ -x $(PY) ]; then $(STACK) down; fi
+
+status: ## show which processes run
+	@$(STACK) status
+
+demo: ## post a few realistic cases to the running stack
+	@$(PY) deploy/demo.py
+
+logs: ## follow the services' logs
+	@tail -F var/dev/log/{intake,dispatch,sla,notify}.log
+
+lint: bootstrap ## ruff and mypy
+	@.venv/bin/ruff check services deploy tests
+	@.venv/bin/ruff format --check services deploy tests
+	@.venv/bin/mypy services deploy/stack.py deploy/demo.py
+
+test-unit: bootstrap ## pure-logic tests, no servers
+	@$(PYTEST) tests/unit
+
+test-integration: bootstrap ## tests against the real servers of the test profile
+	@$(PYTEST) --stack tests/integration tests/e2e
+
+test: bootstrap lint ## everything: lint, unit, then integration and end-to-end on a fresh test stack
+	@$(PYTEST) tests/unit
+	@$(PYTEST) --stack tests/integration tests/e2e
+
+proto: ## regenerate Python code from proto/
+	@proto/generate.sh

@@ -1,0 +1,23 @@
+"""Fixtures shared by the integration and end-to-end suites."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.support import StackAddresses
+
+
+@pytest.fixture(scope="session")
+def stack() -> StackAddresses:
+    """Addresses of the running test stack."""
+    return StackAddresses.from_env()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the services."""
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        yield client

@@ -1,0 +1,32 @@
+"""`up` on a running stack starts nothing new: one process of each kind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import ROOT
+
+NAMES = ("postgres", "kafka", "temporal", "prometheus", "intake", "dispatch", "sla", "notify")
+
+
+def _pids() -> dict[str, int]:
+    run = Path(ROOT) / "var/test/run"
+    return {n: int((run / f"{n}.pid").read_text()) for n in NAMES}
+
+
+def test_up_twice_leaves_one_of_each() -> None:
+    before = _pids()
+    out = subprocess.run(
+        [sys.executable, "deploy/stack.py", "--profile", "test", "up"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert _pids() == before
+    assert out.count("already running") == len(NAMES)
+    for name, pid in before.items():
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        assert cmdline, name

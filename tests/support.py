@@ -1,0 +1,118 @@
+"""Helpers for tests that talk to the real servers of the `test` stack profile."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from services.common.events import decode
+
+T = TypeVar("T")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass(frozen=True)
+class StackAddresses:
+    """Where the running stack's servers and services answer."""
+
+    intake: str
+    dispatch: str
+    sla: str
+    notify: str
+    kafka: str
+    temporal: str
+    pg_host: str
+    pg_port: int
+    pg_password: str
+
+    @classmethod
+    def from_env(cls) -> StackAddresses:
+        """Read the MINHU_* variables deploy/pytest.sh --stack exports; fail loudly if absent."""
+        if "MINHU_KAFKA_BOOTSTRAP" not in os.environ:
+            raise RuntimeError(
+                "no stack: run these tests through `make test` (deploy/pytest.sh --stack)"
+            )
+        env = os.environ
+        return cls(
+            intake=env["MINHU_INTAKE_URL"],
+            dispatch=env["MINHU_DISPATCH_URL"],
+            sla=env["MINHU_SLA_URL"],
+            notify=env["MINHU_NOTIFY_URL"],
+            kafka=env["MINHU_KAFKA_BOOTSTRAP"],
+            temporal=env["MINHU_TEMPORAL_ADDRESS"],
+            pg_host=env["MINHU_PG_HOST"],
+            pg_port=int(env["MINHU_PG_PORT"]),
+            pg_password=env["MINHU_PG_PASSWORD"],
+        )
+
+    def dsn(self, database: str) -> str:
+        """asyncpg DSN of one service database."""
+        return f"postgresql://minhu:{self.pg_password}@{self.pg_host}:{self.pg_port}/{database}"
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 10.0, interval: float = 0.1
+) -> T:
+    """Poll until probe returns something truthy; fail with the last value after timeout."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+async def get_json(client: httpx.AsyncClient, url: str) -> Any | None:
+    """The JSON body of a 200 response, else None."""
+    resp = await client.get(url)
+    return resp.json() if resp.status_code == 200 else None
+
+
+def new_case(**overrides: Any) -> dict[str, Any]:
+    """A realistic case body a village unit handles (a broken street lamp on 柳岸路)."""
+    body: dict[str, Any] = {
+        "channel": "phone",
+        "caller_phone": "13800138000",
+        "caller_name": "张女士",
+        "title": "柳岸路路灯不亮",
+        "content": "柳岸路靠近柳岸花园门口的路灯坏了一个星期了，晚上很黑，老人孩子走路不安全。",
+        "address": "柳岸路柳岸花园门口",
+    }
+    body.update(overrides)
+    return body
+
+
+async def read_topic(bootstrap: str, topic: str, *, idle_ms: int = 1500) -> list[Any]:
+    """Every record of a topic from the beginning, decoded where possible."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    out: list[Any] = []
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=idle_ms)
+            if not batch:
+                break
+            for records in batch.values():
+                for record in records:
+                    try:
+                        out.append(decode(record.value))
+                    except ValueError:
+                        out.append(record)
+    finally:
+        await consumer.stop()
+    return out
