@@ -30,6 +30,15 @@ _MESSAGES: dict[str, str] = {
 }
 
 
+# Framework errors (unknown route, wrong method) in words an operator understands.
+_HTTP_MESSAGES: dict[int, str] = {
+    404: "未找到请求的地址",
+    405: "不支持该请求方法",
+    413: "请求内容过大",
+    415: "不支持的内容类型",
+}
+
+
 def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     """One entry per invalid field: its path, a stable type and a Chinese message."""
     out = []
@@ -67,11 +76,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         detail = exc.detail
-        body = (
-            detail
-            if isinstance(detail, dict)
-            else {"code": f"http_{exc.status_code}", "message": detail}
-        )
+        if isinstance(detail, dict):
+            body = detail
+        else:
+            message = _HTTP_MESSAGES.get(exc.status_code, detail)
+            body = {"code": f"http_{exc.status_code}", "message": message}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
