@@ -8,13 +8,17 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 stack=0
 if [ "${1:-}" = "--stack" ]; then stack=1; shift; fi
-export MINHU_PROFILE=test
+# MINHU_PROFILE=test-1 … test-9 runs a separate stack on other ports.
+profile="${MINHU_PROFILE:-test}"
+case "$profile" in test|test-[1-9]) ;; *) echo "MINHU_PROFILE must be a test profile" >&2; exit 2 ;; esac
+export MINHU_PROFILE="$profile"
+stack_py=(.venv/bin/python deploy/stack.py --profile "$profile")
 if [ "$stack" = 1 ]; then
-  .venv/bin/python deploy/stack.py --profile test down >/dev/null 2>&1
-  rm -rf var/test
-  trap '.venv/bin/python deploy/stack.py --profile test down' EXIT
-  .venv/bin/python deploy/stack.py --profile test up || exit 1
-  eval "$(.venv/bin/python deploy/stack.py --profile test env)"
+  "${stack_py[@]}" down >/dev/null 2>&1
+  rm -rf "var/$profile"
+  trap '"${stack_py[@]}" down' EXIT
+  "${stack_py[@]}" up || exit 1
+  eval "$("${stack_py[@]}" env)"
 fi
 mkdir -p test-artifacts
 .venv/bin/python -m pytest -p no:cacheprovider "$@"

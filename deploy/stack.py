@@ -104,7 +104,20 @@ class Profile:
         return env
 
 
-PROFILES = {"dev": 0, "test": 10000}
+PROFILE_HELP = "dev (default ports), test (ports +10000) or test-1 … test-9 (+10100 … +10900)"
+
+
+def port_offset(profile: str) -> int:
+    """Ports of a profile: dev uses the defaults; test profiles stay clear of them and of
+    each other, so several test stacks can run on one machine."""
+    if profile == "dev":
+        return 0
+    if profile == "test":
+        return 10000
+    prefix, _, n = profile.partition("-")
+    if prefix == "test" and n.isdigit() and 1 <= int(n) <= 9:
+        return 10000 + 100 * int(n)
+    raise ValueError(f"unknown profile {profile!r}: {PROFILE_HELP}")
 
 
 def _service_argv(svc: str) -> Callable[[], list[str]]:
@@ -587,10 +600,13 @@ def main() -> int:
     parser.add_argument("command", choices=["up", "down", "status", "urls", "restart", "env"])
     parser.add_argument("names", nargs="*", help="only these processes")
     parser.add_argument(
-        "--profile", default=os.environ.get("MINHU_PROFILE", "dev"), choices=sorted(PROFILES)
+        "--profile", default=os.environ.get("MINHU_PROFILE", "dev"), help=PROFILE_HELP
     )
     args = parser.parse_args()
-    profile = Profile(args.profile, Ports(PROFILES[args.profile]))
+    try:
+        profile = Profile(args.profile, Ports(port_offset(args.profile)))
+    except ValueError as exc:
+        parser.error(str(exc))
     stack = Stack(profile)
     unknown = set(args.names) - {p.name for p in stack.procs}
     if unknown:

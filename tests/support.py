@@ -16,6 +16,8 @@ from services.common.events import decode
 
 T = TypeVar("T")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROFILE = os.environ.get("MINHU_PROFILE", "test")
+RUN_DIR = os.path.join(ROOT, "var", PROFILE, "run")
 
 
 @dataclass(frozen=True)

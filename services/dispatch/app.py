@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
@@ -15,6 +16,7 @@ from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes
 from services.dispatch import store
+from services.dispatch.actions import SlaGateway
 from services.dispatch.api import router
 from services.dispatch.consumer import Dispatcher
 from services.dispatch.domain import Classifier, Directory, RoutingPolicy
@@ -49,12 +51,15 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
             yield
         finally:
             await plumbing.stop()
+            await app.state.sla.aclose()
 
     app = FastAPI(title="Minhu dispatch", version="1", lifespan=lifespan)
     app.state.directory = directory
+    app.state.sla = SlaGateway(common.sla_url)
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
     async def queue_ui() -> FileResponse:

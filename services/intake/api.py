@@ -1,4 +1,4 @@
-"""Intake's HTTP API: create and read cases."""
+"""Intake's HTTP API: create, read and find cases, and a case's timeline across services."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from services.common.errors import not_found
 from services.common.logging import case_context, get_logger
 from services.intake import store
 from services.intake.domain import CASE_NO_PATTERN, Channel, is_valid_phone
+from services.intake.timeline import Peers, build_timeline, peer_client
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -72,6 +73,16 @@ class CaseOut(BaseModel):
     received_at: datetime
 
 
+class Timeline(BaseModel):
+    """A case with what the other services know of it; `unavailable` names who did not answer."""
+
+    case: CaseOut
+    dispatch: dict[str, Any] | None
+    sla: dict[str, Any] | None
+    notifications: list[dict[str, Any]]
+    unavailable: list[str]
+
+
 async def session_dep(request: Request) -> Any:
     """One database session per request."""
     async with request.app.state.sessions() as session:
@@ -80,6 +91,15 @@ async def session_dep(request: Request) -> Any:
 
 Session = Annotated[AsyncSession, Depends(session_dep)]
 CaseNo = Annotated[str, Path(pattern=CASE_NO_PATTERN, description="工单编号")]
+
+
+def peers_dep(request: Request) -> Peers:
+    """Where dispatch, sla and notify answer."""
+    peers: Peers = request.app.state.peers
+    return peers
+
+
+PeersDep = Annotated[Peers, Depends(peers_dep)]
 
 
 @router.post("/cases", status_code=201, response_model=CaseCreated, summary="受理一个诉求")
@@ -100,3 +120,23 @@ async def read_case(case_no: CaseNo, session: Session) -> dict[str, Any]:
     if case is None:
         raise not_found("工单", case_no)
     return case
+
+
+@router.get("/cases", response_model=list[CaseOut], summary="按来电号码查找诉求")
+async def find_cases(
+    session: Session,
+    phone: Annotated[str, Query(min_length=3, max_length=32, description="来电号码")],
+) -> list[dict[str, Any]]:
+    """A caller's cases, newest first (stored numbers carry no spaces)."""
+    return await store.find_cases(session, phone=phone.replace(" ", ""))
+
+
+@router.get("/cases/{case_no}/timeline", response_model=Timeline, summary="诉求全流程")
+async def read_timeline(case_no: CaseNo, session: Session, peers: PeersDep) -> dict[str, Any]:
+    """The case with its assignment, SLA status and notifications from the other services."""
+    case = await store.get_case(session, case_no=case_no)
+    if case is None:
+        raise not_found("工单", case_no)
+    await session.close()  # give the connection back before waiting on other services
+    async with peer_client(peers) as client:
+        return await build_timeline(case, peers=peers, client=client)

@@ -18,6 +18,7 @@ from services.common.web import add_ops_routes
 from services.intake import store
 from services.intake.api import router
 from services.intake.settings import IntakeSettings
+from services.intake.timeline import Peers
 
 STATIC = Path(__file__).parent / "static"
 
@@ -42,6 +43,7 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
             await plumbing.stop()
 
     app = FastAPI(title="Minhu intake", version="1", lifespan=lifespan)
+    app.state.peers = Peers.from_settings(common)
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     app.include_router(router)

@@ -79,7 +79,8 @@ async def _update(request: Request, case_no: str, name: str, arg: object) -> dic
     try:
         status = await _handle(request, case_no).execute_update(name, arg, result_type=CaseStatus)
     except WorkflowUpdateFailedError as exc:
-        reason = str(exc.cause) if exc.cause else str(exc)
+        # The validator's own sentence, without the exception type in front of it.
+        reason = getattr(exc.cause, "message", None) or str(exc.cause or exc)
         raise HTTPException(409, {"code": "illegal_transition", "message": reason}) from exc
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:

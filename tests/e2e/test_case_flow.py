@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -41,8 +42,12 @@ async def test_case_reaches_a_unit_with_running_workflow_and_notification(
         return desc.status == WorkflowExecutionStatus.RUNNING
 
     await eventually(running)
-    sla = await get_json(http, f"{stack.sla}/v1/cases/{case_no}")
-    assert sla is not None
+
+    async def deadlines_set() -> dict[str, Any] | None:
+        status = await get_json(http, f"{stack.sla}/v1/cases/{case_no}")
+        return status if status and status["accept_due"] else None
+
+    sla = await eventually(deadlines_set)
     assert sla["state"] == "dispatched" and sla["light"] == "green"
     assert sla["tier"] == "village" and sla["escalations"] == []
     assert sla["accept_due"] < sla["resolve_due"]

@@ -14,13 +14,13 @@ import asyncpg
 import httpx
 
 from services.common.events import Topic
-from tests.support import ROOT, StackAddresses, eventually, new_case, read_topic
+from tests.support import PROFILE, ROOT, RUN_DIR, StackAddresses, eventually, new_case, read_topic
 
 CASES = 80
 
 
 def _dispatch_pid() -> int:
-    return int((Path(ROOT) / "var/test/run/dispatch.pid").read_text())
+    return int((Path(RUN_DIR) / "dispatch.pid").read_text())
 
 
 async def test_sigkill_mid_stream_dispatches_every_case_once(
@@ -43,7 +43,7 @@ async def test_sigkill_mid_stream_dispatches_every_case_once(
     await feeding
     restart = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "deploy/stack.py", "--profile", "test", "up", "dispatch"],
+        [sys.executable, "deploy/stack.py", "--profile", PROFILE, "up", "dispatch"],
         cwd=ROOT,
         capture_output=True,
         text=True,

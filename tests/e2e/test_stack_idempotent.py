@@ -6,20 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import ROOT
+from tests.support import PROFILE, ROOT, RUN_DIR
 
 NAMES = ("postgres", "kafka", "temporal", "prometheus", "intake", "dispatch", "sla", "notify")
 
 
 def _pids() -> dict[str, int]:
-    run = Path(ROOT) / "var/test/run"
+    run = Path(RUN_DIR)
     return {n: int((run / f"{n}.pid").read_text()) for n in NAMES}
 
 
 def test_up_twice_leaves_one_of_each() -> None:
     before = _pids()
     out = subprocess.run(
-        [sys.executable, "deploy/stack.py", "--profile", "test", "up"],
+        [sys.executable, "deploy/stack.py", "--profile", PROFILE, "up"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,0 +1,379 @@
+// Operator console: create a case, read its number out, look a case up and follow it.
+"use strict";
+
+const LABELS = {
+  channel: {
+    phone: "电话", web: "网站", wechat: "微信", app: "App",
+    grid_patrol: "网格巡查", home_visit: "走访", open311: "Open311",
+  },
+  difficulty: {
+    simple: "简单（立即办）", general: "一般（协调办）",
+    complex: "复杂（现场办/联动办）", legacy: "历史遗留（分阶段办理）",
+  },
+  tier: { village: "村/社区级", township: "乡镇/街道级", district: "区级" },
+  state: {
+    received: "已受理", dispatched: "待签收", accepted: "已签收", in_progress: "办理中",
+    resolved: "已办结待回访", reopened: "重办中", closed: "已销号",
+  },
+  light: { green: "绿灯", yellow: "黄灯", red: "红灯" },
+  kind: {
+    dispatched: "派单", accepted: "签收", progressed: "反馈进展", resolved: "办结",
+    reopened: "回访不满意，重办", closed: "销号", escalated: "超时升级",
+    supervised: "督办", reopen_limit: "重办超限，升级",
+  },
+  notifyChannel: { in_app: "站内消息", sms: "短信", webhook: "接口推送" },
+  event: {
+    "minhu.case.received.v1": "受理", "minhu.case.dispatched.v1": "派单",
+    "minhu.case.sla.v1": "时限", "minhu.case.action.v1": "办理", "minhu.case.closed.v1": "销号",
+  },
+  service: { dispatch: "派单服务", sla: "时限服务", notify: "通知服务" },
+};
+const FIELDS = ["channel", "caller_phone", "caller_name", "title", "content", "address",
+  "grid_code", "urgent"];
+const POLL_MS = 2000;
+const POLL_TRIES = 15;
+
+const $ = (id) => document.getElementById(id);
+const label = (group, key) => (key == null ? "—" : LABELS[group][key] || key);
+
+/** Build an element; children are nodes or text (never parsed as HTML). */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c == null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+const CENTRE_TIME = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", hour12: false,
+});
+
+/** An ISO instant in the centre's local time (Asia/Shanghai). */
+function localTime(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : CENTRE_TIME.format(d);
+}
+
+/** 20261122000123 → "20261122 000123": date, then the daily sequence. */
+const groupCaseNo = (no) => `${no.slice(0, 8)} ${no.slice(8)}`;
+
+function lightDot(light) {
+  return h("span", { class: `light light-${light}` },
+    h("span", { class: "dot", "aria-hidden": "true" }), label("light", light));
+}
+
+/** A definition list from [term, value] pairs; empty values are skipped. */
+function facts(pairs) {
+  const dl = h("dl", { class: "facts" });
+  for (const [term, value] of pairs) {
+    if (value == null || value === "") continue;
+    dl.append(h("dt", {}, term), h("dd", {}, value));
+  }
+  return dl;
+}
+
+async function fetchJson(url, options) {
+  const resp = await fetch(url, options);
+  let body = null;
+  try { body = await resp.json(); } catch { body = null; }
+  return { status: resp.status, body };
+}
+
+// -- new case ------------------------------------------------------------------------
+
+function clearErrors() {
+  for (const name of FIELDS) {
+    $(`e-${name}`).textContent = "";
+    $(`f-${name}`).removeAttribute("aria-invalid");
+  }
+  $("form-msg").textContent = "";
+}
+
+function showErrors(errors) {
+  let first = null;
+  const general = [];
+  for (const { field, message } of errors || []) {
+    if (FIELDS.includes(field)) {
+      const slot = $(`e-${field}`);
+      slot.textContent = slot.textContent ? `${slot.textContent}；${message}` : message;
+      $(`f-${field}`).setAttribute("aria-invalid", "true");
+      first = first || $(`f-${field}`);
+    } else {
+      general.push(message);
+    }
+  }
+  $("form-msg").textContent = general.length
+    ? general.join("；") : "输入有误，请按提示修改标出的字段（已填写内容已保留）";
+  (first || $("f-caller_phone")).focus();
+}
+
+function caseBody() {
+  const body = { channel: $("f-channel").value, urgent: $("f-urgent").checked };
+  for (const name of ["caller_phone", "caller_name", "title", "content", "address",
+    "grid_code"]) {
+    const value = $(`f-${name}`).value.trim();
+    if (value || ["caller_phone", "content"].includes(name)) body[name] = value;
+  }
+  return body;
+}
+
+function resetForm() {
+  const channel = $("f-channel").value; // the operator's channel rarely changes between calls
+  $("case-form").reset();
+  $("f-channel").value = channel;
+  clearErrors();
+}
+
+async function submitCase(event) {
+  event.preventDefault();
+  const button = $("submit");
+  if (button.disabled) return;
+  clearErrors();
+  button.disabled = true;
+  button.textContent = "提交中…";
+  try {
+    const { status, body } = await fetchJson("/v1/cases", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(caseBody()),
+    });
+    if (status === 201) {
+      showCreated(body.case_no);
+      resetForm();
+      openCase(body.case_no);
+    } else if (status === 422) {
+      showErrors(body && body.errors);
+    } else {
+      $("form-msg").textContent =
+        `提交失败：${(body && body.message) || `服务返回 ${status}`}（已填写内容已保留）`;
+    }
+  } catch {
+    $("form-msg").textContent = "网络异常，未能提交，请稍后重试（已填写内容已保留）";
+  } finally {
+    button.disabled = false;
+    button.textContent = "提交受理";
+  }
+}
+
+function showCreated(caseNo) {
+  $("created-no").textContent = groupCaseNo(caseNo);
+  $("created").dataset.caseNo = caseNo;
+  $("created").hidden = false;
+  $("created").focus();
+}
+
+function newCase() {
+  $("created").hidden = true;
+  $("f-caller_phone").focus();
+  $("f-caller_phone").scrollIntoView({ block: "center" });
+}
+
+// -- search and case view --------------------------------------------------------------
+
+let pollTimer = null;
+
+async function search(event) {
+  event.preventDefault();
+  const raw = $("q").value.replace(/[\s-]/g, "");
+  $("e-q").textContent = "";
+  $("results").replaceChildren();
+  if (/^\d{14}$/.test(raw)) return openCase(raw);
+  if (!/^\d{7,13}$/.test(raw)) {
+    $("e-q").textContent = "请输入 14 位工单编号或来电号码";
+    return undefined;
+  }
+  try {
+    const { status, body } = await fetchJson(`/v1/cases?phone=${encodeURIComponent(raw)}`);
+    if (status !== 200) throw new Error(String(status));
+    if (!body.length) {
+      $("e-q").textContent = `未找到来电号码 ${raw} 的工单`;
+      return undefined;
+    }
+    renderResults(body);
+    if (body.length === 1) openCase(body[0].case_no);
+  } catch {
+    $("e-q").textContent = "查询失败，请稍后重试";
+  }
+  return undefined;
+}
+
+function renderResults(cases) {
+  const list = h("ul", { class: "results", "aria-label": `找到 ${cases.length} 件工单` });
+  for (const c of cases) {
+    list.append(h("li", {},
+      h("button", { type: "button", class: "result", onclick: () => openCase(c.case_no) },
+        h("span", { class: "mono" }, groupCaseNo(c.case_no)),
+        h("span", { class: "result-title" }, c.title || c.content.slice(0, 30)),
+        h("span", { class: "muted" }, localTime(c.received_at)))));
+  }
+  $("results").replaceChildren(h("p", { class: "muted" }, `共 ${cases.length} 件：`), list);
+}
+
+async function openCase(caseNo, tries = POLL_TRIES) {
+  clearTimeout(pollTimer);
+  const view = $("case-view");
+  view.dataset.caseNo = caseNo;
+  let resp;
+  try {
+    resp = await fetchJson(`/v1/cases/${caseNo}/timeline`);
+  } catch {
+    resp = { status: 0, body: null };
+  }
+  if (view.dataset.caseNo !== caseNo) return; // another case was opened meanwhile
+  view.hidden = false;
+  if (resp.status !== 200) {
+    const msg = resp.status === 404 ? `未找到工单 ${groupCaseNo(caseNo)}` : "查询失败，请稍后重试";
+    view.replaceChildren(h("p", { class: "notice" }, msg));
+    return;
+  }
+  view.replaceChildren(...renderTimeline(resp.body));
+  // Dispatch and sla take a moment after intake: follow a fresh case until both have it.
+  const settled = resp.body.dispatch && resp.body.sla && resp.body.sla.accept_due;
+  if (!settled && tries > 1) pollTimer = setTimeout(() => openCase(caseNo, tries - 1), POLL_MS);
+}
+
+function renderTimeline(t) {
+  const c = t.case;
+  const state = t.sla ? t.sla.state : t.dispatch ? "dispatched" : c.status;
+  const head = h("header", { class: "case-head" },
+    h("h3", {}, "工单 ", h("span", { class: "mono" }, groupCaseNo(c.case_no))),
+    h("span", { class: `chip state-${state}` }, label("state", state)),
+    c.urgent && h("span", { class: "chip urgent" }, "紧急"),
+    t.sla && lightDot(t.sla.light),
+    h("button", { type: "button", class: "small", onclick: () => openCase(c.case_no) }, "刷新"));
+  const out = [head];
+  if (t.unavailable.length) {
+    const names = t.unavailable.map((s) => label("service", s)).join("、");
+    out.push(h("p", { class: "notice" }, `${names}暂不可用，相关信息稍后刷新再看。`));
+  }
+  out.push(section("诉求内容", facts([
+    ["受理时间", localTime(c.received_at)],
+    ["渠道", label("channel", c.channel)],
+    ["来电人", c.caller_name],
+    ["来电号码", c.caller_phone],
+    ["标题", c.title],
+    ["地址", c.address],
+    ["网格编码", c.grid_code],
+  ]), h("p", { class: "content" }, c.content)));
+  out.push(section("派单", dispatchPart(t)));
+  out.push(section("时限", slaPart(t)));
+  out.push(section("办理记录", historyPart(t.sla)));
+  out.push(section("通知记录", notificationsPart(t)));
+  return out;
+}
+
+function section(title, ...body) {
+  return h("section", { class: "part" }, h("h4", {}, title), ...body);
+}
+
+function pending(t, service, text) {
+  return h("p", { class: "muted" }, t.unavailable.includes(service) ? "暂无法获取" : text);
+}
+
+function dispatchPart(t) {
+  const d = t.dispatch;
+  if (!d) return pending(t, "dispatch", "尚未派单，系统正在分派…");
+  return [
+    facts([
+      ["事项分类", d.topic],
+      ["难度", label("difficulty", d.difficulty)],
+      ["层级", label("tier", d.tier)],
+      ["承办单位", d.unit_name],
+      ["协办单位", d.co_unit_ids.join("、")],
+      ["派单方式", d.manual ? "待人工派单" : "系统自动派单"],
+      ["置信度", `${Math.round(d.confidence * 100)}%`],
+    ]),
+    explanation(d),
+  ];
+}
+
+/** The explanation's summary, then its grounds as a list (the text repeats them inline). */
+function explanation(d) {
+  const summary = d.reasons.length ? d.explanation.split("判定依据：")[0] : d.explanation;
+  return [
+    h("p", { class: "explain" }, summary),
+    d.reasons.length ? h("p", { class: "muted" }, "判定依据：") : null,
+    d.reasons.length ? h("ul", { class: "reasons" }, d.reasons.map((r) => h("li", {}, r))) : null,
+  ];
+}
+
+function slaPart(t) {
+  const s = t.sla;
+  if (!s) return pending(t, "sla", "时限尚未开始计算");
+  return facts([
+    ["状态", label("state", s.state)],
+    ["灯色", lightDot(s.light)],
+    ["当前承办", `${s.unit_name}（${label("tier", s.tier)}）`],
+    ["签收时限", localTime(s.accept_due)],
+    ["办结时限", localTime(s.resolve_due)],
+    ["升级次数", s.escalations.length ? String(s.escalations.length) : null],
+  ]);
+}
+
+function historyPart(s) {
+  if (!s || !s.history.length) return h("p", { class: "muted" }, "暂无记录");
+  return h("ol", { class: "history" }, s.history.map((e) => h("li", {},
+    h("time", { datetime: e.at }, localTime(e.at)),
+    h("strong", {}, label("kind", e.kind)),
+    e.note ? h("span", {}, e.note.replace(/：$/, "")) : null)));
+}
+
+function notificationsPart(t) {
+  if (!t.notifications.length) return pending(t, "notify", "暂无通知");
+  return h("ol", { class: "history" }, t.notifications.map((n) => h("li", {},
+    h("time", { datetime: n.sent_at }, localTime(n.sent_at)),
+    h("strong", {}, `${label("notifyChannel", n.channel)} → ${n.recipient}`),
+    h("span", {}, n.body))));
+}
+
+// -- keyboard and wiring ---------------------------------------------------------------
+
+function shortcuts(event) {
+  if (!event.altKey || event.ctrlKey || event.metaKey) return;
+  // event.code, not event.key: Alt+letter types other characters on some layouts.
+  if (event.code === "KeyN") {
+    event.preventDefault();
+    newCase();
+  } else if (event.code === "KeyS") {
+    event.preventDefault();
+    $("q").focus();
+    $("q").select();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("case-form").addEventListener("submit", submitCase);
+  $("f-content").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("case-form").requestSubmit();
+  });
+  $("clear").addEventListener("click", () => { resetForm(); $("f-caller_phone").focus(); });
+  $("search-form").addEventListener("submit", search);
+  $("created-next").addEventListener("click", newCase);
+  $("created-copy").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText($("created").dataset.caseNo);
+      $("created-copy").textContent = "已复制";
+    } catch {
+      $("created-copy").textContent = "请手动复制";
+    }
+    setTimeout(() => { $("created-copy").textContent = "复制编号"; }, 1500);
+  });
+  for (const name of FIELDS) {
+    $(`f-${name}`).addEventListener("input", () => {
+      $(`e-${name}`).textContent = "";
+      $(`f-${name}`).removeAttribute("aria-invalid");
+    });
+  }
+  document.addEventListener("keydown", shortcuts);
+  $("f-caller_phone").focus();
+});

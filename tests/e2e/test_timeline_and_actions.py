@@ -1,0 +1,142 @@
+"""The operator console's timeline and search, and the queue UI's actions, on the real servers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+import httpx
+
+from tests.support import StackAddresses, eventually, get_json, new_case
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def fresh_phone() -> str:
+    """A mobile number no earlier run used, so a search finds exactly this run's cases."""
+    return f"139{secrets.randbelow(10**8):08d}"
+
+
+async def post_case(stack: StackAddresses, http: httpx.AsyncClient, **overrides: Any) -> str:
+    resp = await http.post(f"{stack.intake}/v1/cases", json=new_case(**overrides))
+    assert resp.status_code == 201, resp.text
+    case_no: str = resp.json()["case_no"]
+    return case_no
+
+
+async def settled_timeline(
+    stack: StackAddresses, http: httpx.AsyncClient, case_no: str
+) -> dict[str, Any]:
+    """The timeline once dispatch, sla and notify all know the case."""
+
+    async def probe() -> dict[str, Any] | None:
+        t = await get_json(http, f"{stack.intake}/v1/cases/{case_no}/timeline")
+        # The workflow's deadlines come from its first activity, a moment after it starts.
+        ready = t and t["dispatch"] and t["sla"] and t["sla"]["accept_due"] and t["notifications"]
+        return t if ready else None
+
+    return await eventually(probe, timeout=15.0)
+
+
+async def test_timeline_gathers_every_service(
+    stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    case_no = await post_case(stack, http)
+    early = await http.get(f"{stack.intake}/v1/cases/{case_no}/timeline")
+    assert early.status_code == 200, early.text
+    assert early.json()["case"]["case_no"] == case_no
+
+    t = await settled_timeline(stack, http, case_no)
+    assert t["unavailable"] == []
+    assert t["case"]["address"] == "柳岸路柳岸花园门口"
+    assert t["dispatch"]["unit_id"] == "U-D01-T01-V01"
+    assert t["dispatch"]["difficulty"] == "simple" and t["dispatch"]["explanation"]
+    assert t["sla"]["state"] == "dispatched" and t["sla"]["light"] == "green"
+    assert t["sla"]["accept_due"] < t["sla"]["resolve_due"]
+    assert t["notifications"][0]["recipient"] == "U-D01-T01-V01"
+
+    missing = await http.get(f"{stack.intake}/v1/cases/20000101000001/timeline")
+    assert missing.status_code == 404 and "未找到" in missing.json()["message"]
+
+
+async def test_actions_through_dispatch_drive_the_sla_state(
+    stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    case_no = await post_case(stack, http)
+    await settled_timeline(stack, http, case_no)
+    actions = f"{stack.dispatch}/v1/cases/{case_no}/actions"
+
+    accepted = await http.post(f"{actions}/accept", json={"actor": "柳岸社区李四"})
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["state"] == "accepted"
+    seen = await http.get(f"{stack.dispatch}/v1/cases/{case_no}/sla")
+    assert seen.status_code == 200 and seen.json()["state"] == "accepted"
+
+    resolved = await http.post(
+        f"{actions}/resolve", json={"actor": "柳岸社区李四", "note": "已更换路灯灯泡"}
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["state"] == "resolved"
+    t = await get_json(http, f"{stack.intake}/v1/cases/{case_no}/timeline")
+    assert t is not None and t["sla"]["state"] == "resolved"
+    kinds = [h["kind"] for h in t["sla"]["history"]]
+    assert kinds == ["dispatched", "accepted", "resolved"]
+
+    closed = await http.post(f"{actions}/callback", json={"actor": "回访员王五", "satisfied": True})
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+
+
+async def test_refused_action_comes_back_as_sla_said_it(
+    stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    case_no = await post_case(stack, http)
+    await settled_timeline(stack, http, case_no)
+    actions = f"{stack.dispatch}/v1/cases/{case_no}/actions"
+
+    early = await http.post(f"{actions}/resolve", json={"actor": "李四", "note": "已修好"})
+    assert early.status_code == 409
+    body = early.json()
+    assert body["code"] == "illegal_transition"
+    assert "签收" in body["message"] and CHINESE.search(body["message"])
+
+    unknown = await http.post(f"{actions}/approve", json={"actor": "李四"})
+    assert unknown.status_code == 422
+    nobody = await http.post(
+        f"{stack.dispatch}/v1/cases/20000101000001/actions/accept", json={"actor": "李四"}
+    )
+    assert nobody.status_code == 404 and "未找到" in nobody.json()["message"]
+
+
+async def test_search_by_phone_finds_the_case(
+    stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    phone = fresh_phone()
+    first = await post_case(stack, http, caller_phone=phone)
+    second = await post_case(stack, http, caller_phone=phone, title="柳岸路路灯又不亮了")
+
+    found = await http.get(f"{stack.intake}/v1/cases", params={"phone": phone})
+    assert found.status_code == 200, found.text
+    assert [c["case_no"] for c in found.json()] == [second, first]
+    assert found.json()[0]["caller_phone"] == phone
+
+    spaced = await http.get(
+        f"{stack.intake}/v1/cases", params={"phone": f"{phone[:3]} {phone[3:]}"}
+    )
+    assert [c["case_no"] for c in spaced.json()] == [second, first]
+
+
+async def test_pages_are_served(stack: StackAddresses, http: httpx.AsyncClient) -> None:
+    console = await http.get(f"{stack.intake}/")
+    assert console.status_code == 200 and "text/html" in console.headers["content-type"]
+    assert "接线员受理台" in console.text
+    queue = await http.get(f"{stack.dispatch}/")
+    assert queue.status_code == 200 and "text/html" in queue.headers["content-type"]
+    assert "办理人工作台" in queue.text
+    for url in (
+        f"{stack.intake}/static/console.js",
+        f"{stack.intake}/static/console.css",
+        f"{stack.dispatch}/static/queue.js",
+        f"{stack.dispatch}/static/queue.css",
+    ):
+        assert (await http.get(url)).status_code == 200, url
