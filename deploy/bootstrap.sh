@@ -19,6 +19,8 @@ apt_packages() {
   local missing=()
   [ -x "/usr/lib/postgresql/$POSTGRES_MAJOR/bin/postgres" ] || missing+=("postgresql-$POSTGRES_MAJOR")
   [ -x /usr/bin/prometheus ] || missing+=("prometheus=$PROMETHEUS_DEB_VERSION")
+  # Browser tests drive Debian's Chromium; nothing downloads a browser of its own.
+  [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver fonts-noto-cjk)
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing Debian packages: ${missing[*]}"
   as_root apt-get update -q >/dev/null

@@ -8,4 +8,4 @@ venv_bin="$root/.venv/bin"
 mkdir -p "$out"
 PATH="$venv_bin:$PATH" "$venv_bin/python" -m grpc_tools.protoc -I"$root/proto" \
   --python_out="$out" --mypy_out="$out" \
-  $(cd "$root/proto" && find minhu -name '*.proto' | sort)
+  $(cd "$root/proto" && find minhu -name '*.proto' | sort) 2> >(grep -v '^Writing mypy' >&2)
