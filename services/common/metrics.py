@@ -43,11 +43,29 @@ OUTBOX_RELAY_DELAY = Histogram(
 HTTP_REQUESTS = Counter(
     "minhu_http_requests_total", "HTTP requests, per route.", ["method", "route", "status"]
 )
+HTTP_IN_FLIGHT = Gauge(
+    "minhu_http_requests_in_flight", "HTTP requests being handled right now (saturation)."
+)
 HTTP_DURATION = Histogram(
     "minhu_http_request_duration_seconds",
     "HTTP request handling time, per route.",
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+# Business counters shared by name across services, so dashboards can rely on them.
+CASES_RECEIVED = Counter(
+    "minhu_cases_received_total", "Cases accepted by intake, by channel.", ["channel"]
+)
+DISPATCH_BOUNCES = Counter(
+    "minhu_dispatch_bounces_total",
+    "Cases bounced back to dispatch by the unit they were assigned to, by tier.",
+    ["tier"],
+)
+DISPATCH_HOTSPOT_LINKS = Counter(
+    "minhu_dispatch_hotspot_links_total",
+    "Cases linked to an open hotspot (repeated complaints about one matter), by topic.",
+    ["topic"],
 )
 
 
@@ -66,10 +84,12 @@ async def http_metrics_middleware(
     start = time.perf_counter()
     route = _route_template(request)
     status = 500
+    HTTP_IN_FLIGHT.inc()
     try:
         response = await call_next(request)
         status = response.status_code
         return response
     finally:
+        HTTP_IN_FLIGHT.dec()
         HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
         HTTP_DURATION.labels(request.method, route).observe(time.perf_counter() - start)

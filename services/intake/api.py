@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import not_found
 from services.common.logging import case_context, get_logger
+from services.common.metrics import CASES_RECEIVED
 from services.intake import store
 from services.intake.domain import CASE_NO_PATTERN, Channel, is_valid_phone
 from services.intake.timeline import Peers, build_timeline, peer_client
@@ -108,6 +109,7 @@ async def create_case(body: CaseIn, session: Session, request: Request) -> CaseC
     async with session.begin():
         case_no = await store.create_case(session, case=store.NewCase(**body.model_dump()))
     request.app.state.relay.wake()
+    CASES_RECEIVED.labels(body.channel.value).inc()
     with case_context(case_no):
         log.info("case received", channel=body.channel.value, urgent=body.urgent)
     return CaseCreated(case_no=case_no, status="received")
