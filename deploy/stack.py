@@ -60,6 +60,7 @@ class Ports:
             "temporal_metrics": 8235,
             "temporal_http": 7243,
             "prometheus": 9090,
+            "sla_temporal_metrics": 9464,
             "intake": 8001,
             "dispatch": 8002,
             "sla": 8003,
@@ -101,6 +102,7 @@ class Profile:
         for svc in SERVICES:
             env[f"MINHU_{svc.upper()}_PORT"] = str(getattr(p, svc))
             env[f"MINHU_{svc.upper()}_URL"] = f"http://127.0.0.1:{getattr(p, svc)}"
+        env["MINHU_SLA_TEMPORAL_METRICS_PORT"] = str(p.sla_temporal_metrics)
         return env
 
 
@@ -520,6 +522,8 @@ class Stack:
             "@SLA@": f"127.0.0.1:{p.sla}",
             "@NOTIFY@": f"127.0.0.1:{p.notify}",
             "@PROMETHEUS@": f"127.0.0.1:{p.prometheus}",
+            "@TEMPORAL_METRICS@": f"127.0.0.1:{p.temporal_metrics}",
+            "@SLA_TEMPORAL_METRICS@": f"127.0.0.1:{p.sla_temporal_metrics}",
         }.items():
             text = text.replace(key, value)
         self.p.path("prometheus", "prometheus.yml").write_text(text)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from google.protobuf.message import Message
+from opentelemetry.trace import SpanKind
 from sqlalchemy.exc import DBAPIError, OperationalError
 from temporalio.service import RPCError
 
@@ -21,9 +22,11 @@ from services.common.metrics import (
     EVENT_HANDLING,
     EVENTS_CONSUMED,
 )
+from services.common.tracing import TRACEPARENT, case_span, context_from_headers, traceparent
 
 log = get_logger(__name__)
 
+CONSUMER = SpanKind.CONSUMER
 Handler = Callable[[Envelope, Message], Awaitable[bool]]
 """Applies one event; returns False when the event had already been applied (a duplicate)."""
 
@@ -49,8 +52,15 @@ def dead_letter_topic(group: str) -> str:
 
 
 def headers(env: Envelope) -> list[tuple[str, bytes]]:
-    """Kafka headers that let tools route or inspect a record without decoding it."""
-    return [("ce_id", env.id.encode()), ("ce_type", env.type.encode())]
+    """Kafka headers that let tools route or inspect a record without decoding it.
+
+    `traceparent` (W3C) carries the case's trace to the consumers (services/common/tracing).
+    """
+    return [
+        ("ce_id", env.id.encode()),
+        ("ce_type", env.type.encode()),
+        (TRACEPARENT, traceparent(env.subject).encode()),
+    ]
 
 
 async def start_producer(
@@ -148,7 +158,11 @@ class EventConsumer:
             await self._dead_letter(record, str(exc))
             return
         attempt = 0
-        with case_context(env.subject, event_id=env.id, event_type=env.type):
+        parent = context_from_headers(record.headers, env.subject)
+        with (
+            case_context(env.subject, event_id=env.id, event_type=env.type),
+            case_span(f"consume {record.topic}", env.subject, parent=parent, kind=CONSUMER),
+        ):
             while True:
                 attempt += 1
                 start = time.perf_counter()

@@ -9,11 +9,14 @@ from contextlib import contextmanager
 
 import structlog
 
+from services.common.tracing import add_trace_ids
+
 
 def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -> None:
     """Route stdlib and structlog records through one JSON renderer tagged with the service."""
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match
+
+from services.common.tracing import case_span, context_from_headers
 
 EVENTS_CONSUMED = Counter(
     "minhu_events_consumed_total",
@@ -69,12 +72,14 @@ DISPATCH_HOTSPOT_LINKS = Counter(
 )
 
 
-def _route_template(request: Request) -> str:
+def _route_template(request: Request) -> tuple[str, str | None]:
+    """The matched route's template and its case number, if the path names one."""
     for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
+        match, child = route.matches(request.scope)
         if match == Match.FULL:
-            return str(getattr(route, "path", "other"))
-    return "unmatched"
+            case_no = child.get("path_params", {}).get("case_no")
+            return str(getattr(route, "path", "other")), case_no
+    return "unmatched", None
 
 
 async def http_metrics_middleware(
@@ -82,11 +87,18 @@ async def http_metrics_middleware(
 ) -> Response:
     """Count and time every request by its route template, not its raw path."""
     start = time.perf_counter()
-    route = _route_template(request)
+    route, case_no = _route_template(request)
     status = 500
     HTTP_IN_FLIGHT.inc()
     try:
-        response = await call_next(request)
+        if case_no is None:
+            response = await call_next(request)
+        else:
+            # A request about one case joins that case's trace (services/common/tracing).
+            parent = context_from_headers(dict(request.headers), case_no)
+            name = f"{request.method} {route}"
+            with case_span(name, case_no, parent=parent, kind=SpanKind.SERVER):
+                response = await call_next(request)
         status = response.status_code
         return response
     finally:

@@ -13,6 +13,7 @@ from sqlalchemy import MetaData
 from services.common.db import make_engine, migrate, wait_for_database
 from services.common.logging import configure_logging, get_logger
 from services.common.settings import CommonSettings
+from services.common.tracing import configure_tracing
 
 log = get_logger(__name__)
 
@@ -63,6 +64,7 @@ def run_service(
 ) -> None:
     """Start a service: logging, then wait for its database and migrate it, then serve."""
     configure_logging(name, level=common.log_level, json=common.log_json)
+    configure_tracing(name)
     if database is not None:
         url, versions, metadata = database
         asyncio.run(_wait(url))

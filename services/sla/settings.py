@@ -16,3 +16,5 @@ class SlaSettings(BaseSettings):
     port: int = 8003
     group: str = "sla"
     task_queue: str = "minhu-sla"
+    # Where the Temporal SDK serves its own Prometheus metrics (0 turns them off).
+    temporal_metrics_port: int = 9464
