@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
 from services.common.errors import install_error_handlers
@@ -19,17 +20,23 @@ from services.sla.activities import SlaActivities
 from services.sla.api import router
 from services.sla.consumer import WorkflowStarter
 from services.sla.domain import WorkingCalendar, load_policy
+from services.sla.metrics import MetricsProjection, temporal_runtime
 from services.sla.settings import SlaSettings
 from services.sla.workflow import CaseWorkflow
 
 
-async def connect_temporal(common: CommonSettings, *, timeout: float = 60.0) -> Client:
-    """Connect to Temporal, waiting for it to come up."""
+async def connect_temporal(
+    common: CommonSettings, *, timeout: float = 60.0, metrics_port: int = 0
+) -> Client:
+    """Connect to Temporal, waiting for it to come up; traces flow into workflows."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         try:
             return await Client.connect(
-                common.temporal_address, namespace=common.temporal_namespace
+                common.temporal_address,
+                namespace=common.temporal_namespace,
+                interceptors=[TracingInterceptor()],
+                runtime=temporal_runtime(metrics_port),
             )
         except RuntimeError:
             if asyncio.get_running_loop().time() > deadline:
@@ -45,7 +52,8 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         plumbing = await Plumbing.start(common, client_id="minhu-sla", probe_topic=Topic.SLA)
-        client = await connect_temporal(common)
+        client = await connect_temporal(common, metrics_port=own.temporal_metrics_port)
+        plumbing.run("sla-metrics", MetricsProjection(common.kafka_bootstrap).run)
         activities = SlaActivities(policy, calendar, plumbing.producer)
         worker = Worker(
             client,
