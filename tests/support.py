@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -80,10 +81,14 @@ async def get_json(client: httpx.AsyncClient, url: str) -> Any | None:
 
 
 def new_case(**overrides: Any) -> dict[str, Any]:
-    """A realistic case body a village unit handles (a broken street lamp on 柳岸路)."""
+    """A realistic case body a village unit handles (a broken street lamp on 柳岸路).
+
+    Each call comes from a fresh number: the same caller telling the same matter again
+    within days is a repeat call (重复件), linked to the first case and not dispatched.
+    """
     body: dict[str, Any] = {
         "channel": "phone",
-        "caller_phone": "13800138000",
+        "caller_phone": f"138{secrets.randbelow(10**8):08d}",
         "caller_name": "张女士",
         "title": "柳岸路路灯不亮",
         "content": "柳岸路靠近柳岸花园门口的路灯坏了一个星期了，晚上很黑，老人孩子走路不安全。",

@@ -2,86 +2,25 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import not_found
 from services.common.logging import case_context, get_logger
 from services.common.metrics import CASES_RECEIVED
+from services.common.tracing import case_span
 from services.intake import store
-from services.intake.domain import CASE_NO_PATTERN, Channel, is_valid_phone
+from services.intake.accept import KeyConflict, accept
+from services.intake.domain import CASE_NO_PATTERN, body_fingerprint
+from services.intake.schemas import ERRORS, CaseCreated, CaseIn, CaseOut, Timeline
 from services.intake.timeline import Peers, build_timeline, peer_client
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["cases"])
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class CaseIn(BaseModel):
-    """A new case as an operator or another system submits it."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    channel: Channel = Field(description="受理渠道")
-    caller_phone: str = Field(max_length=32, description="来电号码（手机或带区号固话）")
-    content: str = Field(min_length=5, max_length=4000, description="诉求内容")
-    caller_name: str | None = Field(default=None, max_length=64)
-    title: str | None = Field(default=None, max_length=200)
-    address: str | None = Field(default=None, max_length=300)
-    grid_code: str | None = Field(default=None, max_length=64)
-    urgent: bool = False
-
-    @field_validator("caller_phone")
-    @classmethod
-    def _phone(cls, value: str) -> str:
-        if not is_valid_phone(value):
-            raise ValueError("电话号码格式不正确：应为 11 位手机号或带区号的固定电话")
-        return value.replace(" ", "")
-
-    @field_validator("content", "caller_name", "title", "address", "grid_code")
-    @classmethod
-    def _no_control_chars(cls, value: str | None) -> str | None:
-        if value is not None and _CONTROL.search(value):
-            raise ValueError("含有不可见的控制字符，请删除后重试")
-        return value
-
-
-class CaseCreated(BaseModel):
-    """The number to read out to the caller."""
-
-    case_no: str
-    status: str
-
-
-class CaseOut(BaseModel):
-    """A case as intake stored it."""
-
-    case_no: str
-    channel: str
-    caller_name: str | None
-    caller_phone: str
-    title: str | None
-    content: str
-    address: str | None
-    grid_code: str | None
-    urgent: bool
-    status: str
-    received_at: datetime
-
-
-class Timeline(BaseModel):
-    """A case with what the other services know of it; `unavailable` names who did not answer."""
-
-    case: CaseOut
-    dispatch: dict[str, Any] | None
-    sla: dict[str, Any] | None
-    notifications: list[dict[str, Any]]
-    unavailable: list[str]
 
 
 async def session_dep(request: Request) -> Any:
@@ -92,6 +31,16 @@ async def session_dep(request: Request) -> Any:
 
 Session = Annotated[AsyncSession, Depends(session_dep)]
 CaseNo = Annotated[str, Path(pattern=CASE_NO_PATTERN, description="工单编号")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="重试时带同一个键：同键同内容返回同一工单，同键不同内容返回 409",
+    ),
+]
 
 
 def peers_dep(request: Request) -> Peers:
@@ -103,28 +52,105 @@ def peers_dep(request: Request) -> Peers:
 PeersDep = Annotated[Peers, Depends(peers_dep)]
 
 
-@router.post("/cases", status_code=201, response_model=CaseCreated, summary="受理一个诉求")
-async def create_case(body: CaseIn, session: Session, request: Request) -> CaseCreated:
-    """Store the case and its case.received event atomically, then wake the relay."""
-    async with session.begin():
-        case_no = await store.create_case(session, case=store.NewCase(**body.model_dump()))
-    request.app.state.relay.wake()
-    CASES_RECEIVED.labels(body.channel.value).inc()
-    with case_context(case_no):
-        log.info("case received", channel=body.channel.value, urgent=body.urgent)
-    return CaseCreated(case_no=case_no, status="received")
+def _invalid(field: str, message: str) -> RequestValidationError:
+    """A 422 naming one field, for rules that span several fields."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", field), "msg": message, "ctx": {"error": message}}]
+    )
 
 
-@router.get("/cases/{case_no}", response_model=CaseOut, summary="查看一个诉求")
+def _check(body: CaseIn) -> None:
+    if body.anonymous and body.callback_consent:
+        raise _invalid("callback_consent", "匿名来电无法回访，请取消勾选同意回访")
+    if not body.anonymous and not body.caller_phone:
+        raise _invalid("caller_phone", "此项为必填项；来电人不愿留号码时请勾选匿名")
+    if (body.latitude is None) != (body.longitude is None):
+        missing = "longitude" if body.longitude is None else "latitude"
+        raise _invalid(missing, "经纬度须同时填写")
+
+
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=CaseCreated,
+    summary="受理一个诉求",
+    responses={
+        200: {"model": CaseCreated, "description": "同一 Idempotency-Key 的重试：返回原工单"},
+        409: {"model": ERRORS["4XX"]["model"], "description": "Idempotency-Key 已用于其他内容"},
+        413: {"model": ERRORS["4XX"]["model"], "description": "请求内容超过上限"},
+        429: {"model": ERRORS["4XX"]["model"], "description": "该接线员提交过于频繁"},
+        **ERRORS,
+    },
+)
+async def create_case(
+    body: CaseIn, session: Session, request: Request, idempotency_key: IdempotencyKey = None
+) -> Any:
+    """Store the case (a repeat call is linked to the caller's open case), then wake the relay."""
+    _check(body)
+    if body.operator:
+        wait = request.app.state.operator_limiter.take(body.operator)
+        if wait > 0:
+            raise HTTPException(
+                429,
+                {"code": "rate_limited", "message": "提交过于频繁，请稍后再试"},
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+    fields = body.model_dump(mode="json")
+    if body.anonymous:
+        # Nobody can be called back: keep no half-identity that suggests otherwise.
+        fields.update(caller_phone=None, callback_consent=False)
+    try:
+        done = await accept(
+            session,
+            case=store.NewCase(**fields),
+            key=idempotency_key,
+            fingerprint=body_fingerprint(fields),
+        )
+    except KeyConflict as exc:
+        raise HTTPException(
+            409,
+            {
+                "code": "idempotency_key_reused",
+                "message": "该 Idempotency-Key 已用于内容不同的另一次提交，请换一个键",
+            },
+        ) from exc
+    if not done.replayed and done.repeat_of is None:
+        request.app.state.relay.wake()
+    if not done.replayed:
+        CASES_RECEIVED.labels(body.channel.value).inc()
+    with case_context(done.case_no), case_span("case received", done.case_no):
+        log.info(
+            "case received",
+            channel=body.channel.value,
+            urgent=body.urgent,
+            repeat_of=done.repeat_of,
+            replayed=done.replayed,
+        )
+    message = (
+        f"重复来电：已并入未办结的工单 {done.repeat_of}，不另行派单"
+        if done.repeat_of
+        else "受理成功"
+    )
+    created = CaseCreated(
+        case_no=done.case_no, status=done.status, repeat_of=done.repeat_of, message=message
+    )
+    return JSONResponse(
+        created.model_dump(),
+        status_code=200 if done.replayed else 201,
+        headers={"Idempotent-Replayed": "true"} if done.replayed else None,
+    )
+
+
+@router.get("/cases/{case_no}", response_model=CaseOut, summary="查看一个诉求", responses=ERRORS)
 async def read_case(case_no: CaseNo, session: Session) -> dict[str, Any]:
-    """The case as received."""
+    """The case as received, with the repeat calls linked to it."""
     case = await store.get_case(session, case_no=case_no)
     if case is None:
         raise not_found("工单", case_no)
     return case
 
 
-@router.get("/cases", response_model=list[CaseOut], summary="按来电号码查找诉求")
+@router.get("/cases", response_model=list[CaseOut], summary="按来电号码查找诉求", responses=ERRORS)
 async def find_cases(
     session: Session,
     phone: Annotated[str, Query(min_length=3, max_length=32, description="来电号码")],
@@ -133,12 +159,18 @@ async def find_cases(
     return await store.find_cases(session, phone=phone.replace(" ", ""))
 
 
-@router.get("/cases/{case_no}/timeline", response_model=Timeline, summary="诉求全流程")
+@router.get(
+    "/cases/{case_no}/timeline", response_model=Timeline, summary="诉求全流程", responses=ERRORS
+)
 async def read_timeline(case_no: CaseNo, session: Session, peers: PeersDep) -> dict[str, Any]:
-    """The case with its assignment, SLA status and notifications from the other services."""
+    """The case with its assignment, SLA status and notifications from the other services.
+
+    A repeat call has no work order of its own: its timeline follows the case it joined.
+    """
     case = await store.get_case(session, case_no=case_no)
     if case is None:
         raise not_found("工单", case_no)
     await session.close()  # give the connection back before waiting on other services
+    work_order = case["repeat_of"] or case_no
     async with peer_client(peers) as client:
-        return await build_timeline(case, peers=peers, client=client)
+        return await build_timeline(case, peers=peers, client=client, work_order=work_order)

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import events
 from services.common.outbox import enqueue
 from services.common.proto_gen.minhu.events.v1 import case_pb2
-from services.common.tables import outbox_table
-from services.intake.domain import case_number, local_day
+from services.common.tables import outbox_table, processed_events_table
+from services.intake.domain import REPEAT_WINDOW, OpenCase, case_number, local_day
 
 SOURCE = "minhu/intake"
+# A linked repeat call (重复件) is stored with this status and publishes no event.
+MERGED = "merged"
 metadata = sa.MetaData()
 outbox = outbox_table(metadata)
+processed_events = processed_events_table(metadata)
 
 cases = sa.Table(
     "cases",
@@ -26,7 +29,7 @@ cases = sa.Table(
     sa.Column("case_no", sa.String(20), primary_key=True),
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("caller_name", sa.String(64), nullable=True),
-    sa.Column("caller_phone", sa.String(32), nullable=False),
+    sa.Column("caller_phone", sa.String(32), nullable=True),
     sa.Column("title", sa.String(200), nullable=True),
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("address", sa.String(300), nullable=True),
@@ -35,7 +38,20 @@ cases = sa.Table(
     sa.Column("status", sa.String(32), nullable=False, server_default="received"),
     sa.Column("event_id", sa.String(64), nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("operator", sa.String(64), nullable=True),
+    sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("callback_consent", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("urgent_reason", sa.String(200), nullable=True),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("longitude", sa.Float, nullable=True),
+    sa.Column("attachments", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("service_code", sa.String(16), nullable=True),
+    sa.Column("repeat_of", sa.String(20), nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("ix_cases_caller_phone", "caller_phone", "received_at"),
+    sa.Index("ix_cases_repeat_of", "repeat_of"),
+    sa.Index("ix_cases_received_at", "received_at"),
+    sa.Index("ix_cases_event_id", "event_id"),
 )
 
 case_counters = sa.Table(
@@ -45,19 +61,38 @@ case_counters = sa.Table(
     sa.Column("last_seq", sa.Integer, nullable=False),
 )
 
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("case_no", sa.String(20), nullable=True),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
 
 @dataclass(frozen=True, kw_only=True)
 class NewCase:
     """A validated case as the operator or a citizen submitted it."""
 
     channel: str
-    caller_phone: str
     content: str
+    caller_phone: str | None = None
     caller_name: str | None = None
     title: str | None = None
     address: str | None = None
     grid_code: str | None = None
     urgent: bool = False
+    urgent_reason: str | None = None
+    operator: str | None = None
+    anonymous: bool = False
+    callback_consent: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
+    attachments: list[str] = field(default_factory=list)
+    service_code: str | None = None
 
 
 async def next_case_no(session: AsyncSession, *, now: datetime) -> str:
@@ -76,46 +111,149 @@ async def next_case_no(session: AsyncSession, *, now: datetime) -> str:
     return case_number(day, seq)
 
 
-async def create_case(session: AsyncSession, *, case: NewCase) -> str:
-    """Store a case and its case.received event in the caller's transaction."""
-    now = datetime.now(UTC)
-    case_no = await next_case_no(session, now=now)
+def _received_event(case_no: str, case: NewCase, now: datetime) -> events.Envelope:
     payload = case_pb2.CaseReceived(
         case_no=case_no,
         channel=case.channel,
         caller_name=case.caller_name or "",
-        caller_phone=case.caller_phone,
+        caller_phone=case.caller_phone or "",
         title=case.title or "",
         content=case.content,
         address=case.address or "",
         grid_code=case.grid_code or "",
         urgent=case.urgent,
         received_at=events.timestamp(now),
+        operator=case.operator or "",
+        callback_consent=case.callback_consent,
+        urgent_reason=case.urgent_reason or "",
+        attachments=case.attachments,
+        anonymous=case.anonymous,
     )
-    env = events.envelope(events.CASE_RECEIVED, payload, subject=case_no, source=SOURCE, time=now)
+    if case.latitude is not None and case.longitude is not None:
+        payload.latitude, payload.longitude = case.latitude, case.longitude
+    return events.envelope(events.CASE_RECEIVED, payload, subject=case_no, source=SOURCE, time=now)
+
+
+async def create_case(
+    session: AsyncSession, *, case: NewCase, repeat_of: str | None = None, now: datetime
+) -> tuple[str, str]:
+    """Store a case in the caller's transaction; (case_no, event id).
+
+    A new work order gets its case.received event in the outbox. A repeat call linked to
+    an open case gets a number and a record but no event: dispatch must not open a second
+    work order, and the original case's handlers already hold the matter.
+    """
+    case_no = await next_case_no(session, now=now)
+    env = _received_event(case_no, case, now)
     await session.execute(
         sa.insert(cases).values(
+            **asdict(case),
             case_no=case_no,
-            channel=case.channel,
-            caller_name=case.caller_name,
-            caller_phone=case.caller_phone,
-            title=case.title,
-            content=case.content,
-            address=case.address,
-            grid_code=case.grid_code,
-            urgent=case.urgent,
             event_id=env.id,
             received_at=now,
+            repeat_of=repeat_of,
+            status=MERGED if repeat_of else "received",
         )
     )
-    await enqueue(session, outbox, events.CASE_RECEIVED, env)
-    return case_no
+    if repeat_of is None:
+        await enqueue(session, outbox, events.CASE_RECEIVED, env)
+    return case_no, env.id
+
+
+async def claim_key(session: AsyncSession, *, key: str, fingerprint: str) -> bool:
+    """Reserve an Idempotency-Key; False when it was used before.
+
+    A concurrent retry with the same key waits here on the primary key until the first
+    transaction commits (then gets False) or rolls back (then gets the key itself).
+    """
+    stmt = (
+        insert(idempotency_keys)
+        .values(key=key, fingerprint=fingerprint)
+        .on_conflict_do_nothing(index_elements=[idempotency_keys.c.key])
+        .returning(idempotency_keys.c.key)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def bind_key(session: AsyncSession, *, key: str, case_no: str) -> None:
+    """Record which case a reserved key created."""
+    await session.execute(
+        sa.update(idempotency_keys).where(idempotency_keys.c.key == key).values(case_no=case_no)
+    )
+
+
+async def read_key(session: AsyncSession, *, key: str) -> tuple[str, str | None] | None:
+    """(fingerprint, case_no) stored for a key, or None."""
+    row = (
+        await session.execute(
+            sa.select(idempotency_keys.c.fingerprint, idempotency_keys.c.case_no).where(
+                idempotency_keys.c.key == key
+            )
+        )
+    ).first()
+    return (row.fingerprint, row.case_no) if row else None
+
+
+async def lock_caller(session: AsyncSession, *, phone: str) -> None:
+    """Serialise calls from one number until commit, so two quick calls cannot both be new."""
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(phone))))
+
+
+async def open_cases_of(session: AsyncSession, *, phone: str, now: datetime) -> list[OpenCase]:
+    """The caller's open work orders (not repeats, not closed) within the repeat window."""
+    rows = await session.execute(
+        sa.select(cases)
+        .where(
+            cases.c.caller_phone == phone,
+            cases.c.received_at >= now - REPEAT_WINDOW,
+            cases.c.repeat_of.is_(None),
+            cases.c.closed_at.is_(None),
+        )
+        .order_by(cases.c.received_at.desc())
+        .limit(50)
+    )
+    return [
+        OpenCase(
+            case_no=r.case_no,
+            caller_phone=r.caller_phone,
+            title=r.title,
+            content=r.content,
+            address=r.address,
+            grid_code=r.grid_code,
+            received_at=r.received_at,
+        )
+        for r in rows
+    ]
+
+
+async def mark_closed(session: AsyncSession, *, case_no: str, at: datetime) -> int:
+    """Mark a case and the repeat calls linked to it closed; how many rows changed."""
+    result = await session.execute(
+        sa.update(cases)
+        .where(
+            sa.or_(cases.c.case_no == case_no, cases.c.repeat_of == case_no),
+            cases.c.closed_at.is_(None),
+        )
+        .values(closed_at=at, status=sa.case((cases.c.repeat_of.is_(None), "closed"), else_=MERGED))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def get_case(session: AsyncSession, *, case_no: str) -> dict[str, Any] | None:
-    """One case as stored, or None."""
+    """One case as stored with the numbers of the repeat calls linked to it, or None."""
     row = (await session.execute(sa.select(cases).where(cases.c.case_no == case_no))).first()
-    return dict(row._mapping) if row else None
+    if row is None:
+        return None
+    repeats = await session.execute(
+        sa.select(cases.c.case_no).where(cases.c.repeat_of == case_no).order_by(cases.c.received_at)
+    )
+    return {**row._mapping, "repeats": list(repeats.scalars())}
+
+
+async def get_case_by_event(session: AsyncSession, *, event_id: str) -> str | None:
+    """The case number whose case.received event has this id (Open311 tokens)."""
+    found = await session.scalar(sa.select(cases.c.case_no).where(cases.c.event_id == event_id))
+    return str(found) if found else None
 
 
 async def find_cases(session: AsyncSession, *, phone: str, limit: int = 50) -> list[dict[str, Any]]:
@@ -126,4 +264,34 @@ async def find_cases(session: AsyncSession, *, phone: str, limit: int = 50) -> l
         .order_by(cases.c.received_at.desc())
         .limit(limit)
     )
-    return [dict(r._mapping) for r in rows]
+    return [{**r._mapping, "repeats": []} for r in rows]
+
+
+async def list_cases(
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    service_codes: list[str] | None = None,
+    closed: bool | None = None,
+    ids: list[str] | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Cases received in [start, end], newest first, filtered for Open311 queries."""
+    query = sa.select(cases).order_by(cases.c.received_at.desc()).limit(limit)
+    if ids is not None:
+        query = query.where(cases.c.case_no.in_(ids))
+    else:
+        query = query.where(cases.c.received_at >= start, cases.c.received_at <= end)
+        if service_codes:
+            query = query.where(cases.c.service_code.in_(service_codes))
+        if closed is not None:
+            query = query.where(
+                cases.c.closed_at.is_not(None) if closed else cases.c.closed_at.is_(None)
+            )
+    return [dict(r._mapping) for r in await session.execute(query)]
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware (one place, so every stored instant carries its offset)."""
+    return datetime.now(UTC)

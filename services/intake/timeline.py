@@ -73,10 +73,17 @@ async def _part(
 
 
 async def build_timeline(
-    case: dict[str, Any], *, peers: Peers, client: httpx.AsyncClient
+    case: dict[str, Any],
+    *,
+    peers: Peers,
+    client: httpx.AsyncClient,
+    work_order: str | None = None,
 ) -> dict[str, Any]:
-    """The case with its assignment, SLA status and notifications, asked concurrently."""
-    case_no = case["case_no"]
+    """The case with its assignment, SLA status and notifications, asked concurrently.
+
+    work_order names the case the other services know (a repeat call's original case).
+    """
+    case_no = work_order or case["case_no"]
     wait = peers.timeout
     results = await asyncio.gather(
         _part(client, "dispatch", f"{peers.dispatch}/v1/cases/{case_no}", wait),
@@ -96,3 +103,9 @@ async def build_timeline(
 def peer_client(peers: Peers) -> httpx.AsyncClient:
     """An HTTP client whose every request to a peer gives up after the peer timeout."""
     return httpx.AsyncClient(timeout=peers.timeout)
+
+
+async def peer_json(client: httpx.AsyncClient, url: str, timeout: float) -> Any | None:
+    """A peer's JSON at url, or None when it has no record or does not answer."""
+    _, body, _ = await _part(client, url.split("/v1/")[0], url, timeout)
+    return body

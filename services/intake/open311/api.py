@@ -1,0 +1,267 @@
+"""Open311 GeoReport v2 under /open311/v2/: every method in XML (.xml) and JSON (.json)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import Response
+
+from services.intake import store
+from services.intake.accept import accept
+from services.intake.domain.model import CENTRE_TZ
+from services.intake.open311 import schemas
+from services.intake.open311.catalog import SUBCATEGORY, services
+from services.intake.open311.forms import RequestForm, to_new_case
+from services.intake.open311.render import body, errors
+from services.intake.open311.views import CLOSED, OPEN, service_request
+from services.intake.timeline import Peers, peer_client, peer_json
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+MAX_SPAN = timedelta(days=90)
+MAX_REQUESTS = 1000
+PEER_CONCURRENCY = 16
+
+Fmt = Annotated[Literal["xml", "json"], Path(description="响应格式：xml 或 json")]
+Jurisdiction = Annotated[str | None, Query(max_length=100)]
+
+
+class Open311Error(Exception):
+    """An error answered in the spec's format."""
+
+    def __init__(self, status: int, *descriptions: str, retry_after: int | None = None) -> None:
+        super().__init__(status, descriptions)
+        self.status = status
+        self.descriptions = list(descriptions)
+        self.retry_after = retry_after
+
+
+def _reply(fmt: str, root: str, value: Any, status: int = 200) -> Response:
+    content, media = body(fmt, root, value)
+    return Response(content, status_code=status, media_type=f"{media}; charset=utf-8")
+
+
+def error_reply(fmt: str, exc: Open311Error) -> Response:
+    """The spec's error list for an Open311Error."""
+    content, media = errors(fmt, exc.status, exc.descriptions)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    return Response(
+        content, status_code=exc.status, media_type=f"{media}; charset=utf-8", headers=headers
+    )
+
+
+def _check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
+    ours: str = request.app.state.intake_settings.jurisdiction_id
+    if jurisdiction_id not in (None, "", ours):
+        raise Open311Error(404, f"jurisdiction_id 无效：本接口只服务 {ours}")
+
+
+@router.get("/discovery.{fmt}", summary="Open311 服务发现", responses=schemas.DISCOVERY)
+async def discovery(fmt: Fmt, request: Request) -> Response:
+    """Where the endpoint lives and which formats it speaks."""
+    base = str(request.base_url).rstrip("/") + "/open311/v2/"
+    return _reply(
+        fmt,
+        "discovery",
+        {
+            "changeset": "2026-11-23T00:00:00+08:00",
+            "contact": "明湖12345 热线受理中心",
+            "key_service": "API 密钥由受理中心分发；本地演示环境使用 minhu-demo",
+            "endpoints": [
+                {
+                    "specification": SPEC,
+                    "url": base,
+                    "changeset": "2026-11-23T00:00:00+08:00",
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
+
+
+@router.get("/services.{fmt}", summary="服务类型列表", responses=schemas.SERVICES)
+async def list_services(
+    fmt: Fmt, request: Request, jurisdiction_id: Jurisdiction = None
+) -> Response:
+    """Every service: one per level-2 topic, grouped by level-1 topic."""
+    _check_jurisdiction(request, jurisdiction_id)
+    return _reply(fmt, "services", [s.summary() for s in services().values()])
+
+
+@router.get("/services/{service_code}.{fmt}", summary="服务类型定义", responses=schemas.DEFINITION)
+async def service_definition(
+    service_code: Annotated[str, Path(max_length=16)],
+    fmt: Fmt,
+    request: Request,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    """The service's attributes (the level-3 subcategory to choose)."""
+    _check_jurisdiction(request, jurisdiction_id)
+    service = services().get(service_code)
+    if service is None:
+        raise Open311Error(404, f"未找到服务类型：{service_code}")
+    return _reply(fmt, "service_definition", service.definition())
+
+
+@router.post("/requests.{fmt}", summary="提交诉求", status_code=201, responses=schemas.CREATED)
+async def create_request(
+    fmt: Fmt, request: Request, form: Annotated[RequestForm, Form()]
+) -> Response:
+    """Create a case from a form-encoded request; needs an api_key."""
+    own = request.app.state.intake_settings
+    if form.api_key not in own.api_keys:
+        raise Open311Error(403, "api_key 无效")
+    wait = request.app.state.api_key_limiter.take(form.api_key)
+    if wait > 0:
+        raise Open311Error(429, "请求过于频繁，请稍后再试", retry_after=max(1, round(wait)))
+    _check_jurisdiction(request, form.jurisdiction_id)
+    service = services().get(form.service_code)
+    if service is None:
+        raise Open311Error(400, f"service_code 无效：{form.service_code}")
+    subcategory = None
+    if form.subcategory:
+        subcategory = service.subcategory(form.subcategory)
+        if subcategory is None:
+            raise Open311Error(400, f"attribute[{SUBCATEGORY}] 取值无效：{form.subcategory}")
+    new_case, problems = to_new_case(form, service, subcategory)
+    if new_case is None:
+        raise Open311Error(400, *problems)
+    async with request.app.state.sessions() as session:
+        done = await accept(session, case=new_case)
+    request.app.state.relay.wake()
+    notice = (
+        f"重复来电，已并入工单 {done.repeat_of}" if done.repeat_of else "已受理，请记下工单编号"
+    )
+    return _reply(
+        fmt,
+        "service_requests",
+        [
+            {
+                "service_request_id": done.case_no,
+                "token": done.event_id,
+                "service_notice": notice,
+                "account_id": form.account_id,
+            }
+        ],
+        status=201,
+    )
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise Open311Error(400, f"{name} 不是 ISO-8601 时间：{value}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CENTRE_TZ)
+
+
+def _window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """The spec's default: the most recent 90 days; a given range may not span more."""
+    if start and end:
+        if end - start > MAX_SPAN:
+            raise Open311Error(400, "start_date 与 end_date 相隔不能超过 90 天")
+        return start, end
+    if start:
+        return start, start + MAX_SPAN
+    end = end or store.utcnow()
+    return end - MAX_SPAN, end
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+async def _render(request: Request, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cases as service requests, with the assigned unit and resolve deadline of each."""
+    peers: Peers = request.app.state.peers
+    gate = asyncio.Semaphore(PEER_CONCURRENCY)
+    catalogue = services()
+
+    async with peer_client(peers) as client:
+
+        async def one(case: dict[str, Any]) -> dict[str, Any]:
+            work_order = case.get("repeat_of") or case["case_no"]
+            async with gate:
+                dispatch, sla = await asyncio.gather(
+                    peer_json(client, f"{peers.dispatch}/v1/cases/{work_order}", peers.timeout),
+                    peer_json(client, f"{peers.sla}/v1/cases/{work_order}", peers.timeout),
+                )
+            service = catalogue.get(case.get("service_code") or "")
+            return service_request(case, service=service, dispatch=dispatch, sla=sla)
+
+        return list(await asyncio.gather(*(one(c) for c in cases)))
+
+
+Text = Annotated[str | None, Query(max_length=2000)]
+
+
+@router.get("/requests.{fmt}", summary="查询诉求", responses=schemas.REQUESTS)
+async def list_requests(
+    fmt: Fmt,
+    request: Request,
+    service_request_id: Text = None,
+    service_code: Text = None,
+    start_date: Annotated[str | None, Query(max_length=40)] = None,
+    end_date: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    """Requests in the window (default: the last 90 days), at most 1,000, newest first."""
+    _check_jurisdiction(request, jurisdiction_id)
+    statuses = set(_csv(status))
+    if statuses - {OPEN, CLOSED}:
+        raise Open311Error(400, "status 只能是 open 或 closed")
+    start, end = _window(_when(start_date, "start_date"), _when(end_date, "end_date"))
+    closed = None if len(statuses) != 1 else statuses == {CLOSED}
+    ids = _csv(service_request_id)[:MAX_REQUESTS] or None
+    async with request.app.state.sessions() as session:
+        cases = await store.list_cases(
+            session,
+            start=start,
+            end=end,
+            service_codes=_csv(service_code) or None,
+            closed=closed,
+            ids=ids,
+            limit=MAX_REQUESTS,
+        )
+    return _reply(fmt, "service_requests", await _render(request, cases))
+
+
+@router.get(
+    "/requests/{service_request_id}.{fmt}", summary="查看一个诉求", responses=schemas.REQUESTS
+)
+async def read_request(
+    service_request_id: Annotated[str, Path(max_length=20)],
+    fmt: Fmt,
+    request: Request,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    """One request, as a list of one (the spec's shape)."""
+    _check_jurisdiction(request, jurisdiction_id)
+    async with request.app.state.sessions() as session:
+        case = await store.get_case(session, case_no=service_request_id)
+    if case is None:
+        raise Open311Error(404, f"未找到诉求：{service_request_id}")
+    return _reply(fmt, "service_requests", await _render(request, [case]))
+
+
+@router.get("/tokens/{token}.{fmt}", summary="按受理凭证查诉求编号", responses=schemas.TOKENS)
+async def read_token(
+    token: Annotated[str, Path(max_length=64)],
+    fmt: Fmt,
+    request: Request,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    """The service_request_id a token from POST requests turned into."""
+    _check_jurisdiction(request, jurisdiction_id)
+    async with request.app.state.sessions() as session:
+        case_no = await store.get_case_by_event(session, event_id=token)
+    if case_no is None:
+        raise Open311Error(404, f"未找到受理凭证：{token}")
+    return _reply(fmt, "service_requests", [{"service_request_id": case_no, "token": token}])

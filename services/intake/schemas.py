@@ -1,0 +1,135 @@
+"""The shapes of intake's REST API: a case coming in, a case going out, errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.intake.domain import Channel, is_valid_phone, normalise_phone
+from services.intake.domain.model import has_control_chars
+
+_REFERENCE = r"^(https?://[^\s]+|[A-Za-z0-9][A-Za-z0-9._:/-]*)$"
+
+
+class CaseIn(BaseModel):
+    """A new case as an operator or another system submits it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    channel: Channel = Field(description="受理渠道")
+    caller_phone: str | None = Field(
+        default=None, max_length=32, description="来电号码（手机或带区号固话）；匿名时可不填"
+    )
+    anonymous: bool = Field(default=False, description="匿名来电：不留姓名号码，不能回访")
+    callback_consent: bool = Field(default=False, description="来电人同意回访")
+    content: str = Field(min_length=5, max_length=4000, description="诉求内容")
+    caller_name: str | None = Field(default=None, max_length=64)
+    title: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    grid_code: str | None = Field(default=None, max_length=64, description="网格编码")
+    latitude: float | None = Field(default=None, ge=-90, le=90, description="纬度（WGS-84）")
+    longitude: float | None = Field(default=None, ge=-180, le=180, description="经度（WGS-84）")
+    urgent: bool = False
+    urgent_reason: str | None = Field(default=None, max_length=200, description="紧急原因")
+    attachments: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="附件引用（URL 或存储编号），不传文件本身",
+    )
+    operator: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="受理接线员工号"
+    )
+
+    @field_validator("caller_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not is_valid_phone(value):
+            raise ValueError("电话号码格式不正确：应为 11 位手机号或带区号的固定电话")
+        return normalise_phone(value)
+
+    @field_validator("attachments")
+    @classmethod
+    def _references(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if len(item) > 500 or not re.fullmatch(_REFERENCE, item):
+                raise ValueError("附件应为 URL 或存储编号（不超过 500 个字符），不能直接上传文件")
+        return value
+
+    @field_validator("content", "caller_name", "title", "address", "grid_code", "urgent_reason")
+    @classmethod
+    def _no_control_chars(cls, value: str | None) -> str | None:
+        if has_control_chars(value):
+            raise ValueError("含有不可见的控制字符，请删除后重试")
+        return value
+
+
+class CaseCreated(BaseModel):
+    """The number to read out to the caller, and the case a repeat call joined."""
+
+    case_no: str
+    status: str = Field(description="received（新工单）或 merged（重复件，已并入原工单）")
+    repeat_of: str | None = Field(description="重复件所并入的原工单编号")
+    message: str
+
+
+class CaseOut(BaseModel):
+    """A case as intake stored it."""
+
+    case_no: str
+    channel: str
+    caller_name: str | None
+    caller_phone: str | None
+    anonymous: bool
+    callback_consent: bool
+    title: str | None
+    content: str
+    address: str | None
+    grid_code: str | None
+    latitude: float | None
+    longitude: float | None
+    urgent: bool
+    urgent_reason: str | None
+    attachments: list[str]
+    operator: str | None
+    service_code: str | None
+    status: str
+    repeat_of: str | None
+    repeats: list[str] = Field(description="并入本工单的重复来电")
+    received_at: datetime
+    closed_at: datetime | None
+
+
+class Timeline(BaseModel):
+    """A case with what the other services know of it; `unavailable` names who did not answer."""
+
+    case: CaseOut
+    dispatch: dict[str, Any] | None
+    sla: dict[str, Any] | None
+    notifications: list[dict[str, Any]]
+    unavailable: list[str]
+
+
+class FieldError(BaseModel):
+    """One invalid field."""
+
+    field: str
+    type: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error of the REST API: a stable code and a Chinese message."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    errors: list[FieldError] | None = None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {"4XX": {"model": ErrorOut, "description": "输入有误"}}
