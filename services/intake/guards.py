@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote_plus
 
+from services.intake.domain.model import has_control_chars
 from services.intake.open311.render import error_response
 
 Scope = MutableMapping[str, Any]
@@ -34,6 +35,22 @@ def _form_is_utf8(body: bytes) -> bool:
     return True
 
 
+def _address_is_clean(scope: Scope) -> bool:
+    """The path and every query value are UTF-8 without control characters.
+
+    PostgreSQL refuses NUL in text, and no person types a control character into a search.
+    """
+    try:
+        values = [scope.get("path", "")]
+        for pair in scope.get("query_string", b"").decode("ascii").split("&"):
+            values += [
+                unquote_plus(p, encoding="utf-8", errors="strict") for p in pair.split("=", 1)
+            ]
+    except UnicodeDecodeError:
+        return False
+    return not any(has_control_chars(v) for v in values)
+
+
 def _percent_encode(body: bytes) -> bytes:
     """Non-ASCII bytes as %XX escapes; ASCII (including existing escapes) unchanged."""
     return b"".join(bytes([b]) if b < 0x80 else f"%{b:02X}".encode() for b in body)
@@ -47,8 +64,14 @@ class BodyGuard:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the body, then hand the request on with the body replayed."""
-        if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
+        """Check the address and the body, then hand the request on with the body replayed."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if not _address_is_clean(scope):
+            await self._reject(scope, send, 422, "地址或查询参数含有无效编码或控制字符")
+            return
+        if scope["method"] not in _WITH_BODY:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
