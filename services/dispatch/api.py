@@ -32,6 +32,18 @@ class AssignmentOut(BaseModel):
     manual: bool
     explanation: str
     reasons: list[str]
+    attempt: int = 0
+    grid_code: str | None = None
+    ladder: list[dict[str, str]] = []
+    bounced_units: list[str] = []
+    arbitration: bool = False
+    arbitrated: bool = False
+    parent_case_no: str | None = None
+    batch: bool = False
+    merged: bool = False
+    links: list[dict[str, Any]] = []
+    batch_members: list[str] = []
+    decisions: list[dict[str, Any]] = []
 
 
 class QueueItem(BaseModel):
@@ -47,6 +59,11 @@ class QueueItem(BaseModel):
     unit_name: str
     urgent: bool
     manual: bool
+    confidence: float = 0.0
+    explanation: str = ""
+    co_unit_ids: list[str] = []
+    parent_case_no: str | None = None
+    batch: bool = False
 
 
 async def session_dep(request: Request) -> Any:
@@ -74,6 +91,12 @@ async def read_assignment(case_no: CaseNo, session: Session) -> dict[str, Any]:
     found = await store.get_assignment(session, case_no=case_no)
     if found is None:
         raise not_found("派单记录", case_no)
+    found["links"] = await store.list_links(session, case_no=case_no)
+    found["batch_members"] = await store.batch_members(session, parent_case_no=case_no)
+    found["decisions"] = [
+        {k: d[k] for k in ("attempt", "kind", "unit_id", "actor", "reasons", "at")}
+        for d in await store.list_decisions(session, case_no=case_no)
+    ]
     return found
 
 
@@ -87,7 +110,7 @@ async def unit_queue(
 
 @router.get("/manual-queue", response_model=list[QueueItem], summary="人工派单队列")
 async def manual_queue(session: Session) -> list[dict[str, Any]]:
-    """Cases waiting for a human dispatcher, with the suggested unit."""
+    """Cases waiting for a human dispatcher, with the model's suggestion and its reasons."""
     return await store.list_queue(session, manual=True)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+import yaml
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
@@ -18,18 +21,39 @@ from services.common.web import add_ops_routes
 from services.dispatch import store
 from services.dispatch.actions import SlaGateway
 from services.dispatch.api import router
+from services.dispatch.api_casework import router as casework_router
+from services.dispatch.casework import CaseWork
 from services.dispatch.consumer import Dispatcher
-from services.dispatch.domain import Classifier, Directory, RoutingPolicy
+from services.dispatch.domain import Directory, RoutingPolicy
+from services.dispatch.domain.bounce import BouncePolicy
+from services.dispatch.domain.hotspot import HotspotPolicy
+from services.dispatch.domain.hybrid import HybridClassifier
+from services.dispatch.publish import Policies
 from services.dispatch.settings import DispatchSettings
 
 STATIC = Path(__file__).parent / "static"
+HANDLING = Path(__file__).parent / "policy" / "handling.yaml"
+
+
+def load_handling(path: Path | None) -> dict[str, Any]:
+    """The bounce/arbitration/hotspot policy file as parsed YAML."""
+    data = yaml.safe_load((path or HANDLING).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path or HANDLING}: top level must be a mapping")
+    return data
 
 
 def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
     """The dispatch service; policies load once at start and fail loudly if invalid."""
-    classifier = Classifier.from_file(own.lexicon_file)
-    directory = Directory.from_file(own.directory_file)
-    policy = RoutingPolicy.from_file(own.routing_file)
+    classifier = HybridClassifier.load(own.lexicon_file)
+    policies = Policies(
+        Directory.from_file(own.directory_file), RoutingPolicy.from_file(own.routing_file)
+    )
+    handling = load_handling(own.handling_file)
+    bounce_policy = BouncePolicy.from_dict(handling)
+    hotspots = HotspotPolicy.from_dict(handling)
+    if own.surge_mode is not None:
+        hotspots = dataclasses.replace(hotspots, surge=own.surge_mode)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,10 +65,14 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
             outbox=store.outbox,
         )
         assert plumbing.relay is not None
-        dispatcher = Dispatcher(
-            plumbing.sessions, plumbing.relay, classifier, directory, policy, own.group
+        casework = CaseWork(
+            plumbing.sessions, plumbing.relay, classifier, policies, bounce_policy, own.group
         )
-        plumbing.consume(own.group, (Topic.RECEIVED,), dispatcher)
+        dispatcher = Dispatcher(
+            plumbing.sessions, plumbing.relay, classifier, policies, hotspots, casework, own.group
+        )
+        plumbing.consume(own.group, (Topic.RECEIVED, Topic.ACTION), dispatcher)
+        app.state.casework = casework
         app.state.sessions = plumbing.sessions
         app.state.checks = plumbing.checks()
         try:
@@ -54,11 +82,12 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
             await app.state.sla.aclose()
 
     app = FastAPI(title="Minhu dispatch", version="1", lifespan=lifespan)
-    app.state.directory = directory
+    app.state.directory = policies.directory
     app.state.sla = SlaGateway(common.sla_url)
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     app.include_router(router)
+    app.include_router(casework_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

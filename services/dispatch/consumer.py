@@ -1,9 +1,11 @@
-"""Applies case.received: classify, route, store the assignment, announce case.dispatched."""
+"""Applies case.received (classify, link hotspots, route, announce) and bounces on case.action."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from google.protobuf.message import Message
 from prometheus_client import Counter
@@ -13,20 +15,16 @@ from services.common.events import Envelope
 from services.common.idempotency import claim
 from services.common.kafka import PoisonEvent
 from services.common.logging import get_logger
+from services.common.metrics import DISPATCH_HOTSPOT_LINKS
 from services.common.outbox import OutboxRelay, enqueue
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.dispatch import store
-from services.dispatch.domain import (
-    CaseText,
-    Classifier,
-    Directory,
-    RoutingPolicy,
-    escalation_ladder,
-    explain,
-    route,
-)
+from services.dispatch.casework import CaseWork
+from services.dispatch.domain import CaseText, Difficulty, explain, route
+from services.dispatch.domain.hotspot import HotspotPolicy, HotspotVerdict, Recent, assess
+from services.dispatch.domain.hybrid import HybridClassifier
+from services.dispatch.publish import Policies, assignment_of, dispatched_event, ladder_rows
 
-SOURCE = "minhu/dispatch"
 log = get_logger(__name__)
 CASES_DISPATCHED = Counter(
     "minhu_cases_dispatched_total",
@@ -39,19 +37,26 @@ CASES_DISPATCHED = Counter(
 class Dispatcher:
     """The dispatch use case, with its ports injected."""
 
-    sessions: object  # async_sessionmaker
+    sessions: Any  # async_sessionmaker
     relay: OutboxRelay
-    classifier: Classifier
-    directory: Directory
-    policy: RoutingPolicy
+    classifier: HybridClassifier
+    policies: Policies
+    hotspots: HotspotPolicy
+    casework: CaseWork
     group: str = "dispatch"
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
-        """Dispatch one received case; False if this event or case was already dispatched."""
+        """Dispatch a received case or apply a bounce; False if already applied or not ours."""
+        if isinstance(payload, case_pb2.CaseAction):
+            return await self.casework.bounced(env, payload)
         if not isinstance(payload, case_pb2.CaseReceived):
             raise PoisonEvent(f"dispatch does not handle {env.type}")
         if payload.case_no != env.subject or not payload.content:
             raise PoisonEvent("case.received without a matching case number or content")
+        return await self.received(env, payload)
+
+    async def received(self, env: Envelope, payload: case_pb2.CaseReceived) -> bool:
+        """Classify, link to similar recent cases, route, store and announce one case."""
         case = CaseText(
             title=payload.title,
             content=payload.content,
@@ -60,72 +65,91 @@ class Dispatcher:
             urgent=payload.urgent,
         )
         result = self.classifier.classify(case)
-        assignment = route(result, case, self.directory, self.policy)
-        explanation = explain(result, assignment)
-        ladder = escalation_ladder(assignment, result.topic, self.directory, self.policy)
+        directory, routing = self.policies.directory, self.policies.routing
+        assignment = route(result, case, directory, routing)
+        received_at = events.to_datetime(payload.received_at)
         now = datetime.now(UTC)
-        out = case_pb2.CaseDispatched(
-            case_no=payload.case_no,
-            topic=result.topic,
-            difficulty=result.difficulty.value,
-            tier=assignment.tier.value,
-            unit_id=assignment.unit_id,
-            unit_name=assignment.unit_name,
-            co_unit_ids=list(assignment.co_unit_ids),
-            confidence=result.confidence,
-            explanation=explanation,
-            urgent=result.urgent,
-            major=result.major,
-            manual=assignment.manual,
-            dispatched_at=events.timestamp(now),
-            grid_code=assignment.grid_code or "",
-            attempt=0,
-            ladder=[
-                case_pb2.LadderStep(tier=s.tier, unit_id=s.unit_id, unit_name=s.unit_name)
-                for s in ladder
-            ],
-        )
-        # Derived from the cause: a retry after a crash announces the very same event.
-        dispatched = events.envelope(
-            events.CASE_DISPATCHED,
-            out,
-            subject=payload.case_no,
-            source=SOURCE,
-            event_id=events.derived_event_id(env.id, "dispatched"),
-            time=now,
-        )
-        async with self.sessions() as session, session.begin():  # type: ignore[operator]
+        async with self.sessions() as session, session.begin():
             if not await claim(
                 session, store.processed_events, consumer=self.group, event_id=env.id
             ):
                 return False
             if await store.get_assignment(session, case_no=payload.case_no) is not None:
                 return False
-            await store.add_assignment(
+            verdict = await self._hotspot(
+                session, payload, result.topic, assignment.grid_code, received_at
+            )
+            if verdict.merged and verdict.parent_case_no:
+                parent = await store.get_assignment(session, case_no=verdict.parent_case_no)
+                if parent is not None:
+                    assignment = dataclasses.replace(
+                        assignment_of(parent),
+                        grid_code=assignment.grid_code,
+                        reasons=(*assignment.reasons, f"与主工单 {parent['case_no']} 同一承办单位"),
+                    )
+            elif verdict.batch and result.difficulty is Difficulty.GENERAL:
+                result = dataclasses.replace(result, difficulty=Difficulty.COMPLEX)
+                assignment = route(result, case, directory, routing)
+            elif verdict.batch and result.difficulty is Difficulty.SIMPLE:
+                # Many calls about one broken lamp are repeats, not a harder matter.
+                verdict = dataclasses.replace(
+                    verdict, reasons=(*verdict.reasons, "单点小事重复反映，关联但不升级难度")
+                )
+            result = dataclasses.replace(result, reasons=(*result.reasons, *verdict.reasons))
+            explanation = explain(result, assignment)
+            row: dict[str, Any] = {
+                "case_no": payload.case_no,
+                "title": payload.title or None,
+                "content": payload.content,
+                "address": payload.address or None,
+                "grid_code": assignment.grid_code,
+                "topic": result.topic,
+                "difficulty": result.difficulty.value,
+                "tier": assignment.tier.value,
+                "unit_id": assignment.unit_id,
+                "unit_name": assignment.unit_name,
+                "co_unit_ids": list(assignment.co_unit_ids),
+                "confidence": result.confidence,
+                "urgent": result.urgent,
+                "major": result.major,
+                "manual": assignment.manual,
+                "explanation": explanation,
+                "reasons": [*result.reasons, *assignment.reasons],
+                "received_at": received_at,
+                "dispatched_at": now,
+                "attempt": 0,
+                "ladder": ladder_rows(assignment, result.topic, self.policies),
+                "parent_case_no": verdict.parent_case_no,
+                "batch": verdict.batch,
+                "merged": verdict.merged,
+            }
+            # Derived from the cause: a retry after a crash announces the very same event.
+            event_id = events.derived_event_id(env.id, "dispatched")
+            await store.add_assignment(session, event_id=event_id, **row)
+            await store.add_links(
                 session,
                 case_no=payload.case_no,
-                event_id=dispatched.id,
-                title=payload.title or None,
-                content=payload.content,
-                address=payload.address or None,
-                grid_code=assignment.grid_code,
-                topic=result.topic,
-                difficulty=result.difficulty.value,
-                tier=assignment.tier.value,
-                unit_id=assignment.unit_id,
-                unit_name=assignment.unit_name,
-                co_unit_ids=list(assignment.co_unit_ids),
-                confidence=result.confidence,
-                urgent=result.urgent,
-                major=result.major,
-                manual=assignment.manual,
-                explanation=explanation,
-                reasons=[*result.reasons, *assignment.reasons],
-                received_at=events.to_datetime(payload.received_at),
-                dispatched_at=now,
+                links=[
+                    {"linked_case_no": k.case_no, "similarity": k.similarity, "reason": k.reason}
+                    for k in verdict.links
+                ],
             )
+            await store.add_decision(
+                session,
+                case_no=payload.case_no,
+                attempt=0,
+                kind="manual_queue" if assignment.manual else "auto",
+                unit_id=assignment.unit_id,
+                actor=None,
+                event_id=event_id,
+                reasons=row["reasons"],
+                at=now,
+            )
+            dispatched = dispatched_event(row, event_id=event_id, now=now)
             await enqueue(session, store.outbox, events.CASE_DISPATCHED, dispatched)
         self.relay.wake()
+        if verdict.links:
+            DISPATCH_HOTSPOT_LINKS.labels(result.topic).inc()
         CASES_DISPATCHED.labels(
             result.difficulty.value,
             assignment.tier.value,
@@ -140,5 +164,42 @@ class Dispatcher:
             unit_id=assignment.unit_id,
             manual=assignment.manual,
             confidence=round(result.confidence, 3),
+            links=len(verdict.links),
         )
         return True
+
+    async def _hotspot(
+        self,
+        session: Any,
+        payload: case_pb2.CaseReceived,
+        topic: str,
+        grid_code: str | None,
+        received_at: datetime,
+    ) -> HotspotVerdict:
+        if grid_code is None:
+            return HotspotVerdict((), None, False, False, ())
+        rows = await store.recent_cases(
+            session,
+            topic=topic,
+            since=received_at - self.hotspots.window,
+            limit=self.hotspots.max_candidates,
+        )
+        recent = [
+            Recent(
+                r["case_no"],
+                r["topic"],
+                r["grid_code"],
+                f"{r['title'] or ''}\n{r['content']}",
+                r["received_at"],
+                r["parent_case_no"],
+            )
+            for r in rows
+        ]
+        return assess(
+            topic=topic,
+            grid_code=grid_code,
+            text=f"{payload.title}\n{payload.content}",
+            received_at=received_at,
+            recent=recent,
+            policy=self.hotspots,
+        )

@@ -18,3 +18,5 @@ class DispatchSettings(BaseSettings):
     directory_file: Path | None = None
     lexicon_file: Path | None = None
     routing_file: Path | None = None
+    handling_file: Path | None = None  # bounce, arbitration and hotspot rules
+    surge_mode: bool | None = None  # overrides the policy file's surge switch when set

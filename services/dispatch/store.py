@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.tables import outbox_table, processed_events_table
@@ -38,7 +38,73 @@ assignments = sa.Table(
     sa.Column("attempt", sa.Integer, nullable=False, server_default="0"),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=False),
+    # Added by dispatch_0002: bounce, arbitration and hotspot state of the case.
+    sa.Column("bounced_units", JSONB, nullable=False, server_default="[]"),
+    sa.Column("arbitration", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("arbitrated", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("parent_case_no", sa.String(20), nullable=True),
+    sa.Column("batch", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("merged", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("ladder", JSONB, nullable=False, server_default="[]"),
     sa.Index("ix_assignments_unit", "unit_id", "dispatched_at"),
+    sa.Index("ix_assignments_recent", "topic", "received_at"),
+)
+
+# Every decision about a case (first dispatch, human dispatch, bounce, arbitration), in order.
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("case_no", sa.String(20), nullable=False, index=True),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("unit_id", sa.String(64), nullable=True),
+    sa.Column("actor", sa.String(64), nullable=True),
+    sa.Column("event_id", sa.String(64), nullable=True),
+    sa.Column("reasons", JSONB, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Open and decided arbitrations: the tier-above unit picks the final unit.
+arbitrations = sa.Table(
+    "arbitrations",
+    metadata,
+    sa.Column("case_no", sa.String(20), primary_key=True),
+    sa.Column("arbitrator_unit_id", sa.String(64), nullable=False),
+    sa.Column("arbitrator_name", sa.String(128), nullable=False),
+    sa.Column("bounced_units", JSONB, nullable=False),
+    sa.Column("candidates", JSONB, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_unit_id", sa.String(64), nullable=True),
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Dispatchers' corrections of the model: labelled data for the next training run.
+corrections = sa.Table(
+    "corrections",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("case_no", sa.String(20), nullable=False, unique=True),
+    sa.Column("title", sa.String(200), nullable=True),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("suggested_topic", sa.String(32), nullable=False),
+    sa.Column("suggested_difficulty", sa.String(16), nullable=False),
+    sa.Column("topic", sa.String(32), nullable=False),
+    sa.Column("difficulty", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Similar cases linked by hotspot detection (case_no -> an earlier linked_case_no).
+case_links = sa.Table(
+    "case_links",
+    metadata,
+    sa.Column("case_no", sa.String(20), primary_key=True),
+    sa.Column("linked_case_no", sa.String(20), primary_key=True),
+    sa.Column("similarity", sa.Float, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
 )
 
 
@@ -53,6 +119,123 @@ async def get_assignment(session: AsyncSession, *, case_no: str) -> dict[str, An
         await session.execute(sa.select(assignments).where(assignments.c.case_no == case_no))
     ).first()
     return dict(row._mapping) if row else None
+
+
+async def update_assignment(session: AsyncSession, *, case_no: str, **values: Any) -> None:
+    """Change a stored assignment (re-dispatch, arbitration, human dispatch)."""
+    await session.execute(
+        sa.update(assignments).where(assignments.c.case_no == case_no).values(**values)
+    )
+
+
+async def lock_assignment(session: AsyncSession, *, case_no: str) -> dict[str, Any] | None:
+    """One case's assignment, locked until the transaction ends."""
+    row = (
+        await session.execute(
+            sa.select(assignments).where(assignments.c.case_no == case_no).with_for_update()
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+async def add_decision(session: AsyncSession, **values: Any) -> None:
+    """Record one dispatch decision with its reasons."""
+    await session.execute(sa.insert(decisions).values(**values))
+
+
+async def list_decisions(session: AsyncSession, *, case_no: str) -> list[dict[str, Any]]:
+    """Every decision of a case, oldest first."""
+    stmt = sa.select(decisions).where(decisions.c.case_no == case_no).order_by(decisions.c.id)
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def recent_cases(
+    session: AsyncSession, *, topic: str, since: Any, limit: int
+) -> list[dict[str, Any]]:
+    """Cases of one topic received since a time, newest first (hotspot candidates)."""
+    a = assignments.c
+    stmt = (
+        sa.select(
+            a.case_no, a.topic, a.grid_code, a.title, a.content, a.received_at, a.parent_case_no
+        )
+        .where(a.topic == topic, a.received_at >= since, a.grid_code.is_not(None))
+        .order_by(a.received_at.desc())
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def add_links(session: AsyncSession, *, case_no: str, links: list[dict[str, Any]]) -> None:
+    """Store the similar cases a case was linked to."""
+    if links:
+        await session.execute(
+            insert(case_links)
+            .values([{"case_no": case_no, **link} for link in links])
+            .on_conflict_do_nothing()
+        )
+
+
+async def list_links(session: AsyncSession, *, case_no: str) -> list[dict[str, Any]]:
+    """Cases linked to this one, either way round."""
+    c = case_links.c
+    stmt = sa.select(case_links).where(sa.or_(c.case_no == case_no, c.linked_case_no == case_no))
+    out = []
+    for r in await session.execute(stmt):
+        other = r.linked_case_no if r.case_no == case_no else r.case_no
+        out.append({"case_no": other, "similarity": r.similarity, "reason": r.reason})
+    return sorted(out, key=lambda x: (-x["similarity"], x["case_no"]))
+
+
+async def batch_members(session: AsyncSession, *, parent_case_no: str) -> list[str]:
+    """Case numbers merged or batched under a parent case."""
+    stmt = sa.select(assignments.c.case_no).where(assignments.c.parent_case_no == parent_case_no)
+    return sorted(r.case_no for r in await session.execute(stmt))
+
+
+async def open_arbitration(session: AsyncSession, **values: Any) -> None:
+    """Open an arbitration for a case (once)."""
+    await session.execute(insert(arbitrations).values(**values).on_conflict_do_nothing())
+
+
+async def get_arbitration(
+    session: AsyncSession, *, case_no: str, lock: bool = False
+) -> dict[str, Any] | None:
+    """A case's arbitration, or None."""
+    stmt = sa.select(arbitrations).where(arbitrations.c.case_no == case_no)
+    row = (await session.execute(stmt.with_for_update() if lock else stmt)).first()
+    return dict(row._mapping) if row else None
+
+
+async def list_arbitrations(
+    session: AsyncSession, *, arbitrator_unit_id: str | None, pending: bool
+) -> list[dict[str, Any]]:
+    """Arbitrations, pending or decided, of one arbitrator or all, oldest first."""
+    t = arbitrations.c
+    stmt = sa.select(arbitrations).order_by(t.opened_at)
+    stmt = stmt.where(t.decided_at.is_(None) if pending else t.decided_at.is_not(None))
+    if arbitrator_unit_id:
+        stmt = stmt.where(t.arbitrator_unit_id == arbitrator_unit_id)
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def decide_arbitration(session: AsyncSession, *, case_no: str, **values: Any) -> None:
+    """Record the arbitrator's final choice."""
+    await session.execute(
+        sa.update(arbitrations).where(arbitrations.c.case_no == case_no).values(**values)
+    )
+
+
+async def add_correction(session: AsyncSession, **values: Any) -> None:
+    """Keep a dispatcher's correction as labelled data (the latest per case wins)."""
+    stmt = insert(corrections).values(**values)
+    keep = {k: stmt.excluded[k] for k in ("topic", "difficulty", "actor", "at")}
+    await session.execute(stmt.on_conflict_do_update(index_elements=["case_no"], set_=keep))
+
+
+async def list_corrections(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every stored correction, oldest first."""
+    stmt = sa.select(corrections).order_by(corrections.c.id)
+    return [dict(r._mapping) for r in await session.execute(stmt)]
 
 
 async def list_queue(

@@ -174,7 +174,6 @@ class Classifier:
 
     def classify(self, case: CaseText) -> Classification:
         """Classify one case; every decision carries a Chinese reason."""
-        text = f"{case.title}\n{case.content}"
         ranked = self.score(case)
         best, second = ranked[0], ranked[1]
         reasons: list[str] = []
@@ -188,43 +187,67 @@ class Classifier:
             margin = (best.score - second.score) / best.score
             strength = best.score / (best.score + self._confidence_scale)
             confidence = round(math.sqrt(margin) * strength, 3)
-            reasons.append(f"主题「{topic}」：命中 {_join(best.terms)}")
+            reasons.append(f"主题「{topic}」：命中 {join_terms(best.terms)}")
             if second.score > 0:
+                runner_up = join_terms(second.terms)
                 reasons.append(
-                    f"置信度 {confidence:.2f}：次选「{second.topic}」（命中 {_join(second.terms)}）"
+                    f"置信度 {confidence:.2f}：次选「{second.topic}」（命中 {runner_up}）"
                 )
             else:
                 reasons.append(f"置信度 {confidence:.2f}：无其他主题命中")
-        difficulty = self._difficulty(text, case, reasons)
-        urgent_terms = self._cues["urgent"].find(text)
-        if case.urgent:
-            reasons.append("紧急：受理时标记为紧急")
-        elif urgent_terms:
-            reasons.append(f"紧急：命中 {_join(urgent_terms)}")
-        major_terms = self._cues["major"].find(text)
-        if major_terms:
-            reasons.append(f"重大疑难：命中 {_join(major_terms)}")
+        difficulty = self.difficulty(case, reasons)
+        urgent, major = self.flags(case, reasons)
         return Classification(
             topic=topic,
             difficulty=difficulty,
-            urgent=case.urgent or bool(urgent_terms),
-            major=bool(major_terms),
+            urgent=urgent,
+            major=major,
             confidence=confidence,
             reasons=tuple(reasons),
         )
 
-    def _difficulty(self, text: str, case: CaseText, reasons: list[str]) -> Difficulty:
+    def cue_difficulty(self, case: CaseText, reasons: list[str]) -> Difficulty | None:
+        """Legacy or complex when a cue says so (with its reason), else None."""
+        text = f"{case.title}\n{case.content}"
         for name, difficulty in (("legacy", Difficulty.LEGACY), ("complex", Difficulty.COMPLEX)):
             if terms := self._cues[name].find(text):
-                reasons.append(f"难度「{difficulty.label}」：命中 {_join(terms)}")
+                reasons.append(f"难度「{difficulty.label}」：命中 {join_terms(terms)}")
                 return difficulty
+        return None
+
+    def simple_terms(self, case: CaseText) -> list[str] | None:
+        """Single-point cues of a short case, or None when the case is too long to be simple."""
+        if len(case.content or "") > self._simple_max_chars:
+            return None
+        return self._cues["simple"].find(f"{case.title}\n{case.content}")
+
+    def flags(self, case: CaseText, reasons: list[str]) -> tuple[bool, bool]:
+        """Urgency and 重大疑难 from the intake flag and the cues, with their reasons."""
+        text = f"{case.title}\n{case.content}"
+        urgent_terms = self._cues["urgent"].find(text)
+        if case.urgent:
+            reasons.append("紧急：受理时标记为紧急")
+        elif urgent_terms:
+            reasons.append(f"紧急：命中 {join_terms(urgent_terms)}")
+        major_terms = self._cues["major"].find(text)
+        if major_terms:
+            reasons.append(f"重大疑难：命中 {join_terms(major_terms)}")
+        return case.urgent or bool(urgent_terms), bool(major_terms)
+
+    def difficulty(self, case: CaseText, reasons: list[str]) -> Difficulty:
+        """Difficulty from the cues alone, with its reason."""
+        text = f"{case.title}\n{case.content}"
+        if (by_cue := self.cue_difficulty(case, reasons)) is not None:
+            return by_cue
         simple = self._cues["simple"].find(text)
         if simple and len(case.content or "") <= self._simple_max_chars:
-            reasons.append(f"难度「{Difficulty.SIMPLE.label}」：单一事项，命中 {_join(simple)}")
+            reasons.append(
+                f"难度「{Difficulty.SIMPLE.label}」：单一事项，命中 {join_terms(simple)}"
+            )
             return Difficulty.SIMPLE
         if simple:
             reasons.append(
-                f"难度「{Difficulty.GENERAL.label}」：命中 {_join(simple)}，"
+                f"难度「{Difficulty.GENERAL.label}」：命中 {join_terms(simple)}，"
                 f"但描述较长，按一般事项处理"
             )
         else:
@@ -234,7 +257,7 @@ class Classifier:
         return Difficulty.GENERAL
 
 
-def _join(terms: Iterable[str]) -> str:
+def join_terms(terms: Iterable[str]) -> str:
     unique = list(dict.fromkeys(terms))
     shown = "、".join(unique[:_SHOWN_TERMS])
     return shown + (" 等" if len(unique) > _SHOWN_TERMS else "")

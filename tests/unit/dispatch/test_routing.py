@@ -103,11 +103,11 @@ def test_low_confidence_goes_to_manual_but_keeps_the_suggested_unit(
 ) -> None:
     case = CaseText(title="路灯", content="路灯", grid_code="G-D01-T01-V01-01")
 
-    assignment = route(classified(confidence=0.2), case, directory, policy)
+    assignment = route(classified(confidence=0.1), case, directory, policy)
 
     assert assignment.manual
     assert assignment.unit_id == "U-D01-T01-V01"
-    assert any("低于阈值 0.50" in r for r in assignment.reasons)
+    assert any("低于阈值 0.30" in r for r in assignment.reasons)
 
 
 def test_complex_case_has_a_lead_department_and_co_units(
@@ -175,7 +175,7 @@ def test_policy_tiers_follow_the_design_defaults(policy: RoutingPolicy) -> None:
         Difficulty.COMPLEX: Tier.DISTRICT,
         Difficulty.LEGACY: Tier.DISTRICT,
     }
-    assert policy.manual_below_confidence == 0.5
+    assert policy.manual_below_confidence == 0.3
 
 
 def test_a_policy_missing_a_difficulty_is_rejected(tmp_path: Path) -> None:

@@ -1,0 +1,169 @@
+"""Hotspots and surges: link similar recent cases, turn a cluster into one batch matter.
+
+Similar = same topic, same or nearby grid, and character-bigram cosine of the texts at or
+above a threshold. Pure functions over plain records; the store supplies the candidates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+
+class HotspotPolicyError(ValueError):
+    """The hotspot section of the handling policy is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class HotspotPolicy:
+    """When cases are linked, when a cluster is a batch matter, whether surge mode is on."""
+
+    window: timedelta = timedelta(hours=72)
+    min_similarity: float = 0.35
+    nearby: str = "village"
+    batch_threshold: int = 3
+    max_candidates: int = 300
+    surge: bool = False
+    surge_similarity: float = 0.3
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HotspotPolicy:
+        """Read the `hotspots` and `surge` sections of policy/handling.yaml."""
+        hot = data.get("hotspots") or {}
+        surge = data.get("surge") or {}
+        if not isinstance(hot, dict) or not isinstance(surge, dict):
+            raise HotspotPolicyError("'hotspots' and 'surge' must be mappings")
+        try:
+            policy = cls(
+                window=timedelta(hours=float(hot.get("window_hours", 72))),
+                min_similarity=float(hot.get("min_similarity", 0.35)),
+                nearby=str(hot.get("nearby", "village")),
+                batch_threshold=int(hot.get("batch_threshold", 3)),
+                max_candidates=int(hot.get("max_candidates", 300)),
+                surge=bool(surge.get("enabled", False)),
+                surge_similarity=float(surge.get("min_similarity", 0.3)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise HotspotPolicyError(f"hotspots: {exc}") from exc
+        if policy.nearby not in ("grid", "village") or policy.batch_threshold < 2:
+            raise HotspotPolicyError("hotspots: nearby is grid|village, batch_threshold >= 2")
+        return policy
+
+
+@dataclass(frozen=True, slots=True)
+class Recent:
+    """A recently dispatched case, as far as hotspot detection needs it."""
+
+    case_no: str
+    topic: str
+    grid_code: str | None
+    text: str
+    received_at: datetime
+    parent_case_no: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A similar earlier case and why it counts as the same matter."""
+
+    case_no: str
+    similarity: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HotspotVerdict:
+    """Links of a new case, and whether it is part of a batch matter or a surge."""
+
+    links: tuple[Link, ...]
+    parent_case_no: str | None
+    batch: bool
+    merged: bool
+    reasons: tuple[str, ...]
+
+
+def bigrams(text: str) -> dict[str, int]:
+    """Character bigram counts of a text, ignoring spaces and punctuation."""
+    chars = [c for c in text if c.isalnum()]
+    counts: dict[str, int] = {}
+    for a, b in itertools.pairwise(chars):
+        gram = a + b
+        counts[gram] = counts.get(gram, 0) + 1
+    return counts
+
+
+def cosine(a: Mapping[str, int], b: Mapping[str, int]) -> float:
+    """Cosine similarity of two count vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+
+def nearby(a: str | None, b: str | None, scope: str) -> bool:
+    """Same grid, or (scope=village) grids of the same village: G-<village id>-<nn>."""
+    if not a or not b:
+        return False
+    if scope == "grid":
+        return a == b
+    return a.rsplit("-", 1)[0] == b.rsplit("-", 1)[0]
+
+
+def assess(
+    *,
+    topic: str,
+    grid_code: str | None,
+    text: str,
+    received_at: datetime,
+    recent: Iterable[Recent],
+    policy: HotspotPolicy,
+) -> HotspotVerdict:
+    """Which recent cases this one repeats, and whether together they form a batch matter."""
+    mine = bigrams(text)
+    threshold = min(policy.min_similarity, policy.surge_similarity if policy.surge else 1.0)
+    links: list[tuple[Link, Recent]] = []
+    for other in recent:
+        if other.topic != topic or not nearby(grid_code, other.grid_code, policy.nearby):
+            continue
+        if abs(received_at - other.received_at) > policy.window:
+            continue
+        sim = cosine(mine, bigrams(other.text))
+        if sim < threshold:
+            continue
+        where = "同一网格" if grid_code == other.grid_code else "相邻网格"
+        links.append(
+            (
+                Link(
+                    other.case_no, round(sim, 3), f"{where}、同类「{topic}」、文本相似度 {sim:.2f}"
+                ),
+                other,
+            )
+        )
+    links.sort(key=lambda pair: (-pair[0].similarity, pair[0].case_no))
+    if not links:
+        return HotspotVerdict((), None, False, False, ())
+    earliest = min((other for _, other in links), key=lambda o: (o.received_at, o.case_no))
+    parent = earliest.parent_case_no or earliest.case_no
+    size = len(links) + 1
+    reasons = [
+        f"关联 {len(links)} 件相似诉求（{'、'.join(link.case_no for link, _ in links[:5])}）"
+    ]
+    strong = [link for link, _ in links if link.similarity >= policy.surge_similarity]
+    if policy.surge and strong:
+        reasons.append(f"群体性事件应急模式：并入主工单 {parent}")
+        return HotspotVerdict(tuple(link for link, _ in links), parent, True, True, tuple(reasons))
+    batch = size >= policy.batch_threshold
+    if batch:
+        reasons.append(
+            f"批量诉求：{policy.window.total_seconds() / 3600:.0f} 小时内同类相似诉求达 {size} 件"
+            f"（阈值 {policy.batch_threshold}），升级为复杂事项联动办理，主工单 {parent}"
+        )
+    return HotspotVerdict(
+        tuple(link for link, _ in links), parent if batch else None, batch, False, tuple(reasons)
+    )

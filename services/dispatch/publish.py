@@ -1,0 +1,118 @@
+"""One way to store a dispatch decision and announce it: row, decision record, outbox event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import events
+from services.common.events import Envelope
+from services.common.outbox import enqueue
+from services.common.proto_gen.minhu.events.v1 import case_pb2
+from services.dispatch import store
+from services.dispatch.domain import (
+    Assignment,
+    Directory,
+    LadderStep,
+    RoutingPolicy,
+    Tier,
+    escalation_ladder,
+)
+
+SOURCE = "minhu/dispatch"
+
+
+@dataclass(frozen=True)
+class Policies:
+    """The read-only policies every dispatch decision consults."""
+
+    directory: Directory
+    routing: RoutingPolicy
+
+
+def ladder_rows(assignment: Assignment, topic: str, policies: Policies) -> list[dict[str, str]]:
+    """The escalation ladder of an assignment as stored JSON."""
+    steps: Sequence[LadderStep] = escalation_ladder(
+        assignment, topic, policies.directory, policies.routing
+    )
+    return [{"tier": s.tier, "unit_id": s.unit_id, "unit_name": s.unit_name} for s in steps]
+
+
+def assignment_of(row: Mapping[str, Any]) -> Assignment:
+    """The Assignment value of a stored row."""
+    return Assignment(
+        unit_id=row["unit_id"],
+        unit_name=row["unit_name"],
+        tier=Tier(row["tier"]),
+        grid_code=row.get("grid_code"),
+        co_unit_ids=tuple(row.get("co_unit_ids") or ()),
+        manual=bool(row.get("manual")),
+        reasons=(),
+    )
+
+
+def dispatched_event(row: Mapping[str, Any], *, event_id: str, now: datetime) -> Envelope:
+    """case.dispatched for the assignment as stored."""
+    out = case_pb2.CaseDispatched(
+        case_no=row["case_no"],
+        topic=row["topic"],
+        difficulty=row["difficulty"],
+        tier=row["tier"],
+        unit_id=row["unit_id"],
+        unit_name=row["unit_name"],
+        co_unit_ids=list(row.get("co_unit_ids") or ()),
+        confidence=float(row["confidence"]),
+        explanation=row["explanation"],
+        urgent=bool(row["urgent"]),
+        major=bool(row["major"]),
+        manual=bool(row["manual"]),
+        dispatched_at=events.timestamp(now),
+        grid_code=row.get("grid_code") or "",
+        attempt=int(row.get("attempt") or 0),
+        ladder=[case_pb2.LadderStep(**step) for step in row.get("ladder") or ()],
+        arbitrated=bool(row.get("arbitrated")),
+    )
+    return events.envelope(
+        events.CASE_DISPATCHED,
+        out,
+        subject=row["case_no"],
+        source=SOURCE,
+        event_id=event_id,
+        time=now,
+    )
+
+
+async def announce(
+    session: AsyncSession,
+    row: dict[str, Any],
+    changes: Mapping[str, Any],
+    *,
+    event_id: str,
+    kind: str,
+    actor: str | None,
+    reasons: Sequence[str],
+    now: datetime,
+) -> Envelope:
+    """Apply changes to a stored assignment, record the decision, enqueue case.dispatched."""
+    row.update(changes, dispatched_at=now)
+    await store.update_assignment(
+        session, case_no=row["case_no"], **{**changes, "dispatched_at": now, "event_id": event_id}
+    )
+    env = dispatched_event(row, event_id=event_id, now=now)
+    await store.add_decision(
+        session,
+        case_no=row["case_no"],
+        attempt=row["attempt"],
+        kind=kind,
+        unit_id=row["unit_id"],
+        actor=actor,
+        event_id=event_id,
+        reasons=list(reasons),
+        at=now,
+    )
+    await enqueue(session, store.outbox, events.CASE_DISPATCHED, env)
+    return env
