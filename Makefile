@@ -48,3 +48,10 @@ test: bootstrap lint ## everything: lint, unit, then integration and end-to-end 
 
 proto: ## regenerate Python code from proto/
 	@proto/generate.sh
+
+classify: ## classify JSON lines (title, text) like dispatch does: make -s classify IN=FILE.jsonl
+	@test -n "$(IN)" || { echo "usage: make -s classify IN=FILE.jsonl" >&2; exit 2; }
+	@$(PY) -m services.dispatch.cli "$(IN)"
+
+bench: ## run every benchmark under bench/ in turn, printing its figures
+	@for script in bench/*.py; do echo "== $$script"; $(PY) "$$script" || exit 1; done
