@@ -6,5 +6,5 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=../versions.env
 source "$root/deploy/versions.env"
 cache="${MINHU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/minhu}"
-exec java -Xmx512m -cp "$cache/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION/libs/*" \
+exec java -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -cp "$cache/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION/libs/*" \
   io.temporal.testserver.TestServer "$@"

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
+from typing import cast
 
 from aiokafka import AIOKafkaProducer
 from google.protobuf.message import Message
+from prometheus_client import Gauge
 from temporalio import activity
 
 from services.common import events
 from services.common.kafka import headers
 from services.common.metrics import EVENTS_PUBLISHED
-from services.sla.contracts import DeadlineReply, DeadlineRequest, Publication
-from services.sla.domain import SlaPolicy, WorkingCalendar, compute_deadlines
+from services.sla.contracts import (
+    Clock,
+    DeadlineRequest,
+    ExtendRequest,
+    Publication,
+    WindowRequest,
+)
+from services.sla.domain import (
+    Duration,
+    SlaPolicy,
+    WorkingCalendar,
+    compute_deadlines,
+    yellow_at,
+)
+from services.sla.domain.policy import Unit as DurationUnit
 
 SOURCE = "minhu/sla"
 _KINDS: dict[str, events.EventKind] = {
@@ -21,6 +38,10 @@ _KINDS: dict[str, events.EventKind] = {
     "closed": events.CASE_CLOSED,
 }
 _TIMESTAMPS = ("due", "at", "closed_at")
+CALENDAR_FALLBACK_YEARS = Gauge(
+    "minhu_sla_calendar_fallback_years",
+    "Years for which deadlines fell back to Monday-Friday: no statutory or operator calendar.",
+)
 
 
 def build_payload(pub: Publication) -> tuple[events.EventKind, Message]:
@@ -49,21 +70,62 @@ class SlaActivities:
         self.producer = producer
 
     @activity.defn(name="compute_deadlines")
-    async def compute_deadlines(self, req: DeadlineRequest) -> DeadlineReply:
+    async def compute_deadlines(self, req: DeadlineRequest) -> Clock:
         """Deadlines of a phase from the policy and the working calendar."""
+        start = datetime.fromisoformat(req.start)
         d = compute_deadlines(
             self.policy,
             self.calendar,
             difficulty=req.difficulty,
             urgent=req.urgent,
-            start=datetime.fromisoformat(req.start),
+            start=start,
         )
-        return DeadlineReply(
+        clock = Clock(
             accept_due=d.accept_due.isoformat(),
             resolve_due=d.resolve_due.isoformat(),
             accept_yellow_at=d.accept_yellow_at.isoformat(),
             resolve_yellow_at=d.resolve_yellow_at.isoformat(),
+            start=start.isoformat(),
+            bounce_until=self.calendar.add(start, self.policy.bounce.window).isoformat(),
+            progress_every_seconds=d.progress_every.total_seconds() if d.progress_every else 0.0,
         )
+        self._report_fallback()
+        return clock
+
+    @activity.defn(name="extend_deadline")
+    async def extend_deadline(self, req: ExtendRequest) -> Clock:
+        """An approved 延期: the resolve deadline moves, and its yellow point with it."""
+        clock = req.clock
+        start = datetime.fromisoformat(clock.start or clock.accept_due)
+        unit = cast(DurationUnit, req.unit)
+        due = self.calendar.add(
+            datetime.fromisoformat(clock.resolve_due), Duration(req.amount, unit)
+        )
+        self._report_fallback()
+        return replace(
+            clock,
+            resolve_due=due.isoformat(),
+            resolve_yellow_at=yellow_at(start, due, self.policy.yellow_ratio).isoformat(),
+        )
+
+    @activity.defn(name="callback_window")
+    async def callback_window(self, req: WindowRequest) -> str:
+        """When a callback opened at `start` is overdue."""
+        due = self.calendar.add(datetime.fromisoformat(req.start), self.policy.callback.window)
+        self._report_fallback()
+        return due.isoformat()
+
+    def all(self) -> list[Callable[..., Awaitable[object]]]:
+        """Every activity the case workflow calls, for a worker's registration."""
+        return [
+            self.compute_deadlines,
+            self.extend_deadline,
+            self.callback_window,
+            self.publish_event,
+        ]
+
+    def _report_fallback(self) -> None:
+        CALENDAR_FALLBACK_YEARS.set(len(self.calendar.fallback_years))
 
     @activity.defn(name="publish_event")
     async def publish_event(self, pub: Publication) -> None:

@@ -11,7 +11,14 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.common.errors import not_found
-from services.sla.contracts import CallbackResult, CaseStatus, HandlerCommand, workflow_id
+from services.sla.contracts import (
+    CallbackResult,
+    CaseStatus,
+    ExtensionDecision,
+    ExtensionRequest,
+    HandlerCommand,
+    workflow_id,
+)
 
 router = APIRouter(prefix="/v1", tags=["sla"])
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
@@ -25,11 +32,37 @@ class Command(BaseModel):
 
 
 class Callback(BaseModel):
-    """The callback survey's outcome."""
+    """The callback survey's outcome; reached=false records an unanswered call."""
 
     actor: str = Field(min_length=1, max_length=64, description="回访人")
-    satisfied: bool
+    satisfied: bool = False
+    reached: bool = True
     note: str = Field(default="", max_length=2000)
+
+
+class ExtensionIn(BaseModel):
+    """延期申请: amount in the policy's extension unit (working days by default)."""
+
+    actor: str = Field(min_length=1, max_length=64, description="申请人")
+    amount: int = Field(gt=0, le=365, description="延期时长")
+    reason: str = Field(min_length=1, max_length=2000, description="延期理由")
+
+
+class DecisionIn(BaseModel):
+    """The tier above approves or denies a pending extension."""
+
+    actor: str = Field(min_length=1, max_length=64, description="审批人")
+    approve: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class PendingExtension(BaseModel):
+    """An extension waiting for a decision."""
+
+    actor: str
+    amount: int
+    reason: str
+    requested_at: str
 
 
 class Transition(BaseModel):
@@ -56,6 +89,13 @@ class Status(BaseModel):
     resolve_due: str | None
     escalations: list[Transition]
     history: list[Transition]
+    pending_extension: PendingExtension | None = None
+    reopens: int = 0
+    bounces: int = 0
+    arbitrated: bool = False
+    supervised: bool = False
+    callback_attempts: int = 0
+    bounce_until: str | None = None
 
 
 def _handle(request: Request, case_no: str) -> WorkflowHandle[Any, Any]:
@@ -110,7 +150,9 @@ async def resolve(case_no: CaseNo, body: Command, request: Request) -> dict[str,
 @router.post("/cases/{case_no}/callback", response_model=Status, summary="回访")
 async def callback(case_no: CaseNo, body: Callback, request: Request) -> dict[str, Any]:
     """Record the citizen's answer at the callback survey."""
-    result = CallbackResult(actor=body.actor, satisfied=body.satisfied, note=body.note)
+    result = CallbackResult(
+        actor=body.actor, satisfied=body.satisfied, note=body.note, reached=body.reached
+    )
     return await _update(request, case_no, "callback", result)
 
 
@@ -118,3 +160,23 @@ async def callback(case_no: CaseNo, body: Callback, request: Request) -> dict[st
 async def close(case_no: CaseNo, body: Command, request: Request) -> dict[str, Any]:
     """A supervisor closes the case with a reason."""
     return await _update(request, case_no, "close", HandlerCommand(body.actor, body.note))
+
+
+@router.post("/cases/{case_no}/bounce", response_model=Status, summary="退单")
+async def bounce(case_no: CaseNo, body: Command, request: Request) -> dict[str, Any]:
+    """The unit returns a wrong assignment to dispatch (the note is the reason)."""
+    return await _update(request, case_no, "bounce", HandlerCommand(body.actor, body.note))
+
+
+@router.post("/cases/{case_no}/extension", response_model=Status, summary="申请延期")
+async def request_extension(case_no: CaseNo, body: ExtensionIn, request: Request) -> dict[str, Any]:
+    """Ask the tier above for more time on the resolve deadline."""
+    req = ExtensionRequest(actor=body.actor, amount=body.amount, reason=body.reason)
+    return await _update(request, case_no, "request_extension", req)
+
+
+@router.post("/cases/{case_no}/extension/decision", response_model=Status, summary="审批延期")
+async def decide_extension(case_no: CaseNo, body: DecisionIn, request: Request) -> dict[str, Any]:
+    """Approve (the deadline moves) or deny (it stays) a pending extension."""
+    dec = ExtensionDecision(actor=body.actor, approve=body.approve, note=body.note)
+    return await _update(request, case_no, "decide_extension", dec)

@@ -18,7 +18,7 @@ from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes
 from services.sla.activities import SlaActivities
 from services.sla.api import router
-from services.sla.consumer import WorkflowStarter
+from services.sla.consumer import WorkflowStarter, limits_from
 from services.sla.domain import WorkingCalendar, load_policy
 from services.sla.metrics import MetricsProjection, temporal_runtime
 from services.sla.settings import SlaSettings
@@ -59,10 +59,10 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
             client,
             task_queue=own.task_queue,
             workflows=[CaseWorkflow],
-            activities=[activities.compute_deadlines, activities.publish_event],
+            activities=activities.all(),
         )
         plumbing.run("temporal-worker", worker.run)
-        starter = WorkflowStarter(client, own.task_queue, policy.reopen_limit)
+        starter = WorkflowStarter(client, own.task_queue, limits_from(policy))
         plumbing.consume(own.group, (Topic.DISPATCHED,), starter)
         app.state.temporal = client
         app.state.checks = {

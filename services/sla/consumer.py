@@ -1,4 +1,4 @@
-"""Applies case.dispatched: start the case's workflow (a second start is a no-op)."""
+"""Applies case.dispatched: start the case's workflow, or move it to the newly chosen unit."""
 
 from __future__ import annotations
 
@@ -9,36 +9,53 @@ from prometheus_client import Counter
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from services.common.events import Envelope
 from services.common.kafka import PoisonEvent
 from services.common.logging import get_logger
 from services.common.proto_gen.minhu.events.v1 import case_pb2
-from services.sla.contracts import CaseStart, Rung, workflow_id
+from services.sla.contracts import CaseStart, Limits, Rung, workflow_id
+from services.sla.domain import SlaPolicy
 from services.sla.workflow import CaseWorkflow
 
 log = get_logger(__name__)
 WORKFLOWS_STARTED = Counter(
     "minhu_sla_workflows_started_total", "Case workflows started, by difficulty.", ["difficulty"]
 )
+REDISPATCHES = Counter(
+    "minhu_sla_redispatches_total", "Running case workflows moved to a newly chosen unit."
+)
+
+
+def limits_from(policy: SlaPolicy) -> Limits:
+    """The policy's limits a new workflow keeps for its whole life."""
+    return Limits(
+        reopen_limit=policy.reopen_limit,
+        extension_max_count=policy.extension.max_count,
+        extension_max_total=policy.extension.max_total.amount,
+        extension_unit=policy.extension.max_total.unit,
+        callback_attempts=policy.callback.attempts,
+        max_bounces=policy.bounce.max_bounces,
+    )
 
 
 @dataclass
 class WorkflowStarter:
-    """Starts one workflow per dispatched case."""
+    """Starts one workflow per dispatched case; a re-dispatch is signalled to it."""
 
     client: Client
     task_queue: str
-    reopen_limit: int
+    limits: Limits
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
-        """Start the case's workflow; False if it already exists or waits for a dispatcher."""
+        """Start or move the case's workflow; False for an event already applied."""
         if not isinstance(payload, case_pb2.CaseDispatched):
             raise PoisonEvent(f"sla does not handle {env.type}")
         if not payload.ladder:
             raise PoisonEvent("case.dispatched without an escalation ladder")
         if payload.manual:
-            # A human dispatcher confirms the unit first; its dispatch starts the clock.
+            # A human dispatcher confirms the unit first; that dispatch starts the clock.
             log.info("case waits for manual dispatch")
             return True
         start = CaseStart(
@@ -48,19 +65,37 @@ class WorkflowStarter:
             topic=payload.topic,
             ladder=[Rung(s.tier, s.unit_id, s.unit_name) for s in payload.ladder],
             dispatch_event_id=env.id,
-            reopen_limit=self.reopen_limit,
+            reopen_limit=self.limits.reopen_limit,
+            limits=self.limits,
+            arbitrated=payload.arbitrated,
+            attempt=payload.attempt,
         )
+        wf_id = workflow_id(payload.case_no)
         try:
             await self.client.start_workflow(
                 CaseWorkflow.run,
                 start,
-                id=workflow_id(payload.case_no),
+                id=wf_id,
                 task_queue=self.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             )
         except WorkflowAlreadyStartedError:
-            return False
+            if payload.attempt == 0:
+                return False
+            # The workflow ignores a dispatch event id it has already applied.
+            try:
+                await self.client.get_workflow_handle(wf_id).signal(
+                    CaseWorkflow.redispatched, start
+                )
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                log.warning("re-dispatch of a case whose workflow has ended, ignored")
+                return False
+            REDISPATCHES.inc()
+            log.info("case workflow moved to a new unit", unit_id=payload.unit_id)
+            return True
         WORKFLOWS_STARTED.labels(payload.difficulty).inc()
-        log.info("case workflow started", workflow_id=workflow_id(payload.case_no))
+        log.info("case workflow started", workflow_id=wf_id)
         return True

@@ -1,9 +1,35 @@
 """Inputs and outputs of the case workflow and its activities: one dataclass each, so fields
-can be added later without breaking running workflows."""
+can be added later (always with a default) without breaking running workflows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from services.sla.domain.casefile import CaseFile, Clock, Extension, Limits, Rung, Transition
+
+# Activity result of compute_deadlines; the old name stays for readers of older code.
+DeadlineReply = Clock
+
+__all__ = [
+    "CallbackResult",
+    "CaseFile",
+    "CaseStart",
+    "CaseStatus",
+    "Clock",
+    "DeadlineReply",
+    "DeadlineRequest",
+    "ExtendRequest",
+    "Extension",
+    "ExtensionDecision",
+    "ExtensionRequest",
+    "HandlerCommand",
+    "Limits",
+    "Publication",
+    "Rung",
+    "Transition",
+    "WindowRequest",
+    "workflow_id",
+]
 
 
 def workflow_id(case_no: str) -> str:
@@ -12,17 +38,8 @@ def workflow_id(case_no: str) -> str:
 
 
 @dataclass
-class Rung:
-    """Who holds the case at one tier of its escalation ladder."""
-
-    tier: str
-    unit_id: str
-    unit_name: str
-
-
-@dataclass
 class CaseStart:
-    """What the workflow needs from case.dispatched."""
+    """What the workflow needs from case.dispatched (and, continuing as new, its file)."""
 
     case_no: str
     difficulty: str
@@ -31,6 +48,10 @@ class CaseStart:
     ladder: list[Rung]
     dispatch_event_id: str = ""
     reopen_limit: int = 2
+    limits: Limits | None = None
+    arbitrated: bool = False
+    attempt: int = 0
+    carried: CaseFile | None = None
 
 
 @dataclass
@@ -43,13 +64,19 @@ class DeadlineRequest:
 
 
 @dataclass
-class DeadlineReply:
-    """Deadlines and yellow points, ISO-8601 in UTC."""
+class ExtendRequest:
+    """Move the clock's resolve deadline by `amount` of `unit` (an approved 延期)."""
 
-    accept_due: str
-    resolve_due: str
-    accept_yellow_at: str
-    resolve_yellow_at: str
+    clock: Clock
+    amount: int
+    unit: str
+
+
+@dataclass
+class WindowRequest:
+    """When the callback window opened at `start` closes."""
+
+    start: str
 
 
 @dataclass
@@ -72,22 +99,29 @@ class HandlerCommand:
 
 @dataclass
 class CallbackResult:
-    """The citizen's answer at the callback survey (回访)."""
+    """The callback survey (回访): reached or not, and if reached, satisfied or not."""
 
     actor: str
     satisfied: bool
     note: str = ""
+    reached: bool = True
 
 
 @dataclass
-class Transition:
-    """One line of a case's SLA history."""
+class ExtensionRequest:
+    """延期: how much more time, in the policy's extension unit, and why."""
 
-    at: str
-    kind: str
-    state: str
-    tier: str
-    unit_id: str
+    actor: str
+    amount: int
+    reason: str
+
+
+@dataclass
+class ExtensionDecision:
+    """The tier above approves or denies a pending extension."""
+
+    actor: str
+    approve: bool
     note: str = ""
 
 
@@ -105,3 +139,10 @@ class CaseStatus:
     resolve_due: str | None
     escalations: list[Transition]
     history: list[Transition]
+    pending_extension: Extension | None = None
+    reopens: int = 0
+    bounces: int = 0
+    arbitrated: bool = False
+    supervised: bool = False
+    callback_attempts: int = 0
+    bounce_until: str | None = None

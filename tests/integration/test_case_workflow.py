@@ -39,6 +39,16 @@ def _case_no() -> str:
     return f"29991231{random.randrange(10**6):06d}"
 
 
+async def _settled(handle: WorkflowHandle[CaseWorkflow, str]) -> CaseStatus:
+    """The status once the first deadlines are in (they come from an activity)."""
+
+    async def probe() -> CaseStatus | None:
+        status = await _status(handle)
+        return status if status.accept_due else None
+
+    return await eventually(probe, timeout=10)
+
+
 async def _start(
     sla: SlaHarness, *, difficulty: str = "simple", urgent: bool = False
 ) -> tuple[str, WorkflowHandle[CaseWorkflow, str]]:
@@ -55,6 +65,7 @@ async def _start(
         id=workflow_id(case_no),
         task_queue=sla.task_queue,
     )
+    await _settled(handle)
     return case_no, handle
 
 
@@ -63,10 +74,22 @@ async def _status(handle: WorkflowHandle[CaseWorkflow, str]) -> CaseStatus:
 
 
 def _record(name: str, history: WorkflowHistory) -> None:
-    """Keep a history as a fixture when MINHU_RECORD_HISTORIES=1 (after a deliberate change)."""
-    if os.environ.get("MINHU_RECORD_HISTORIES") == "1":
-        HISTORIES.mkdir(exist_ok=True)
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+    """Keep a history as a fixture when MINHU_RECORD_HISTORIES=1 (after a deliberate change).
+
+    Existing fixtures are never overwritten: they are what older running workflows look
+    like, and the replay test must keep passing on them. A new version gets a new name.
+    """
+    if os.environ.get("MINHU_RECORD_HISTORIES") != "1":
+        return
+    HISTORIES.mkdir(exist_ok=True)
+    version = 1
+    path = HISTORIES / f"{name}.json"
+    while path.exists():
+        if path.read_text() == history.to_json():
+            return
+        version += 1
+        path = HISTORIES / f"{name}_v{version}.json"
+    path.write_text(history.to_json())
 
 
 async def test_unaccepted_case_climbs_the_ladder_to_supervision(
@@ -106,7 +129,7 @@ async def test_accept_resolve_and_unsatisfied_callbacks_reopen_then_escalate(
     _, handle = await _start(sla, difficulty="general")
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(CaseWorkflow.resolve, HandlerCommand("张三", "已处理"))
-    assert "签收后才能办结" in str(refused.value.cause)
+    assert "不能办结（请先签收）" in str(refused.value.cause)
     await handle.execute_update(CaseWorkflow.accept, HandlerCommand("张三"))
     for round_ in range(2):
         await handle.execute_update(CaseWorkflow.resolve, HandlerCommand("张三", "已处理"))

@@ -1,0 +1,191 @@
+"""Shared state and plumbing of the case workflow: the case file, history, deadlines,
+escalation and publishing. Deterministic; side effects go through activities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from services.sla.contracts import (
+        CaseStart,
+        CaseStatus,
+        DeadlineRequest,
+        HandlerCommand,
+        Publication,
+    )
+    from services.sla.domain.casefile import (
+        AWAITING_ACCEPT,
+        CLOSED,
+        GREEN,
+        CaseFile,
+        Clock,
+        Refused,
+        Transition,
+    )
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+PATCH_PROGRESS = "legacy-progress-reports"
+PATCH_CALLBACK_WINDOW = "callback-window"
+# New deadlines are in place before the state changes, so the run loop never holds a new
+# phase against the previous phase's (possibly past) deadlines.
+PATCH_DEADLINES_FIRST = "deadlines-before-state"
+
+
+def refusing(check: Callable[[], None]) -> None:
+    # Validators reject with the domain's sentence; the update never enters history.
+    try:
+        check()
+    except Refused as exc:
+        raise ApplicationError(exc.message, type="IllegalTransition", non_retryable=True) from exc
+
+
+def at_time(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
+class CaseBase:
+    """What the run loop and the command handlers share."""
+
+    def __init__(self) -> None:
+        self.file: CaseFile | None = None
+        self.start: CaseStart | None = None
+        # Bumped when deadlines move under a waiting phase (approved extension, new unit),
+        # so the wait starts over; nothing else interrupts a running timer.
+        self.moves = 0
+
+    @property
+    def f(self) -> CaseFile:
+        assert self.file is not None, "the case file is set at the start of run()"
+        return self.file
+
+    # -- the run -------------------------------------------------------------------------
+    async def _escalate(self, deadline: str) -> None:
+        """Move the case one rung up with fresh deadlines; at the top, 督办 holds it."""
+        f = self.f
+        if f.at_top:
+            f.supervised = True
+            self._record("supervised", note=f"{deadline} 超时，已在最高层级督办")
+            await self._announce_sla("supervised", deadline, "")
+            return
+        from_tier = f.unit.tier
+        note = f"{deadline} 超时，由{from_tier}升级"
+        if workflow.patched(PATCH_DEADLINES_FIRST):
+            clock = await self._compute_clock()
+            f.rung += 1
+            f.state = AWAITING_ACCEPT
+            f.clock, f.light = clock, GREEN
+            f.escalations.append(self._record("escalated", note=note))
+        else:
+            f.rung += 1
+            f.state = AWAITING_ACCEPT
+            f.escalations.append(self._record("escalated", note=note))
+            await self._new_deadlines()
+        assert f.clock is not None
+        await self._announce_sla("escalated", deadline, f.clock.accept_due, from_tier=from_tier)
+
+    async def _compute_clock(self) -> Clock:
+        f = self.f
+        clock: Clock = await workflow.execute_activity(
+            "compute_deadlines",
+            DeadlineRequest(
+                difficulty=f.difficulty, urgent=f.urgent, start=workflow.now().isoformat()
+            ),
+            result_type=Clock,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
+        return clock
+
+    async def _new_deadlines(self) -> None:
+        self.f.clock = await self._compute_clock()
+        self.f.light = GREEN
+
+    # -- handler commands ----------------------------------------------------------------
+
+    async def _close(self, reason: str, cmd: HandlerCommand) -> None:
+        f = self.f
+        f.state = CLOSED
+        f.close_reason = reason
+        self._record("closed", actor=cmd.actor, note=cmd.note)
+        await self._publish(
+            "closed", reason=reason, note=cmd.note, closed_at=workflow.now().isoformat()
+        )
+
+    # -- queries -------------------------------------------------------------------------
+
+    @workflow.query(name="status")
+    def status(self) -> CaseStatus:
+        """State, tier, light, deadlines and history."""
+        f = self.f
+        c = f.clock
+        return CaseStatus(
+            case_no=f.case_no,
+            state=f.state,
+            tier=f.unit.tier,
+            unit_id=f.unit.unit_id,
+            unit_name=f.unit.unit_name,
+            light=f.light,
+            accept_due=c.accept_due if c else None,
+            resolve_due=c.resolve_due if c else None,
+            escalations=list(f.escalations),
+            history=list(f.history),
+            pending_extension=f.pending_extension,
+            reopens=f.reopens,
+            bounces=f.bounces,
+            arbitrated=f.arbitrated,
+            supervised=f.supervised,
+            callback_attempts=f.callback_attempts,
+            bounce_until=c.bounce_until if c and f.state == AWAITING_ACCEPT else None,
+        )
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _record(self, kind: str, *, actor: str = "", note: str = "") -> Transition:
+        return self.f.record(kind, workflow.now().isoformat(), actor=actor, note=note)
+
+    async def _announce_sla(
+        self, kind: str, deadline: str, due: str, *, from_tier: str = ""
+    ) -> None:
+        f = self.f
+        await self._publish(
+            "sla",
+            kind=kind,
+            deadline=deadline,
+            light=f.light,
+            tier=f.unit.tier,
+            unit_id=f.unit.unit_id,
+            due=due,
+            from_tier=from_tier,
+            escalation_level=f.rung,
+        )
+
+    async def _announce_action(self, action: str, cmd: HandlerCommand, extra: str = "") -> None:
+        f = self.f
+        await self._publish(
+            "action",
+            action=action,
+            actor=cmd.actor,
+            unit_id=f.unit.unit_id,
+            note=f"{extra} {cmd.note}".strip(),
+            state=f.state,
+            at=workflow.now().isoformat(),
+        )
+
+    async def _publish(self, topic: str, **fields: str | int | bool) -> None:
+        # Sequence-numbered ids: a retried activity republishes the same event id, and the
+        # sequence carries over when the workflow continues as new.
+        f = self.f
+        f.seq += 1
+        await workflow.execute_activity(
+            "publish_event",
+            Publication(
+                event_id=f"{workflow.info().workflow_id}/{f.seq}",
+                case_no=f.case_no,
+                topic=topic,
+                fields=dict(fields),
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
