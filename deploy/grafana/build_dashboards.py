@@ -156,7 +156,11 @@ OPERATIONS = (
                 "退单 {{tier}}",
             ),
             ('sum(increase(minhu_sla_actions_total{action="bounced"}[1h]))', "退单 (sla)"),
-            ('sum(increase(minhu_dispatch_hotspot_links_total{job="dispatch"}[1h]))', "热点合并"),
+            (
+                'sum(increase(minhu_dispatch_hotspot_links_total{job="dispatch"}[1h]))'
+                " or sum(increase(minhu_cases_dispatched_total[1h])) * 0",
+                "热点合并",
+            ),
         ),
     ),
     Panel(

@@ -121,6 +121,8 @@ class EventConsumer:
         self.consumer: AIOKafkaConsumer | None = None
         self.assigned = asyncio.Event()
         self._lag: dict[TopicPartition, int] = {}
+        for topic in config.topics:  # a zero to compare the first dead letter against
+            DEAD_LETTERS.labels(topic, config.group)
 
     async def run(self) -> None:
         """Consume until cancelled."""

@@ -71,6 +71,9 @@ DISPATCH_HOTSPOT_LINKS = Counter(
     ["topic"],
 )
 
+for _tier in ("village", "township", "district"):  # start at 0 so rates exist before one
+    DISPATCH_BOUNCES.labels(_tier)
+
 
 def _route_template(request: Request) -> tuple[str, str | None]:
     """The matched route's template and its case number, if the path names one."""

@@ -105,6 +105,8 @@ for _action in ACTIONS:  # known label values start at 0 so rates exist before t
     ACTIONS_TOTAL.labels(_action)
 for _reason in CLOSE_REASONS:
     CLOSED.labels(_reason)
+for _from, _to in (("village", "township"), ("township", "district"), ("district", "supervision")):
+    ESCALATIONS.labels(_from, _to)
 
 
 @dataclass
