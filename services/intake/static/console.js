@@ -29,7 +29,22 @@ const LABELS = {
   service: { dispatch: "派单服务", sla: "时限服务", notify: "通知服务" },
 };
 const FIELDS = ["channel", "caller_phone", "caller_name", "title", "content", "address",
-  "grid_code", "urgent"];
+  "grid_code", "urgent", "operator", "anonymous", "callback_consent", "latitude", "longitude",
+  "attachments", "urgent_reason"];
+const TEXT_FIELDS = ["caller_phone", "caller_name", "title", "content", "address", "grid_code",
+  "operator", "urgent_reason"];
+// The same rules as the server, checked as the operator leaves a field (the server decides).
+const PHONE = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
+const INLINE = {
+  caller_phone: (v) => (!v && !$("f-anonymous").checked
+    ? "请填写来电号码；来电人不愿留号码时请勾选匿名"
+    : v && !PHONE.test(v.replace(/\s/g, "")) ? "电话号码格式不正确：应为 11 位手机号或带区号的固定电话" : ""),
+  content: (v) => (v && v.length < 5 ? "内容过短，至少 5 个字符" : ""),
+  operator: (v) => (v && !/^[A-Za-z0-9_.-]{1,64}$/.test(v) ? "工号只能包含字母、数字和 . _ -" : ""),
+  latitude: (v) => (v && !(Math.abs(Number(v)) <= 90) ? "纬度应在 -90 到 90 之间" : ""),
+  longitude: (v) => (v && !(Math.abs(Number(v)) <= 180) ? "经度应在 -180 到 180 之间" : ""),
+};
+let idempotencyKey = null; // one per unchanged form, so a retried submit cannot create twice
 const POLL_MS = 2000;
 const POLL_TRIES = 15;
 
@@ -118,19 +133,54 @@ function showErrors(errors) {
 }
 
 function caseBody() {
-  const body = { channel: $("f-channel").value, urgent: $("f-urgent").checked };
-  for (const name of ["caller_phone", "caller_name", "title", "content", "address",
-    "grid_code"]) {
+  const anonymous = $("f-anonymous").checked;
+  const urgent = $("f-urgent").checked;
+  const body = {
+    channel: $("f-channel").value, urgent, anonymous,
+    callback_consent: !anonymous && $("f-callback_consent").checked,
+  };
+  for (const name of TEXT_FIELDS) {
     const value = $(`f-${name}`).value.trim();
-    if (value || ["caller_phone", "content"].includes(name)) body[name] = value;
+    if (name === "caller_phone" && anonymous) continue;
+    if (name === "urgent_reason" && !urgent) continue;
+    if (value || name === "content") body[name] = value;
   }
+  for (const name of ["latitude", "longitude"]) {
+    const value = $(`f-${name}`).value.trim();
+    if (value) body[name] = Number.isNaN(Number(value)) ? value : Number(value);
+  }
+  const refs = $("f-attachments").value.split("\n").map((x) => x.trim()).filter(Boolean);
+  if (refs.length) body.attachments = refs;
   return body;
 }
 
+function checkField(name) {
+  const rule = INLINE[name];
+  if (!rule) return true;
+  const message = rule($(`f-${name}`).value.trim());
+  $(`e-${name}`).textContent = message;
+  if (message) $(`f-${name}`).setAttribute("aria-invalid", "true");
+  else $(`f-${name}`).removeAttribute("aria-invalid");
+  return !message;
+}
+
+function syncToggles() {
+  const anonymous = $("f-anonymous").checked;
+  $("f-caller_phone").disabled = anonymous;
+  $("f-callback_consent").disabled = anonymous;
+  if (anonymous) $("f-callback_consent").checked = false;
+  $("urgent-reason-field").hidden = !$("f-urgent").checked;
+}
+
 function resetForm() {
-  const channel = $("f-channel").value; // the operator's channel rarely changes between calls
+  // The operator's channel and id rarely change between calls.
+  const channel = $("f-channel").value;
+  const operator = $("f-operator").value;
   $("case-form").reset();
   $("f-channel").value = channel;
+  $("f-operator").value = operator;
+  idempotencyKey = null;
+  syncToggles();
   clearErrors();
 }
 
@@ -139,20 +189,30 @@ async function submitCase(event) {
   const button = $("submit");
   if (button.disabled) return;
   clearErrors();
+  const bad = Object.keys(INLINE).filter((name) => !checkField(name));
+  if (bad.length) {
+    $("form-msg").textContent = "输入有误，请按提示修改标出的字段（已填写内容已保留）";
+    $(`f-${bad[0]}`).focus();
+    return;
+  }
   button.disabled = true;
   button.textContent = "提交中…";
+  idempotencyKey = idempotencyKey || newKey();
   try {
     const { status, body } = await fetchJson("/v1/cases", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
       body: JSON.stringify(caseBody()),
     });
-    if (status === 201) {
-      showCreated(body.case_no);
+    if (status === 201 || status === 200) {
+      localStorage.setItem("minhu.operator", $("f-operator").value.trim());
+      showCreated(body);
       resetForm();
-      openCase(body.case_no);
+      openCase(body.repeat_of || body.case_no);
     } else if (status === 422) {
       showErrors(body && body.errors);
+    } else if (status === 429) {
+      $("form-msg").textContent = "提交过于频繁，请稍等几秒再提交（已填写内容已保留）";
     } else {
       $("form-msg").textContent =
         `提交失败：${(body && body.message) || `服务返回 ${status}`}（已填写内容已保留）`;
@@ -165,9 +225,25 @@ async function submitCase(event) {
   }
 }
 
-function showCreated(caseNo) {
+function newKey() {
+  return window.crypto && crypto.randomUUID
+    ? crypto.randomUUID() : `k-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+function showCreated(created) {
+  const caseNo = created.case_no;
   $("created-no").textContent = groupCaseNo(caseNo);
   $("created").dataset.caseNo = caseNo;
+  const note = $("created-repeat");
+  note.hidden = !created.repeat_of;
+  note.replaceChildren();
+  if (created.repeat_of) {
+    note.append(
+      "重复来电：同一来电人 7 日内反映的同一事项，已并入未办结的工单 ",
+      h("button", { type: "button", class: "link mono", id: "created-repeat-of",
+        onclick: () => openCase(created.repeat_of) }, groupCaseNo(created.repeat_of)),
+      "，不另行派单。请告知来电人原工单正在办理。");
+  }
   $("created").hidden = false;
   $("created").focus();
 }
@@ -256,14 +332,29 @@ function renderTimeline(t) {
     const names = t.unavailable.map((s) => label("service", s)).join("、");
     out.push(h("p", { class: "notice" }, `${names}暂不可用，相关信息稍后刷新再看。`));
   }
+  if (c.repeat_of) {
+    out.push(h("p", { class: "notice repeat-link" }, "重复件：已并入工单 ",
+      h("button", { type: "button", class: "link mono", onclick: () => openCase(c.repeat_of) },
+        groupCaseNo(c.repeat_of)), "，以下派单和时限为原工单的办理情况。"));
+  }
+  if (c.repeats && c.repeats.length) {
+    out.push(h("p", { class: "notice repeat-link" }, `该工单有 ${c.repeats.length} 次重复来电：`,
+      c.repeats.map((no) => h("button", { type: "button", class: "link mono",
+        onclick: () => openCase(no) }, groupCaseNo(no)))));
+  }
   out.push(section("诉求内容", facts([
     ["受理时间", localTime(c.received_at)],
     ["渠道", label("channel", c.channel)],
-    ["来电人", c.caller_name],
+    ["来电人", c.anonymous ? "匿名" : c.caller_name],
     ["来电号码", c.caller_phone],
+    ["回访", c.anonymous ? "匿名，不回访" : c.callback_consent ? "同意回访" : "未同意回访"],
+    ["接线员", c.operator],
     ["标题", c.title],
     ["地址", c.address],
     ["网格编码", c.grid_code],
+    ["经纬度", c.latitude != null ? `${c.latitude}, ${c.longitude}` : null],
+    ["紧急原因", c.urgent_reason],
+    ["附件", c.attachments && c.attachments.length ? c.attachments.join("\n") : null],
   ]), h("p", { class: "content" }, c.content)));
   out.push(section("派单", dispatchPart(t)));
   out.push(section("时限", slaPart(t)));
@@ -372,8 +463,14 @@ document.addEventListener("DOMContentLoaded", () => {
     $(`f-${name}`).addEventListener("input", () => {
       $(`e-${name}`).textContent = "";
       $(`f-${name}`).removeAttribute("aria-invalid");
+      idempotencyKey = null; // a changed form is a new request
     });
+    $(`f-${name}`).addEventListener("blur", () => checkField(name));
   }
+  $("f-anonymous").addEventListener("change", syncToggles);
+  $("f-urgent").addEventListener("change", syncToggles);
+  $("f-operator").value = localStorage.getItem("minhu.operator") || "";
+  syncToggles();
   document.addEventListener("keydown", shortcuts);
   $("f-caller_phone").focus();
 });
