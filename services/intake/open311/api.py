@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
+from services.common.metrics import CASES_RECEIVED
 from services.intake import store
 from services.intake.accept import accept
 from services.intake.domain.model import CENTRE_TZ
@@ -133,6 +134,8 @@ async def create_request(
     async with request.app.state.sessions() as session:
         done = await accept(session, case=new_case)
     request.app.state.relay.wake()
+    if not done.replayed:
+        CASES_RECEIVED.labels(new_case.channel).inc()
     notice = (
         f"重复来电，已并入工单 {done.repeat_of}" if done.repeat_of else "已受理，请记下工单编号"
     )
