@@ -1,0 +1,105 @@
+"""The drill policy on the real stack: an unaccepted case climbs the ladder within a minute,
+and restarting the sla worker and the Temporal server mid-run loses no timer."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.common.events import Topic
+from tests.support import (
+    PROFILE,
+    ROOT,
+    RUN_DIR,
+    StackAddresses,
+    eventually,
+    get_json,
+    new_case,
+    read_topic,
+)
+
+DRILL = str(Path(ROOT) / "deploy" / "sla" / "drill.yaml")
+
+
+async def _stack(*args: str, env: dict[str, str] | None = None) -> None:
+    proc = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "deploy/stack.py", "--profile", PROFILE, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+async def drill_sla() -> AsyncIterator[None]:
+    """The sla service runs the drill policy (deadlines of seconds) for this module only."""
+    await _stack("restart", "sla", env={**os.environ, "MINHU_SLA_POLICY": DRILL})
+    yield
+    plain = {k: v for k, v in os.environ.items() if k != "MINHU_SLA_POLICY"}
+    await _stack("restart", "sla", env=plain)
+
+
+async def _escalated_to(http: httpx.AsyncClient, url: str, tier: str) -> dict[str, Any] | None:
+    status = await get_json(http, url)
+    return status if status and status["tier"] == tier else None
+
+
+async def test_unaccepted_case_escalates_village_township_district(
+    drill_sla: None, stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    case_no = (await http.post(f"{stack.intake}/v1/cases", json=new_case())).json()["case_no"]
+    url = f"{stack.sla}/v1/cases/{case_no}"
+    status = await eventually(lambda: _escalated_to(http, url, "district"), timeout=60, interval=1)
+    assert [e["tier"] for e in status["escalations"]] == ["township", "district"]
+
+    kinds = [
+        (p.kind, p.tier)
+        for env, p in await read_topic(stack.kafka, Topic.SLA, idle_ms=800)
+        if env.subject == case_no
+    ]
+    assert ("escalated", "township") in kinds and ("escalated", "district") in kinds
+    assert kinds.index(("breached", "village")) < kinds.index(("escalated", "township"))
+
+    async def told() -> list[dict[str, Any]] | None:
+        notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications") or []
+        recipients = {n["recipient"] for n in notes if n["template"] == "handler_escalated"}
+        return notes if {"U-D01-T01", "U-D01-ZJJ"} <= recipients else None
+
+    notes = await eventually(told, timeout=15)
+    assert any(n["template"] == "supervisor_escalated" for n in notes)
+
+
+async def test_restarting_worker_and_temporal_loses_no_timer(
+    drill_sla: None, stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    case_no = (await http.post(f"{stack.intake}/v1/cases", json=new_case())).json()["case_no"]
+    url = f"{stack.sla}/v1/cases/{case_no}"
+
+    async def waiting() -> dict[str, Any] | None:
+        status = await get_json(http, url)
+        return status if status and status["accept_due"] else None
+
+    before = await eventually(waiting, timeout=15)
+    assert before["state"] == "dispatched" and before["tier"] == "village"
+    os.kill(int((Path(RUN_DIR) / "sla.pid").read_text()), signal.SIGKILL)
+    await _stack("down", "temporal")
+    await _stack("up", "temporal")
+    await _stack("up", "sla", env={**os.environ, "MINHU_SLA_POLICY": DRILL})
+
+    after = await eventually(lambda: _escalated_to(http, url, "township"), timeout=60, interval=1)
+    escalation = after["escalations"][0]
+    assert escalation["at"] >= before["accept_due"]
+    assert escalation["unit_id"] == "U-D01-T01"
