@@ -11,8 +11,15 @@ import yaml
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "zh.yaml"
 IN_APP = "in_app"
 SUPERVISION_CENTRE = "supervision"
+# The human dispatchers' desk: bounced cases come back to it.
+DISPATCH_DESK = "dispatch"
 _DIFFICULTY = {"simple": "立即办", "general": "协调办", "complex": "联动办", "legacy": "历史遗留"}
-_DEADLINE = {"accept": "签收时限", "resolve": "办结时限", "progress_report": "进展报告时限"}
+_DEADLINE = {
+    "accept": "签收时限",
+    "resolve": "办结时限",
+    "progress_report": "进展报告时限",
+    "callback": "回访时限",
+}
 _TIER = {
     "village": "村/社区",
     "township": "乡镇/街道",
@@ -99,6 +106,12 @@ def plan(event_type: str, fields: dict[str, Any], templates: Templates) -> list[
         if kind == "supervised":
             return [notice(SUPERVISION_CENTRE, "supervisor_supervised")]
         return []
-    if event_type == "minhu.case.action.v1" and fields["action"] == "reopened":
-        return [notice(fields["unit_id"], "handler_reopened")]
+    if event_type == "minhu.case.action.v1":
+        action = fields["action"]
+        if action == "reopened":
+            return [notice(fields["unit_id"], "handler_reopened")]
+        if action == "bounced":
+            return [notice(DISPATCH_DESK, "dispatcher_bounced", reason=fields["note"])]
+        if action == "extension_requested":
+            return [notice(SUPERVISION_CENTRE, "supervisor_extension_request", note=fields["note"])]
     return []

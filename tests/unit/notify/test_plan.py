@@ -8,7 +8,7 @@ from google.protobuf.message import Message
 from services.common import events
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.notify.domain import Notice, Templates, plan
-from services.notify.domain.plan import IN_APP, SUPERVISION_CENTRE
+from services.notify.domain.plan import DISPATCH_DESK, IN_APP, SUPERVISION_CENTRE
 
 CASE_NO = "20261122000001"
 UNIT = "U-D01-T01-V01"
@@ -52,8 +52,8 @@ def sla(kind: str, **overrides: Any) -> dict[str, Any]:
     return fields_of(case_pb2.CaseSlaChanged(**values))
 
 
-def action(name: str) -> dict[str, Any]:
-    return fields_of(case_pb2.CaseAction(case_no=CASE_NO, action=name, unit_id=UNIT))
+def action(name: str, note: str = "") -> dict[str, Any]:
+    return fields_of(case_pb2.CaseAction(case_no=CASE_NO, action=name, unit_id=UNIT, note=note))
 
 
 def only(notices: list[Notice]) -> Notice:
@@ -172,6 +172,20 @@ def test_events_without_notices_tell_nobody(
     assert plan(event_type, fields_of(payload), templates) == []
 
 
+def test_bounce_goes_to_the_dispatch_desk_with_its_reason(templates: Templates) -> None:
+    notice = only(plan(events.CASE_ACTION.name, action("bounced", "不属于本社区"), templates))
+
+    assert notice.recipient == DISPATCH_DESK
+    assert "不属于本社区" in notice.body
+
+
+def test_extension_requests_go_to_supervision(templates: Templates) -> None:
+    notice = only(plan(events.CASE_ACTION.name, action("extension_requested", "等材料"), templates))
+
+    assert notice.recipient == SUPERVISION_CENTRE
+    assert "等材料" in notice.body
+
+
 def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -> None:
     cases = [
         (events.CASE_DISPATCHED.name, dispatched()),
@@ -181,6 +195,8 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
         (events.CASE_SLA_CHANGED.name, sla("escalated", tier="district")),
         (events.CASE_SLA_CHANGED.name, sla("supervised")),
         (events.CASE_ACTION.name, action("reopened")),
+        (events.CASE_ACTION.name, action("bounced", note="不属于本社区")),
+        (events.CASE_ACTION.name, action("extension_requested", note="申请延期 3")),
     ]
 
     notices = [n for event_type, fields in cases for n in plan(event_type, fields, templates)]
