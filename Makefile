@@ -40,11 +40,11 @@ test-unit: bootstrap ## pure-logic tests, no servers
 	@$(PYTEST) tests/unit
 
 test-integration: bootstrap ## tests against the real servers of the test profile
-	@$(PYTEST) --stack tests/integration tests/e2e
+	@$(PYTEST) --stack tests/integration tests/e2e tests/browser
 
 test: bootstrap lint ## everything: lint, unit, then integration and end-to-end on a fresh test stack
 	@$(PYTEST) tests/unit
-	@$(PYTEST) --stack tests/integration tests/e2e
+	@$(PYTEST) --stack tests/integration tests/e2e tests/browser
 
 proto: ## regenerate Python code from proto/
 	@proto/generate.sh
