@@ -53,5 +53,5 @@ classify: ## classify JSON lines (title, text) like dispatch does: make -s class
 	@test -n "$(IN)" || { echo "usage: make -s classify IN=FILE.jsonl" >&2; exit 2; }
 	@$(PY) -m services.dispatch.cli "$(IN)"
 
-bench: ## run every benchmark under bench/ in turn, printing its figures
-	@for script in bench/*.py; do echo "== $$script"; $(PY) "$$script" || exit 1; done
+bench: bootstrap ## run every benchmark under bench/ against a fresh drill-policy stack
+	@deploy/bench.sh

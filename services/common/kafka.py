@@ -142,15 +142,23 @@ class EventConsumer:
                 )
                 if self.consumer.assignment():
                     self.assigned.set()
-                positions: dict[TopicPartition, int] = {}
-                for tp, records in batch.items():
-                    for record in records:
-                        await self._handle(record)
-                    positions[tp] = records[-1].offset + 1
-                    await self.consumer.commit({tp: positions[tp]})
+                # Partitions are applied side by side; within one, records stay in order, and
+                # a case's events share a partition, so each case is still applied in order.
+                done = await asyncio.gather(
+                    *(self._apply_partition(records) for records in batch.values())
+                )
+                positions = {tp: offset for tp, offset in zip(batch, done, strict=True)}
+                if positions:
+                    await self.consumer.commit(positions)
                 self._update_lag(positions)
         finally:
             await self.consumer.stop()
+
+    async def _apply_partition(self, records: list[ConsumerRecord]) -> int:
+        """Apply one partition's records in order; the next offset to read."""
+        for record in records:
+            await self._handle(record)
+        return int(records[-1].offset) + 1
 
     async def _handle(self, record: ConsumerRecord) -> None:
         group = self.config.group
