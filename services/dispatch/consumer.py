@@ -178,11 +178,14 @@ class Dispatcher:
     ) -> HotspotVerdict:
         if grid_code is None:
             return HotspotVerdict((), None, False, False, ())
+        # Only the same grid or village can match, so only those rows are read.
+        prefix = grid_code if self.hotspots.nearby == "grid" else grid_code.rsplit("-", 1)[0]
         rows = await store.recent_cases(
             session,
             topic=topic,
             since=received_at - self.hotspots.window,
             limit=self.hotspots.max_candidates,
+            grid_prefix=prefix,
         )
         recent = [
             Recent(

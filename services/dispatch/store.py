@@ -150,15 +150,19 @@ async def list_decisions(session: AsyncSession, *, case_no: str) -> list[dict[st
 
 
 async def recent_cases(
-    session: AsyncSession, *, topic: str, since: Any, limit: int
+    session: AsyncSession, *, topic: str, since: Any, limit: int, grid_prefix: str = ""
 ) -> list[dict[str, Any]]:
-    """Cases of one topic received since a time, newest first (hotspot candidates)."""
+    """Cases of one topic near a grid received since a time, newest first (hotspot candidates)."""
     a = assignments.c
     stmt = (
         sa.select(
             a.case_no, a.topic, a.grid_code, a.title, a.content, a.received_at, a.parent_case_no
         )
-        .where(a.topic == topic, a.received_at >= since, a.grid_code.is_not(None))
+        .where(
+            a.topic == topic,
+            a.received_at >= since,
+            a.grid_code.startswith(grid_prefix, autoescape=True),
+        )
         .order_by(a.received_at.desc())
         .limit(limit)
     )

@@ -6,6 +6,7 @@ above a threshold. Pure functions over plain records; the store supplies the can
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Mapping
@@ -26,7 +27,8 @@ class HotspotPolicy:
     min_similarity: float = 0.35
     nearby: str = "village"
     batch_threshold: int = 3
-    max_candidates: int = 300
+    max_candidates: int = 200
+    max_links: int = 10
     surge: bool = False
     surge_similarity: float = 0.3
 
@@ -43,7 +45,8 @@ class HotspotPolicy:
                 min_similarity=float(hot.get("min_similarity", 0.35)),
                 nearby=str(hot.get("nearby", "village")),
                 batch_threshold=int(hot.get("batch_threshold", 3)),
-                max_candidates=int(hot.get("max_candidates", 300)),
+                max_candidates=int(hot.get("max_candidates", 200)),
+                max_links=int(hot.get("max_links", 10)),
                 surge=bool(surge.get("enabled", False)),
                 surge_similarity=float(surge.get("min_similarity", 0.3)),
             )
@@ -86,8 +89,10 @@ class HotspotVerdict:
     reasons: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=4096)
 def bigrams(text: str) -> dict[str, int]:
-    """Character bigram counts of a text, ignoring spaces and punctuation."""
+    """Character bigram counts of a text without punctuation; cached, as the same recent
+    cases are compared again and again (callers must not modify the result)."""
     chars = [c for c in text if c.isalnum()]
     counts: dict[str, int] = {}
     for a, b in itertools.pairwise(chars):
@@ -157,13 +162,14 @@ def assess(
     strong = [link for link, _ in links if link.similarity >= policy.surge_similarity]
     if policy.surge and strong:
         reasons.append(f"群体性事件应急模式：并入主工单 {parent}")
-        return HotspotVerdict(tuple(link for link, _ in links), parent, True, True, tuple(reasons))
+        kept = tuple(link for link, _ in links[: policy.max_links])
+        return HotspotVerdict(kept, parent, True, True, tuple(reasons))
     batch = size >= policy.batch_threshold
     if batch:
         reasons.append(
             f"批量诉求：{policy.window.total_seconds() / 3600:.0f} 小时内同类相似诉求达 {size} 件"
             f"（阈值 {policy.batch_threshold}），升级为复杂事项联动办理，主工单 {parent}"
         )
-    return HotspotVerdict(
-        tuple(link for link, _ in links), parent if batch else None, batch, False, tuple(reasons)
-    )
+    # A big hotspot links each case to its closest few; the parent ties the rest together.
+    kept = tuple(link for link, _ in links[: policy.max_links])
+    return HotspotVerdict(kept, parent if batch else None, batch, False, tuple(reasons))
