@@ -29,7 +29,7 @@ async def test_sigkill_mid_stream_dispatches_every_case_once(
     case_nos: list[str] = []
 
     async def stream() -> None:
-        for i in range(CASES):
+        for _ in range(CASES):
             body = new_case()
             resp = await http.post(f"{stack.intake}/v1/cases", json=body)
             assert resp.status_code == 201, resp.text

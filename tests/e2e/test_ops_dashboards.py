@@ -94,9 +94,9 @@ def scrape_targets(stack: StackAddresses) -> dict[str, str]:
 
 async def drive_load(stack: StackAddresses, http: httpx.AsyncClient, waves: int = 2) -> None:
     """Cases through every stage, in waves a few scrapes apart so rates have two samples."""
-    for wave in range(waves):
+    for _ in range(waves):
         case_nos = []
-        for i, channel in enumerate(CHANNELS):
+        for channel in CHANNELS:
             body = new_case(channel=channel)  # a fresh caller: never a repeat call
             resp = await http.post(f"{stack.intake}/v1/cases", json=body)
             assert resp.status_code in (200, 201), resp.text
