@@ -56,54 +56,12 @@ class DecisionIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-class PendingExtension(BaseModel):
-    """An extension waiting for a decision."""
-
-    actor: str
-    amount: int
-    reason: str
-    requested_at: str
-
-
-class Transition(BaseModel):
-    """One line of the SLA history."""
-
-    at: str
-    kind: str
-    state: str
-    tier: str
-    unit_id: str
-    note: str
-
-
-class Status(BaseModel):
-    """A case's SLA state."""
-
-    case_no: str
-    state: str
-    tier: str
-    unit_id: str
-    unit_name: str
-    light: str
-    accept_due: str | None
-    resolve_due: str | None
-    escalations: list[Transition]
-    history: list[Transition]
-    pending_extension: PendingExtension | None = None
-    reopens: int = 0
-    bounces: int = 0
-    arbitrated: bool = False
-    supervised: bool = False
-    callback_attempts: int = 0
-    bounce_until: str | None = None
-
-
 def _handle(request: Request, case_no: str) -> WorkflowHandle[Any, Any]:
     client: Client = request.app.state.temporal
     return client.get_workflow_handle(workflow_id(case_no))
 
 
-@router.get("/cases/{case_no}", response_model=Status, summary="查看时限状态")
+@router.get("/cases/{case_no}", response_model=CaseStatus, summary="查看时限状态")
 async def read_status(case_no: CaseNo, request: Request) -> dict[str, Any]:
     """State, tier, light, deadlines and escalations, straight from the case workflow."""
     try:
@@ -129,25 +87,25 @@ async def _update(request: Request, case_no: str, name: str, arg: object) -> dic
     return asdict(status)
 
 
-@router.post("/cases/{case_no}/accept", response_model=Status, summary="签收")
+@router.post("/cases/{case_no}/accept", response_model=CaseStatus, summary="签收")
 async def accept(case_no: CaseNo, body: Command, request: Request) -> dict[str, Any]:
     """The assigned unit accepts the case."""
     return await _update(request, case_no, "accept", HandlerCommand(body.actor, body.note))
 
 
-@router.post("/cases/{case_no}/progress", response_model=Status, summary="反馈进展")
+@router.post("/cases/{case_no}/progress", response_model=CaseStatus, summary="反馈进展")
 async def progress(case_no: CaseNo, body: Command, request: Request) -> dict[str, Any]:
     """The unit reports progress."""
     return await _update(request, case_no, "progress", HandlerCommand(body.actor, body.note))
 
 
-@router.post("/cases/{case_no}/resolve", response_model=Status, summary="办结")
+@router.post("/cases/{case_no}/resolve", response_model=CaseStatus, summary="办结")
 async def resolve(case_no: CaseNo, body: Command, request: Request) -> dict[str, Any]:
     """The unit reports the matter solved (the note is the resolution)."""
     return await _update(request, case_no, "resolve", HandlerCommand(body.actor, body.note))
 
 
-@router.post("/cases/{case_no}/callback", response_model=Status, summary="回访")
+@router.post("/cases/{case_no}/callback", response_model=CaseStatus, summary="回访")
 async def callback(case_no: CaseNo, body: Callback, request: Request) -> dict[str, Any]:
     """Record the citizen's answer at the callback survey."""
     result = CallbackResult(
@@ -156,26 +114,26 @@ async def callback(case_no: CaseNo, body: Callback, request: Request) -> dict[st
     return await _update(request, case_no, "callback", result)
 
 
-@router.post("/cases/{case_no}/close", response_model=Status, summary="督办销号")
+@router.post("/cases/{case_no}/close", response_model=CaseStatus, summary="督办销号")
 async def close(case_no: CaseNo, body: Command, request: Request) -> dict[str, Any]:
     """A supervisor closes the case with a reason."""
     return await _update(request, case_no, "close", HandlerCommand(body.actor, body.note))
 
 
-@router.post("/cases/{case_no}/bounce", response_model=Status, summary="退单")
+@router.post("/cases/{case_no}/bounce", response_model=CaseStatus, summary="退单")
 async def bounce(case_no: CaseNo, body: Command, request: Request) -> dict[str, Any]:
     """The unit returns a wrong assignment to dispatch (the note is the reason)."""
     return await _update(request, case_no, "bounce", HandlerCommand(body.actor, body.note))
 
 
-@router.post("/cases/{case_no}/extension", response_model=Status, summary="申请延期")
+@router.post("/cases/{case_no}/extension", response_model=CaseStatus, summary="申请延期")
 async def request_extension(case_no: CaseNo, body: ExtensionIn, request: Request) -> dict[str, Any]:
     """Ask the tier above for more time on the resolve deadline."""
     req = ExtensionRequest(actor=body.actor, amount=body.amount, reason=body.reason)
     return await _update(request, case_no, "request_extension", req)
 
 
-@router.post("/cases/{case_no}/extension/decision", response_model=Status, summary="审批延期")
+@router.post("/cases/{case_no}/extension/decision", response_model=CaseStatus, summary="审批延期")
 async def decide_extension(case_no: CaseNo, body: DecisionIn, request: Request) -> dict[str, Any]:
     """Approve (the deadline moves) or deny (it stays) a pending extension."""
     dec = ExtensionDecision(actor=body.actor, approve=body.approve, note=body.note)
