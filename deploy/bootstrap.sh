@@ -45,7 +45,7 @@ python_env() {
   local uv_dir="$cache/uv-$UV_VERSION"
   if [ ! -x "$uv_dir/bin/uv" ]; then
     say "installing uv $UV_VERSION"
-    python3.11 -m pip install -q --disable-pip-version-check --target "$uv_dir" "uv==$UV_VERSION"
+    python3.11 -m pip install -q --disable-pip-version-check --root-user-action=ignore --target "$uv_dir" "uv==$UV_VERSION"
   fi
   local uv="$uv_dir/bin/uv"
   local stamp="$root/.venv/.requirements.sha256"
