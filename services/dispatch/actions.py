@@ -28,6 +28,14 @@ class Action(StrEnum):
     RESOLVE = "resolve"
     CALLBACK = "callback"
     CLOSE = "close"
+    BOUNCE = "bounce"
+    EXTENSION = "extension"
+    EXTENSION_DECISION = "extension_decision"
+
+    @property
+    def path(self) -> str:
+        """sla's path segment for the command (the decision lives under extension/)."""
+        return "extension/decision" if self is Action.EXTENSION_DECISION else self.value
 
 
 def _unavailable() -> Response:
@@ -73,7 +81,7 @@ class SlaGateway:
     async def act(self, case_no: str, action: Action, body: dict[str, Any]) -> Response:
         """Send one command to sla; its answer (200, 404, 409 or 422) comes back unchanged."""
         try:
-            resp = await self._client.post(f"/v1/cases/{case_no}/{action.value}", json=body)
+            resp = await self._client.post(f"/v1/cases/{case_no}/{action.path}", json=body)
         except (httpx.ReadTimeout, httpx.WriteTimeout):
             log.warning("sla action timed out", case_no=case_no, action=action.value)
             return _unknown_outcome()

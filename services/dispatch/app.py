@@ -10,7 +10,6 @@ from typing import Any
 
 import yaml
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from services.common.errors import install_error_handlers
@@ -30,6 +29,7 @@ from services.dispatch.domain.hotspot import HotspotPolicy
 from services.dispatch.domain.hybrid import HybridClassifier
 from services.dispatch.publish import Policies
 from services.dispatch.settings import DispatchSettings
+from services.dispatch.ui import setup as queue_ui
 
 STATIC = Path(__file__).parent / "static"
 HANDLING = Path(__file__).parent / "policy" / "handling.yaml"
@@ -72,6 +72,7 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
             plumbing.sessions, plumbing.relay, classifier, policies, hotspots, casework, own.group
         )
         plumbing.consume(own.group, (Topic.RECEIVED, Topic.ACTION), dispatcher)
+        queue_ui.start(app, plumbing, common, own)
         app.state.casework = casework
         app.state.sessions = plumbing.sessions
         app.state.checks = plumbing.checks()
@@ -80,6 +81,7 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
         finally:
             await plumbing.stop()
             await app.state.sla.aclose()
+            await queue_ui.stop(app)
 
     app = FastAPI(title="Minhu dispatch", version="1", lifespan=lifespan)
     app.state.directory = policies.directory
@@ -89,9 +91,5 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
     app.include_router(router)
     app.include_router(casework_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.get("/", include_in_schema=False)
-    async def queue_ui() -> FileResponse:
-        return FileResponse(STATIC / "queue.html")
-
+    queue_ui.install(app, common, policies.directory)
     return app

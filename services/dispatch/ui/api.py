@@ -1,0 +1,135 @@
+"""The UI's JSON and SSE endpoints: live changes, actions checked here, then sent on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Body, HTTPException, Path, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from services.dispatch.actions import Action
+from services.dispatch.board import queries
+from services.dispatch.ui import access
+from services.dispatch.ui.auth import Viewer
+from services.dispatch.ui.context import sessions_db, ui_of
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+CaseNo = Annotated[str, Path(pattern=r"^\d{14}$")]
+HEARTBEAT = 15.0
+
+
+def _forbidden(message: str) -> HTTPException:
+    return HTTPException(403, {"code": "forbidden", "message": message})
+
+
+@router.get("/stream")
+async def stream(request: Request, user: Viewer) -> StreamingResponse:
+    """Server-sent events: one `case` event per change the user may see."""
+    ui = ui_of(request)
+    scope = access.scope_of(user, ui.directory)
+
+    def accept(change: dict[str, Any]) -> bool:
+        # A case leaving the unit is news to that unit too: its row must disappear.
+        return (
+            "case_no" not in change
+            or scope.admits(change)
+            or (scope.kind == "unit" and change.get("previous_unit_id") == scope.id)
+        )
+
+    queue = ui.live.subscribe(accept)
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            yield b"retry: 2000\n\n"
+            while True:
+                try:
+                    change = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    yield b": keep-alive\n\n"
+                    continue
+                data = json.dumps(change, ensure_ascii=False)
+                yield f"event: case\ndata: {data}\n\n".encode()
+        finally:
+            ui.live.unsubscribe(queue)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/cases")
+async def my_cases(request: Request, user: Viewer) -> list[dict[str, Any]]:
+    """The signed-in user's queue as JSON (what the queue page shows)."""
+    ui = ui_of(request)
+    async with sessions_db(request)() as session:
+        rows = await queries.queue(session, access.scope_of(user, ui.directory))
+    keep = ("case_no", "unit_id", "state", "light", "due", "topic", "title")
+    return [{k: (str(r[k]) if k == "due" and r[k] else r[k]) for k in keep} for r in rows]
+
+
+@router.post("/cases/{case_no}/act/{action:path}")
+async def act(
+    request: Request,
+    case_no: CaseNo,
+    action: str,
+    user: Viewer,
+    body: Annotated[dict[str, Any], Body()],
+) -> Response:
+    """An action from the case page: allowed for this user and case here, valid at sla."""
+    ui = ui_of(request)
+    async with sessions_db(request)() as session:
+        row = await queries.one(session, case_no)
+    if row is None:
+        raise HTTPException(404, {"code": "not_found", "message": f"未找到工单 {case_no}"})
+    if action not in access.allowed_actions(user, row, ui.directory):
+        raise _forbidden(access.action_refusal(user, action, row, ui.directory))
+    try:
+        command = Action(action.replace("/", "_"))
+    except ValueError as exc:
+        raise HTTPException(404, {"code": "unknown_action", "message": "未知操作"}) from exc
+    # The actor is the signed-in user, whatever the form says.
+    return await ui.sla.act(case_no, command, {**body, "actor": user.username})
+
+
+async def _peer_post(request: Request, path: str, body: dict[str, Any]) -> Response:
+    ui = ui_of(request)
+    try:
+        resp = await ui.peers.post(f"{ui.dispatch_url}{path}", json=body, timeout=15.0)
+    except httpx.HTTPError:
+        return JSONResponse({"code": "unavailable", "message": "派单服务暂不可用，请稍后重试"}, 503)
+    return Response(resp.content, resp.status_code, media_type="application/json")
+
+
+@router.post("/manual/{case_no}")
+async def manual_dispatch(
+    request: Request, case_no: CaseNo, user: Viewer, body: Annotated[dict[str, Any], Body()]
+) -> Response:
+    """A dispatcher confirms or corrects the model's suggestion."""
+    if user.role not in ("dispatcher", "admin"):
+        raise _forbidden("只有派单员可以人工派单。")
+    payload = {"actor": user.username, "unit_id": body.get("unit_id"), "note": body.get("note", "")}
+    return await _peer_post(request, f"/v1/manual-queue/{case_no}/dispatch", payload)
+
+
+@router.post("/arbitrations/{case_no}")
+async def arbitrate(
+    request: Request, case_no: CaseNo, user: Viewer, body: Annotated[dict[str, Any], Body()]
+) -> Response:
+    """A supervisor of the arbitrating unit's jurisdiction picks the final unit."""
+    if user.role not in ("supervisor", "admin"):
+        raise _forbidden("只有督办人员可以仲裁退单。")
+    ui = ui_of(request)
+    async with sessions_db(request)() as session:
+        row = await queries.one(session, case_no)
+    if row is not None and access.refusal(user, row, ui.directory):
+        raise _forbidden("该工单不在您的管辖范围内，无法仲裁。")
+    payload = {"actor": user.username, "unit_id": body.get("unit_id"), "note": body.get("note", "")}
+    return await _peer_post(request, f"/v1/arbitrations/{case_no}/decision", payload)

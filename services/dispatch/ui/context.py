@@ -1,0 +1,60 @@
+"""What the UI's handlers reach through the app state: directory, board, sla, peers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import Request
+
+from services.dispatch.actions import SlaGateway
+from services.dispatch.board.live import LiveHub
+from services.dispatch.domain import Directory
+
+
+@dataclass
+class Ui:
+    """The queue UI's ports."""
+
+    directory: Directory
+    sla: SlaGateway
+    live: LiveHub
+    peers: httpx.AsyncClient  # intake and dispatch's own API
+    intake_url: str
+    dispatch_url: str
+
+    async def sla_status(self, case_no: str) -> dict[str, Any] | None:
+        """sla's status of a case, or None if sla has none or does not answer."""
+        resp = await self.sla.status(case_no)
+        if resp.status_code != 200:
+            return None
+        body: dict[str, Any] = json.loads(bytes(resp.body))
+        return body
+
+    async def intake_case(self, case_no: str) -> dict[str, Any] | None:
+        """intake's record of a case (caller, channel), or None."""
+        try:
+            resp = await self.peers.get(f"{self.intake_url}/v1/cases/{case_no}")
+        except httpx.HTTPError:
+            return None
+        return resp.json() if resp.status_code == 200 else None
+
+    def unit_name(self, unit_id: str) -> str:
+        """A unit's name, or its id if the directory does not know it."""
+        try:
+            return self.directory.unit(unit_id).name
+        except KeyError:
+            return unit_id
+
+
+def ui_of(request: Request) -> Ui:
+    """The app's UI ports."""
+    ui: Ui = request.app.state.ui
+    return ui
+
+
+def sessions_db(request: Request) -> Any:
+    """The database sessionmaker."""
+    return request.app.state.sessions

@@ -1,0 +1,145 @@
+"""HTML building blocks of the queue UI: layout, lights, times, labels (Chinese)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.dispatch.ui.users import ROLE_LABELS, User
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+STATES = {
+    "dispatched": "待签收",
+    "accepted": "已签收",
+    "in_progress": "办理中",
+    "resolved": "已办结待回访",
+    "reopened": "重办",
+    "bounced": "已退单",
+    "closed": "已销号",
+    "manual": "待人工派单",
+}
+TIERS = {"village": "村/社区", "township": "乡镇/街道", "district": "区级", "supervision": "督办"}
+DIFFICULTY = {"simple": "立即办", "general": "协调办", "complex": "联动办", "legacy": "历史遗留"}
+LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+EVENTS = {
+    "dispatched": "派单",
+    "redispatched": "重新派单",
+    "accepted": "签收",
+    "progressed": "反馈进展",
+    "resolved": "办结",
+    "escalated": "超时升级",
+    "supervised": "督办",
+    "bounced": "退单",
+    "extension_requested": "申请延期",
+    "extension_decided": "延期审批",
+    "callback_recorded": "回访",
+    "reopened": "重办",
+    "closed": "销号",
+    "progress_report_missed": "未按期报告进展",
+    "callback_overdue": "回访超期",
+}
+
+
+def e(value: object) -> str:
+    """Escaped text; None becomes empty."""
+    return "" if value is None else escape(str(value))
+
+
+def when(value: datetime | str | None) -> str:
+    """A local date and time, or a dash."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(LOCAL).strftime("%m-%d %H:%M")
+
+
+def remaining(due: datetime | None, now: datetime | None = None) -> str:
+    """剩余 / 已超时 text for a deadline (clock time; the JS keeps it current)."""
+    if due is None:
+        return "—"
+    seconds = int((due - (now or datetime.now(UTC))).total_seconds())
+    late, seconds = seconds < 0, abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = (
+        f"{days}天{hours}小时" if days else f"{hours}小时{minutes}分" if hours else f"{minutes}分"
+    )
+    return ("已超时 " if late else "剩余 ") + parts
+
+
+def light(value: str) -> str:
+    """A coloured dot with its name, readable without colour too."""
+    v = value if value in LIGHTS else "green"
+    return f'<span class="light light-{v}" title="{LIGHTS[v]}">{LIGHTS[v]}</span>'
+
+
+def due_cell(due: datetime | None) -> str:
+    """The remaining time of a deadline, kept current in the browser."""
+    iso = due.isoformat() if due else ""
+    return f'<span class="remain" data-due="{iso}">{e(remaining(due))}</span>'
+
+
+def nav(user: User) -> str:
+    """Links for the user's role."""
+    links = [("/queue", "待办队列")]
+    if user.role in ("dispatcher", "admin"):
+        links.append(("/manual", "人工派单"))
+    if user.role in ("supervisor", "admin", "dispatcher"):
+        links.append(("/map", "作战图"))
+    items = "".join(f'<a href="{href}">{label}</a>' for href, label in links)
+    return (
+        f'<nav class="top"><strong class="brand">12345 工作台</strong>{items}'
+        f'<span class="who">{e(user.name)} · {ROLE_LABELS[user.role]}</span>'
+        '<form method="post" action="/logout"><button class="link">退出</button></form></nav>'
+    )
+
+
+def page(title: str, body: str, user: User | None, *, live: str = "") -> str:
+    """A whole page; `live` names what the page refreshes on live changes."""
+    top = nav(user) if user else ""
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(title)} · 12345 工作台</title>"
+        '<link rel="stylesheet" href="/static/queue.css"></head>'
+        f'<body data-live="{e(live)}">{top}<main id="main">{body}</main>'
+        '<div id="toast" role="status" aria-live="polite"></div>'
+        '<script src="/static/queue.js" defer></script></body></html>'
+    )
+
+
+def table(headers: list[str], rows: list[str], *, empty: str, cls: str = "") -> str:
+    """A table that turns into cards on a phone (labels come from data-label)."""
+    if not rows:
+        return f'<p class="empty">{e(empty)}</p>'
+    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    return (
+        f'<table class="grid {cls}"><thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def cells(values: list[tuple[str, str]], attrs: str = "") -> str:
+    """One row from (label, html) pairs."""
+    tds = "".join(f'<td data-label="{e(label)}">{html}</td>' for label, html in values)
+    return f"<tr {attrs}>{tds}</tr>"
+
+
+def pct(value: float | None) -> str:
+    """A rate as a percentage, or a dash when there is nothing to divide by."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def case_link(case_no: str) -> str:
+    """A case number linking to its page."""
+    return f'<a class="case-no" href="/cases/{e(case_no)}">{e(case_no)}</a>'
+
+
+def short(text: Any, n: int = 40) -> str:
+    """Text cut to n characters."""
+    s = str(text or "")
+    return e(s if len(s) <= n else s[: n - 1] + "…")
