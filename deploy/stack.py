@@ -42,6 +42,7 @@ PG_BIN = Path(f"/usr/lib/postgresql/{VERSIONS['POSTGRES_MAJOR']}/bin")
 SERVICES = ("intake", "dispatch", "sla", "notify")
 DATABASES = ("minhu_intake", "minhu_dispatch", "minhu_notify", "minhu_sla")
 PG_USER = "minhu"
+SMSGW_KEY = "minhu-smsgw-local"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Ports:
             "dispatch": 8002,
             "sla": 8003,
             "notify": 8004,
+            "smsgw": 8005,
         }
         if name not in base:
             raise AttributeError(name)
@@ -103,6 +105,9 @@ class Profile:
             env[f"MINHU_{svc.upper()}_PORT"] = str(getattr(p, svc))
             env[f"MINHU_{svc.upper()}_URL"] = f"http://127.0.0.1:{getattr(p, svc)}"
         env["MINHU_SLA_TEMPORAL_METRICS_PORT"] = str(p.sla_temporal_metrics)
+        # notify texts citizens through the local SMS gateway simulator.
+        env["MINHU_NOTIFY_SMS_GATEWAY_URL"] = f"http://127.0.0.1:{p.smsgw}"
+        env["MINHU_NOTIFY_SMS_GATEWAY_KEY"] = SMSGW_KEY
         return env
 
 
@@ -224,6 +229,15 @@ class Stack:
                 prepare=self._prometheus_prepare,
             ),
         ]
+        self.procs.append(
+            Proc(
+                "smsgw",
+                lambda: [str(ROOT / ".venv/bin/python"), "-m", "services.notify.smsgw"],
+                lambda: http_ok(f"http://127.0.0.1:{ports.smsgw}/readyz"),
+                ports.smsgw,
+                env={"MINHU_SMSGW_PORT": str(ports.smsgw), "MINHU_SMSGW_KEY": SMSGW_KEY},
+            )
+        )
         for svc in SERVICES:
             self.procs.append(
                 Proc(
@@ -569,6 +583,7 @@ Minhu is up ({self.p.name} profile):
   Temporal UI                      http://127.0.0.1:{p.temporal_ui}/
   Prometheus                       http://127.0.0.1:{p.prometheus}/
   APIs: intake :{p.intake}  dispatch :{p.dispatch}  sla :{p.sla}  notify :{p.notify}
+  SMS gateway simulator (texts kept) http://127.0.0.1:{p.smsgw}/v1/messages
   Logs: {self.p.var / "log"}    Stop everything: make down
 """)
 

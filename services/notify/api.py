@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +28,9 @@ class Delivery(BaseModel):
     sent_at: datetime
     template: str
     body: str
+    attempts: int = 0
+    delivered_at: datetime | None = None
+    last_error: str | None = None
 
 
 async def session_dep(request: Request) -> Any:
@@ -51,3 +58,41 @@ async def inbox(
 ) -> list[dict[str, Any]]:
     """A unit's in-app messages, newest first."""
     return await store.for_recipient(session, recipient=recipient)
+
+
+@router.get("/deliveries", response_model=list[Delivery], summary="投递记录（按状态）")
+async def deliveries(
+    session: Session,
+    status: Annotated[str, Query(pattern="^(pending|delivered|dead)$")] = "dead",
+) -> list[dict[str, Any]]:
+    """The delivery log by status; `dead` lists what was given up after every retry."""
+    return await store.by_status(session, status=status)
+
+
+@router.get("/inbox/stream", summary="站内消息推送（SSE）")
+async def inbox_stream(
+    request: Request, recipient: Annotated[str, Query(min_length=1, max_length=64)]
+) -> StreamingResponse:
+    """Server-sent events: each in-app notice to the recipient as it is delivered."""
+    inbox = request.app.state.inbox
+    queue = inbox.subscribe(recipient)
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            yield b"retry: 2000\n\n"
+            while True:
+                try:
+                    notice = await asyncio.wait_for(queue.get(), timeout=15.0)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    yield b": keep-alive\n\n"
+                    continue
+                data = json.dumps(notice, ensure_ascii=False)
+                yield f"event: notice\ndata: {data}\n\n".encode()
+        finally:
+            inbox.unsubscribe(queue)
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )

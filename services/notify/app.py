@@ -1,4 +1,4 @@
-"""Notify's app: the case-event consumer, the delivery API, probes."""
+"""Notify's app: the case-event consumer, the deliverer, the delivery API and inbox push."""
 
 from __future__ import annotations
 
@@ -12,18 +12,22 @@ from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes
-from services.notify import store
+from services.notify import store, wiring
 from services.notify.api import router
 from services.notify.consumer import Notifier
+from services.notify.deliver import Deliverer
 from services.notify.domain import Templates
+from services.notify.live import Inbox
 from services.notify.settings import NotifySettings
 
-TOPICS = (Topic.DISPATCHED, Topic.SLA, Topic.ACTION, Topic.CLOSED)
+# case.received tells notify who the caller is (and triggers the receipt SMS).
+TOPICS = (Topic.RECEIVED, Topic.DISPATCHED, Topic.SLA, Topic.ACTION, Topic.CLOSED)
 
 
 def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
     """The notify service; templates load once at start and fail loudly if invalid."""
     templates = Templates.from_file(own.templates_file)
+    channels = wiring.channels(own)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,15 +39,31 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
             outbox=store.outbox,
         )
         assert plumbing.relay is not None
-        plumbing.consume(
-            own.group, TOPICS, Notifier(plumbing.sessions, plumbing.relay, templates, own.group)
+        deliverer = Deliverer(plumbing.sessions, plumbing.relay, channels, wiring.backoff(own))
+        notifier = Notifier(
+            plumbing.sessions,
+            plumbing.relay,
+            templates,
+            own.group,
+            context=wiring.context(own),
+            quiet=wiring.quiet_hours(own),
+            wake=deliverer.wake,
+            sms=wiring.wants_sms(own),
         )
+        plumbing.consume(own.group, TOPICS, notifier)
+        plumbing.run("deliverer", deliverer.run)
+        app.state.inbox = Inbox(common.database_url(own.database))
+        plumbing.run("inbox", app.state.inbox.run)
         app.state.sessions = plumbing.sessions
         app.state.checks = plumbing.checks()
         try:
             yield
         finally:
             await plumbing.stop()
+            for channel in channels.values():
+                close = getattr(channel, "aclose", None)
+                if close is not None:
+                    await close()
 
     app = FastAPI(title="Minhu notify", version="1", lifespan=lifespan)
     install_error_handlers(app)

@@ -1,29 +1,58 @@
-"""Applies case events: decide who is told what, log each delivery once, announce it."""
+"""Applies case events: decide who is told what, log each notice once per event, channel and
+recipient; in-app notices are delivered at once, the others queued for the deliverer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from prometheus_client import Counter
 
-from services.common import events
 from services.common.events import Envelope
 from services.common.idempotency import claim
 from services.common.kafka import PoisonEvent
 from services.common.logging import get_logger
-from services.common.outbox import OutboxRelay, enqueue
-from services.common.proto_gen.minhu.events.v1 import case_pb2
+from services.common.outbox import OutboxRelay
 from services.notify import store
+from services.notify.deliver import announce
 from services.notify.domain import Templates, plan
+from services.notify.domain.plan import IN_APP, SMS, WEBHOOK, Caller, Context, Notice
+from services.notify.domain.schedule import QuietHours
+from services.notify.live import push
 
-SOURCE = "minhu/notify"
 log = get_logger(__name__)
 NOTIFICATIONS = Counter(
     "minhu_notifications_total", "Notifications, by channel and outcome.", ["channel", "status"]
 )
+RECEIVED = "minhu.case.received.v1"
+
+
+def _caller(fields: dict[str, Any]) -> Caller:
+    return Caller(
+        phone=fields["caller_phone"],
+        anonymous=bool(fields.get("anonymous")),
+        callback_consent=bool(fields.get("callback_consent")),
+        urgent=bool(fields.get("urgent")),
+    )
+
+
+def webhook_body(env: Envelope, fields: dict[str, Any]) -> str:
+    """What a subscriber receives: the envelope's metadata and the event's fields."""
+    data = {k: v for k, v in fields.items() if k != "caller_phone"}  # no phone numbers out
+    return json.dumps(
+        {
+            "id": env.id,
+            "type": env.type,
+            "subject": env.subject,
+            "time": env.time.ToJsonString(),
+            "data": data,
+        },
+        ensure_ascii=False,
+    )
 
 
 @dataclass
@@ -34,63 +63,94 @@ class Notifier:
     relay: OutboxRelay
     templates: Templates
     group: str = "notify"
+    context: Context = field(default_factory=Context)  # mailboxes and subscribers
+    quiet: QuietHours = field(default_factory=QuietHours)
+    wake: Any = None  # the deliverer's wake(), if one runs in this process
+    sms: bool = True  # False when no SMS gateway is configured: citizens are not texted
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
-        """Deliver the notices an event calls for; False for a redelivered event."""
+        """Log the notices an event calls for; False for a redelivered event."""
         fields = MessageToDict(
             payload, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
         )
-        try:
-            notices = plan(env.type, fields, self.templates)
-        except (KeyError, ValueError) as exc:
-            raise PoisonEvent(f"cannot plan notices for {env.type}: {exc!r}") from exc
         now = datetime.now(UTC)
+        caller: Caller | None
         async with self.sessions() as session, session.begin():  # type: ignore[operator]
             if not await claim(
                 session, store.processed_events, consumer=self.group, event_id=env.id
             ):
                 return False
-            for n in notices:
-                # In-app delivery is the log entry itself: the queue UI reads it.
-                fresh = await store.record(
+            if env.type == RECEIVED and fields.get("caller_phone"):
+                caller = _caller(fields)
+                await store.remember_caller(
                     session,
                     case_no=env.subject,
-                    event_id=env.id,
-                    event_type=env.type,
-                    channel=n.channel,
-                    recipient=n.recipient,
-                    template=n.template,
-                    body=n.body,
-                    status="delivered",
-                    sent_at=now,
+                    phone=caller.phone,
+                    anonymous=caller.anonymous,
+                    callback_consent=caller.callback_consent,
+                    urgent=caller.urgent,
+                    received_at=now,
                 )
-                if not fresh:
-                    continue
-                sent = case_pb2.NotificationSent(
-                    case_no=env.subject,
-                    event_id=env.id,
-                    channel=n.channel,
-                    recipient=n.recipient,
-                    status="delivered",
-                    template=n.template,
-                    sent_at=events.timestamp(now),
+            else:
+                known = await store.caller(session, case_no=env.subject)
+                caller = (
+                    Caller(
+                        known["phone"],
+                        known["anonymous"],
+                        known["callback_consent"],
+                        known["urgent"],
+                    )
+                    if known
+                    else None
                 )
-                await enqueue(
-                    session,
-                    store.outbox,
-                    events.NOTIFICATION_SENT,
-                    events.envelope(
-                        events.NOTIFICATION_SENT,
-                        sent,
-                        subject=env.subject,
-                        source=SOURCE,
-                        event_id=events.derived_event_id(env.id, n.channel, n.recipient),
-                        time=now,
-                    ),
-                )
+            ctx = Context(
+                caller if self.sms else None,
+                self.context.supervisor_emails,
+                self.context.subscribers,
+            )
+            try:
+                notices = plan(env.type, fields, self.templates, ctx)
+            except (KeyError, ValueError) as exc:
+                raise PoisonEvent(f"cannot plan notices for {env.type}: {exc!r}") from exc
+            fresh = [n for n in notices if await self._record(session, env, fields, n, now)]
+        if self.wake is not None and any(n.channel != IN_APP for n in fresh):
+            self.wake()
         self.relay.wake()
-        for n in notices:
-            NOTIFICATIONS.labels(n.channel, "delivered").inc()
-        if notices:
-            log.info("notified", recipients=[n.recipient for n in notices])
+        for n in fresh:
+            NOTIFICATIONS.labels(n.channel, "delivered" if n.channel == IN_APP else "queued").inc()
+        if fresh:
+            log.info("notified", channels=sorted({n.channel for n in fresh}))
+        return True
+
+    async def _record(
+        self, session: Any, env: Envelope, fields: dict[str, Any], n: Notice, now: datetime
+    ) -> bool:
+        """Log one notice once; in-app ones are delivered (pushed) in the same transaction."""
+        in_app = n.channel == IN_APP
+        row = {
+            "case_no": env.subject,
+            "event_id": env.id,
+            "event_type": env.type,
+            "channel": n.channel,
+            "recipient": n.recipient,
+            "template": n.template,
+            "body": webhook_body(env, fields) if n.channel == WEBHOOK else n.body,
+            "params": dict(n.params),
+            "status": "delivered" if in_app else "pending",
+            "sent_at": now,
+            "delivered_at": now if in_app else None,
+            "next_attempt_at": None
+            if in_app
+            else self.quiet.not_before(now, urgent=n.urgent)
+            if n.channel == SMS
+            else now,
+        }
+        if not await store.record(session, **row):
+            return False
+        if in_app:
+            await announce(session, store.outbox, row, "delivered", now)
+            await push(
+                session,
+                {k: row[k] for k in ("case_no", "recipient", "template", "body", "sent_at")},
+            )
         return True

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class WebhookTarget(BaseModel):
+    """A subscribed system: where to POST, the HMAC secret, which event types ("*" = all)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    url: str
+    secret: str = Field(min_length=16, repr=False)
+    events: list[str] = ["*"]
+
+
 class NotifySettings(BaseSettings):
-    """Port, database, consumer group and template file of the notify service."""
+    """Port, database, consumer group, templates, channels and delivery policy of notify."""
 
     model_config = SettingsConfigDict(env_prefix="MINHU_NOTIFY_", extra="ignore")
 
@@ -16,3 +26,18 @@ class NotifySettings(BaseSettings):
     database: str = "minhu_notify"
     group: str = "notify"
     templates_file: Path | None = None
+    # SMS gateway (provider-neutral HTTP interface); unset: no SMS is planned.
+    sms_gateway_url: str | None = None
+    sms_gateway_key: str | None = Field(default=None, repr=False)
+    # E-mail to supervisors over SMTP; unset host or no mailboxes: no e-mail is planned.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "12345@minhu.local"
+    supervisor_emails: list[str] = []
+    # JSON list of {name, url, secret, events}.
+    webhooks: list[WebhookTarget] = []
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    retry_cap_seconds: float = Field(default=600.0, gt=0)
+    quiet_start: str = "22:00"
+    quiet_end: str = "08:00"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.tables import outbox_table, processed_events_table
@@ -26,9 +26,33 @@ notifications = sa.Table(
     sa.Column("template", sa.String(64), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
+    # When the notice was planned (the delivery log's order); delivered_at is when it went out.
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    # Added by notify_0002: delivery attempts of external channels.
+    sa.Column("params", JSONB, nullable=False, server_default="{}"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
     sa.UniqueConstraint("event_id", "channel", "recipient", name="uq_notifications_once"),
     sa.Index("ix_notifications_case", "case_no", "sent_at"),
+    sa.Index(
+        "ix_notifications_due",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'pending'"),
+    ),
+)
+
+# The caller of each case, from case.received: whom to text about it, and how.
+callers = sa.Table(
+    "callers",
+    metadata,
+    sa.Column("case_no", sa.String(20), primary_key=True),
+    sa.Column("phone", sa.String(32), nullable=False),
+    sa.Column("anonymous", sa.Boolean, nullable=False),
+    sa.Column("callback_consent", sa.Boolean, nullable=False),
+    sa.Column("urgent", sa.Boolean, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 
@@ -41,6 +65,48 @@ async def record(session: AsyncSession, **values: Any) -> bool:
         .returning(notifications.c.id)
     )
     return (await session.execute(stmt)).first() is not None
+
+
+async def remember_caller(session: AsyncSession, **values: Any) -> None:
+    """Keep a case's caller (the first case.received wins)."""
+    await session.execute(insert(callers).values(**values).on_conflict_do_nothing())
+
+
+async def caller(session: AsyncSession, *, case_no: str) -> dict[str, Any] | None:
+    """A case's caller, or None if notify never saw its case.received."""
+    row = (await session.execute(sa.select(callers).where(callers.c.case_no == case_no))).first()
+    return dict(row._mapping) if row else None
+
+
+async def due(session: AsyncSession, *, now: Any, limit: int) -> list[dict[str, Any]]:
+    """Pending deliveries whose time has come, locked; other workers skip them."""
+    n = notifications.c
+    stmt = (
+        sa.select(notifications)
+        .where(n.status == "pending", n.next_attempt_at <= now)
+        .order_by(n.next_attempt_at, n.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def settle(session: AsyncSession, *, id: int, **values: Any) -> None:
+    """Record an attempt's outcome on a delivery."""
+    await session.execute(sa.update(notifications).where(notifications.c.id == id).values(**values))
+
+
+async def by_status(
+    session: AsyncSession, *, status: str, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Deliveries in one status (pending, delivered, dead), newest first."""
+    rows = await session.execute(
+        sa.select(notifications)
+        .where(notifications.c.status == status)
+        .order_by(notifications.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in rows]
 
 
 async def for_case(session: AsyncSession, *, case_no: str) -> list[dict[str, Any]]:

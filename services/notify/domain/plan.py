@@ -1,4 +1,9 @@
-"""Recipients and texts for each case event; templates live in notify/templates/zh.yaml."""
+"""Recipients, channels and texts for each case event; texts live in notify/templates/zh.yaml.
+
+Without a Context only in-app notices are planned. With one, citizens get SMS (receipt,
+resolution, survey when a callback did not reach them), supervisors e-mail, and webhook
+subscribers every event they subscribed to.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ import yaml
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "zh.yaml"
 IN_APP = "in_app"
+SMS = "sms"
+EMAIL = "email"
+WEBHOOK = "webhook"
 SUPERVISION_CENTRE = "supervision"
 # The human dispatchers' desk: bounced cases come back to it.
 DISPATCH_DESK = "dispatch"
@@ -30,12 +38,49 @@ _TIER = {
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """One message to one recipient over one channel."""
+    """One message to one recipient over one channel.
+
+    `recipient` is who (a unit id, a phone number, a mailbox, a subscriber name);
+    `params` are the template's values, for channels that send a template id and values.
+    """
 
     channel: str
     recipient: str
     template: str
     body: str
+    params: tuple[tuple[str, str], ...] = ()
+    urgent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """What notify remembers of a case's caller from case.received."""
+
+    phone: str
+    anonymous: bool = False
+    callback_consent: bool = False
+    urgent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A system that receives signed webhooks for some event types ("*" for all)."""
+
+    name: str
+    events: tuple[str, ...] = ("*",)
+
+    def wants(self, event_type: str) -> bool:
+        """Whether this subscriber asked for the event type."""
+        return "*" in self.events or event_type in self.events
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who can be reached beyond the in-app inbox."""
+
+    caller: Caller | None = None
+    supervisor_emails: tuple[str, ...] = ()
+    subscribers: tuple[Subscriber, ...] = ()
 
 
 class Templates:
@@ -57,8 +102,53 @@ class Templates:
         return self.texts[template].format(**values)
 
 
-def plan(event_type: str, fields: dict[str, Any], templates: Templates) -> list[Notice]:
-    """The notices one event calls for (the foundation sends them in-app)."""
+def plan(
+    event_type: str, fields: dict[str, Any], templates: Templates, ctx: Context | None = None
+) -> list[Notice]:
+    """Every notice one event calls for: in-app, then citizen SMS, e-mail and webhooks."""
+    ctx = ctx or Context()
+    notices = _in_app(event_type, fields, templates)
+    notices += _citizen(event_type, fields, templates, ctx.caller)
+    for n in list(notices):
+        if n.recipient == SUPERVISION_CENTRE:
+            notices += [
+                Notice(EMAIL, mailbox, n.template, n.body, n.params)
+                for mailbox in ctx.supervisor_emails
+            ]
+    notices += [
+        Notice(WEBHOOK, s.name, "webhook_event", event_type)
+        for s in ctx.subscribers
+        if s.wants(event_type)
+    ]
+    return notices
+
+
+def _citizen(
+    event_type: str, fields: dict[str, Any], templates: Templates, caller: Caller | None
+) -> list[Notice]:
+    """SMS to the caller: never to an anonymous caller or one without a number."""
+    if caller is None or caller.anonymous or not caller.phone:
+        return []
+    template = None
+    if event_type == "minhu.case.received.v1":
+        template = "citizen_received"
+    elif event_type == "minhu.case.action.v1" and fields["action"] == "resolved":
+        template = "citizen_resolved"
+    elif (
+        event_type == "minhu.case.action.v1"
+        and fields["action"] == "callback_recorded"
+        and "未接通" in fields["note"]
+    ):
+        template = "citizen_callback_survey"
+    if template is None:
+        return []
+    values = {"case_no": fields["case_no"]}
+    body = templates.render(template, **values)
+    return [Notice(SMS, caller.phone, template, body, tuple(values.items()), caller.urgent)]
+
+
+def _in_app(event_type: str, fields: dict[str, Any], templates: Templates) -> list[Notice]:
+    """Notices to units' in-app inboxes (handlers, the dispatch desk, supervision)."""
     case_no = fields["case_no"]
 
     def notice(recipient: str, template: str, **extra: Any) -> Notice:

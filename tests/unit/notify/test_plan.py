@@ -8,7 +8,14 @@ from google.protobuf.message import Message
 from services.common import events
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.notify.domain import Notice, Templates, plan
-from services.notify.domain.plan import DISPATCH_DESK, IN_APP, SUPERVISION_CENTRE
+from services.notify.domain.plan import (
+    DISPATCH_DESK,
+    IN_APP,
+    SMS,
+    SUPERVISION_CENTRE,
+    Caller,
+    Context,
+)
 
 CASE_NO = "20261122000001"
 UNIT = "U-D01-T01-V01"
@@ -200,10 +207,19 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
     ]
 
     notices = [n for event_type, fields in cases for n in plan(event_type, fields, templates)]
+    texted = Context(caller=Caller(phone="13800138000"))
+    citizen = [
+        (events.CASE_RECEIVED.name, fields_of(case_pb2.CaseReceived(case_no=CASE_NO))),
+        (events.CASE_ACTION.name, action("resolved")),
+        (events.CASE_ACTION.name, action("callback_recorded", note="未接通")),
+    ]
+    texts = [n for t, fields in citizen for n in plan(t, fields, templates, texted)]
 
-    assert {n.template for n in notices} == set(templates.texts)
+    assert {n.template for n in notices + texts} == set(templates.texts)
+    assert {n.channel for n in texts} == {SMS}
     for n in notices:
         assert n.channel == IN_APP
+    for n in notices + texts:
         assert CASE_NO in n.body
         assert "{" not in n.body and "}" not in n.body
 

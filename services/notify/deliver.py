@@ -1,0 +1,183 @@
+"""Sends pending deliveries through their channels: retries with backoff, then dead-letters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import Counter
+
+from services.common import events
+from services.common.logging import get_logger
+from services.common.outbox import OutboxRelay, enqueue
+from services.common.proto_gen.minhu.events.v1 import case_pb2
+from services.notify import store
+from services.notify.channels import Channel, ChannelError, Delivery
+from services.notify.domain.schedule import Backoff
+
+SOURCE = "minhu/notify"
+log = get_logger(__name__)
+ATTEMPTS = Counter(
+    "minhu_notify_attempts_total",
+    "Delivery attempts, by channel and outcome.",
+    ["channel", "outcome"],
+)
+DEAD = Counter("minhu_notify_dead_letters_total", "Deliveries given up, by channel.", ["channel"])
+
+
+def delivery_key(event_id: str, channel: str, recipient: str) -> str:
+    """The stable id of one notice: receivers deduplicate on it."""
+    return events.derived_event_id(event_id, channel, recipient)
+
+
+def _delivery(row: dict[str, Any]) -> Delivery:
+    return Delivery(
+        key=delivery_key(row["event_id"], row["channel"], row["recipient"]),
+        case_no=row["case_no"],
+        event_id=row["event_id"],
+        event_type=row["event_type"],
+        recipient=row["recipient"],
+        template=row["template"],
+        body=row["body"],
+        params=dict(row["params"] or {}),
+    )
+
+
+async def announce(
+    session: Any, outbox: Any, row: dict[str, Any], status: str, at: datetime
+) -> None:
+    """notify.sent for a delivery that went out (or was given up), in the caller's transaction."""
+    sent = case_pb2.NotificationSent(
+        case_no=row["case_no"],
+        event_id=row["event_id"],
+        channel=row["channel"],
+        recipient=row["recipient"],
+        status=status,
+        template=row["template"],
+        sent_at=events.timestamp(at),
+    )
+    await enqueue(
+        session,
+        outbox,
+        events.NOTIFICATION_SENT,
+        events.envelope(
+            events.NOTIFICATION_SENT,
+            sent,
+            subject=row["case_no"],
+            source=SOURCE,
+            event_id=delivery_key(row["event_id"], row["channel"], row["recipient"]),
+            time=at,
+        ),
+    )
+
+
+class Deliverer:
+    """Picks due deliveries (locked, so several notify processes share the work) and sends."""
+
+    def __init__(
+        self,
+        sessions: Any,
+        relay: OutboxRelay | None,
+        channels: dict[str, Channel],
+        backoff: Backoff,
+        *,
+        idle: float = 0.2,
+        batch: int = 20,
+    ) -> None:
+        self.sessions = sessions
+        self.relay = relay
+        self.channels = channels
+        self.backoff = backoff
+        self.idle = idle
+        self.batch = batch
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look now (called after the consumer committed new deliveries)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled."""
+        while True:
+            if await self.deliver_once() < self.batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle)
+                self._wake.clear()
+
+    async def deliver_once(self) -> int:
+        """One batch of due deliveries; returns how many were attempted."""
+        now = datetime.now(UTC)
+        async with self.sessions() as session, session.begin():
+            rows = await store.due(session, now=now, limit=self.batch)
+            if not rows:
+                return 0
+            outcomes = await asyncio.gather(*(self._send(r) for r in rows))
+            done = datetime.now(UTC)
+            for row, error in zip(rows, outcomes, strict=True):
+                await self._settle(session, row, error, done)
+        if self.relay is not None:
+            self.relay.wake()
+        return len(rows)
+
+    async def _send(self, row: dict[str, Any]) -> str | None:
+        channel = self.channels.get(row["channel"])
+        if channel is None:
+            return f"channel {row['channel']} is not configured"
+        try:
+            await channel.send(_delivery(row))
+        except ChannelError as exc:
+            return str(exc)
+        return None
+
+    async def _settle(
+        self, session: Any, row: dict[str, Any], error: str | None, at: datetime
+    ) -> None:
+        attempts = row["attempts"] + 1
+        if error is None:
+            await store.settle(
+                session,
+                id=row["id"],
+                status="delivered",
+                attempts=attempts,
+                delivered_at=at,
+                last_error=None,
+            )
+            await announce(session, store.outbox, row, "delivered", at)
+            ATTEMPTS.labels(row["channel"], "delivered").inc()
+            return
+        ATTEMPTS.labels(row["channel"], "failed").inc()
+        wait = self.backoff.after(attempts)
+        if wait is None:
+            await store.settle(
+                session,
+                id=row["id"],
+                status="dead",
+                attempts=attempts,
+                last_error=error[:1000],
+                next_attempt_at=None,
+            )
+            await announce(session, store.outbox, row, "dead_letter", at)
+            DEAD.labels(row["channel"]).inc()
+            log.warning(
+                "delivery dead-lettered",
+                case_no=row["case_no"],
+                channel=row["channel"],
+                error=error,
+            )
+            return
+        await store.settle(
+            session,
+            id=row["id"],
+            attempts=attempts,
+            last_error=error[:1000],
+            next_attempt_at=at + wait,
+        )
+        log.info(
+            "delivery failed, will retry",
+            case_no=row["case_no"],
+            channel=row["channel"],
+            attempts=attempts,
+            error=error,
+        )

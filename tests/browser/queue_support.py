@@ -1,0 +1,89 @@
+"""Shared pieces of the queue UI browser tests: Debian's Chromium, logins, screenshots."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.support import ROOT, StackAddresses, new_case
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = os.path.join(ROOT, "test-artifacts")
+PASSWORD = "minhu-demo"
+DESK = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless; Playwright never downloads a browser here."""
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def context(browser: Browser, *, phone: bool = False) -> BrowserContext:
+    """A fresh browser profile at office-screen or phone size."""
+    return browser.new_context(
+        locale="zh-CN", viewport=PHONE if phone else DESK, is_mobile=phone, has_touch=phone
+    )
+
+
+def login(page: Page, stack: StackAddresses, username: str) -> None:
+    """Sign in through the form, as a person would."""
+    page.goto(stack.dispatch + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    page.wait_for_load_state("domcontentloaded")
+
+
+def shot(page: Page, name: str) -> None:
+    """Keep a screenshot as a test artefact."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, f"queue-{name}.png"), full_page=True)
+
+
+def post_case(stack: StackAddresses, **overrides: Any) -> str:
+    """A new case through intake's API; its number."""
+    resp = httpx.post(f"{stack.intake}/v1/cases", json=new_case(**overrides), timeout=10)
+    resp.raise_for_status()
+    return str(resp.json()["case_no"])
+
+
+def wait_on_board(stack: StackAddresses, username: str, case_no: str, state: str) -> None:
+    """Until the board shows the case in a state for this user (API login, no browser)."""
+    with httpx.Client(base_url=stack.dispatch, timeout=10) as client:
+        client.post("/login", data={"username": username, "password": PASSWORD})
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            rows = client.get("/ui/cases").json()
+            if any(r["case_no"] == case_no and r["state"] == state for r in rows):
+                return
+            time.sleep(0.2)
+    raise AssertionError(f"{case_no} never reached {state} on {username}'s board")
+
+
+def act(
+    stack: StackAddresses, username: str, case_no: str, action: str, body: dict[str, Any]
+) -> None:
+    """An action through the UI's API, as another signed-in user's browser would send it."""
+    with httpx.Client(base_url=stack.dispatch, timeout=15) as client:
+        client.post("/login", data={"username": username, "password": PASSWORD})
+        resp = client.post(f"/ui/cases/{case_no}/act/{action}", json=body)
+        assert resp.status_code == 200, resp.text
