@@ -1,0 +1,34 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.notify.domain.schedule import Backoff, QuietHours
+
+QUIET = QuietHours()
+
+
+@pytest.mark.parametrize(
+    ("utc", "release"),
+    [
+        ("2026-11-22T14:30:00", "2026-11-23T00:00:00"),  # 22:30 local: next morning 08:00
+        ("2026-11-22T22:59:00", "2026-11-23T00:00:00"),  # 06:59 local: 08:00 the same day
+        ("2026-11-23T00:00:00", "2026-11-23T00:00:00"),  # 08:00 local: at once
+        ("2026-11-22T13:59:00", "2026-11-22T13:59:00"),  # 21:59 local: at once
+    ],
+)
+def test_citizen_sms_waits_out_the_night(utc: str, release: str) -> None:
+    now = datetime.fromisoformat(utc).replace(tzinfo=UTC)
+    assert QUIET.not_before(now, urgent=False) == datetime.fromisoformat(release).replace(
+        tzinfo=UTC
+    )
+
+
+def test_an_urgent_case_is_texted_at_night() -> None:
+    night = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # midnight local
+    assert QUIET.not_before(night, urgent=True) == night
+
+
+def test_backoff_doubles_up_to_its_cap_then_gives_up() -> None:
+    b = Backoff(base_seconds=2, cap_seconds=5, max_attempts=4)
+    waits = [b.after(n) for n in range(1, 5)]
+    assert waits == [timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=5), None]
