@@ -8,7 +8,17 @@ from pathlib import Path
 
 from tests.support import PROFILE, ROOT, RUN_DIR
 
-NAMES = ("postgres", "kafka", "temporal", "prometheus", "intake", "dispatch", "sla", "notify")
+NAMES = (
+    "postgres",
+    "kafka",
+    "temporal",
+    "prometheus",
+    "smsgw",
+    "intake",
+    "dispatch",
+    "sla",
+    "notify",
+)
 
 
 def _pids() -> dict[str, int]:

@@ -39,8 +39,12 @@ class SlaRefresher:
                 done = await self.refresh_once()
                 await asyncio.sleep(self.interval if done == 0 else 0)
 
-    async def refresh_once(self, limit: int = 50) -> int:
-        """One round over stale rows; returns how many were brought up to date."""
+    async def refresh_once(self, limit: int = 10) -> int:
+        """One round over stale rows; returns how many were brought up to date.
+
+        Small rounds: each status is a Temporal query answered by the same sla workers that
+        run handlers' commands, so the board must not crowd them out.
+        """
         async with self.sessions() as session:
             rows = (
                 await session.execute(
@@ -104,4 +108,7 @@ class SlaRefresher:
         if resp.status_code != 200:
             return None
         body: dict[str, Any] = resp.json()
+        # A workflow answers before its first activity has computed the deadlines: not yet.
+        if body.get("state") != "closed" and not body.get("accept_due"):
+            return None
         return body
