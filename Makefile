@@ -34,7 +34,7 @@ logs: ## follow the services' logs
 lint: bootstrap ## ruff and mypy
 	@.venv/bin/ruff check services deploy tests
 	@.venv/bin/ruff format --check services deploy tests
-	@.venv/bin/mypy services deploy/stack.py deploy/demo.py
+	@.venv/bin/mypy services deploy/*.py
 
 test-unit: bootstrap ## pure-logic tests, no servers
 	@$(PYTEST) tests/unit

@@ -1,0 +1,110 @@
+"""Profiles of the local stack: where each keeps its state and which ports it uses."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+VERSIONS = dict(
+    line.split("=", 1)
+    for line in (DEPLOY / "versions.env").read_text().splitlines()
+    if line and not line.startswith("#")
+)
+CACHE = Path(
+    os.environ.get("MINHU_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "minhu"
+)
+PG_BIN = Path(f"/usr/lib/postgresql/{VERSIONS['POSTGRES_MAJOR']}/bin")
+SERVICES = ("intake", "dispatch", "sla", "notify")
+DATABASES = ("minhu_intake", "minhu_dispatch", "minhu_notify", "minhu_sla")
+PG_USER = "minhu"
+SMSGW_KEY = "minhu-smsgw-local"
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Every address of one profile."""
+
+    offset: int
+
+    def __getattr__(self, name: str) -> int:
+        base = {
+            "postgres": 5432,
+            "kafka": 9092,
+            "kafka_controller": 9093,
+            "temporal": 7233,
+            "temporal_ui": 8233,
+            "temporal_metrics": 8235,
+            "temporal_http": 7243,
+            "prometheus": 9090,
+            "sla_temporal_metrics": 9464,
+            "intake": 8001,
+            "dispatch": 8002,
+            "sla": 8003,
+            "notify": 8004,
+            "smsgw": 8005,
+        }
+        if name not in base:
+            raise AttributeError(name)
+        return base[name] + self.offset
+
+
+@dataclass
+class Profile:
+    """Where one profile keeps its state and which ports it uses."""
+
+    name: str
+    ports: Ports
+    var: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.var = ROOT / "var" / self.name
+
+    def path(self, *parts: str) -> Path:
+        p = self.var.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def service_env(self) -> dict[str, str]:
+        """The MINHU_* environment every service of this profile gets."""
+        p = self.ports
+        env = {
+            "MINHU_KAFKA_BOOTSTRAP": f"127.0.0.1:{p.kafka}",
+            "MINHU_TEMPORAL_ADDRESS": f"127.0.0.1:{p.temporal}",
+            "MINHU_PG_HOST": "127.0.0.1",
+            "MINHU_PG_PORT": str(p.postgres),
+            "MINHU_PG_USER": PG_USER,
+            "MINHU_PG_PASSWORD": pg_password(),
+            "MINHU_ENVIRONMENT": self.name,
+        }
+        for svc in SERVICES:
+            env[f"MINHU_{svc.upper()}_PORT"] = str(getattr(p, svc))
+            env[f"MINHU_{svc.upper()}_URL"] = f"http://127.0.0.1:{getattr(p, svc)}"
+        env["MINHU_SLA_TEMPORAL_METRICS_PORT"] = str(p.sla_temporal_metrics)
+        # notify texts citizens through the local SMS gateway simulator.
+        env["MINHU_NOTIFY_SMS_GATEWAY_URL"] = f"http://127.0.0.1:{p.smsgw}"
+        env["MINHU_NOTIFY_SMS_GATEWAY_KEY"] = SMSGW_KEY
+        return env
+
+
+PROFILE_HELP = "dev (default ports), test (ports +10000) or test-1 … test-9 (+10100 … +10900)"
+
+
+def port_offset(profile: str) -> int:
+    """Ports of a profile: dev uses the defaults; test profiles stay clear of them and of
+    each other, so several test stacks can run on one machine."""
+    if profile == "dev":
+        return 0
+    if profile == "test":
+        return 10000
+    prefix, _, n = profile.partition("-")
+    if prefix == "test" and n.isdigit() and 1 <= int(n) <= 9:
+        return 10000 + 100 * int(n)
+    raise ValueError(f"unknown profile {profile!r}: {PROFILE_HELP}")
+
+
+def pg_password() -> str:
+    return os.environ.get("MINHU_PG_PASSWORD", "minhu-local")

@@ -1,0 +1,278 @@
+"""How each server of the stack is prepared, started and checked: PostgreSQL, Kafka,
+Temporal and Prometheus, from the project's own fetched binaries and configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import pwd
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+from profiles import CACHE, DATABASES, DEPLOY, PG_BIN, PG_USER, VERSIONS, Profile, pg_password
+
+
+class Servers:
+    """Server-specific steps; the Stack that runs them mixes this in."""
+
+    p: Profile
+
+    def logfile(self, name: str) -> Path:
+        return self.p.path("log", f"{name}.log")
+
+    # -- PostgreSQL ----------------------------------------------------------------------
+
+    def _pg_os_user(self) -> str | None:
+        # initdb and postgres refuse to run as root; the Debian package's user runs them.
+        return "postgres" if os.geteuid() == 0 else None
+
+    def _pg_data(self) -> Path:
+        return self.p.var / "postgres" / "data"
+
+    def _postgres_prepare(self) -> None:
+        data = self._pg_data()
+        if (data / "PG_VERSION").exists():
+            return
+        if not (PG_BIN / "initdb").exists():
+            raise SystemExit("[stack] PostgreSQL binaries missing: run deploy/bootstrap.sh")
+        base = data.parent
+        base.mkdir(parents=True, exist_ok=True)
+        user = self._pg_os_user()
+        pwfile = base / "pwfile"
+        pwfile.write_text(pg_password() + "\n")
+        if user:
+            info = pwd.getpwnam(user)
+            for d in (base, self.p.path("log", "x").parent):
+                os.chown(d, info.pw_uid, info.pw_gid)
+            os.chown(pwfile, info.pw_uid, info.pw_gid)
+            self.logfile("postgres").touch()
+            os.chown(self.logfile("postgres"), info.pw_uid, info.pw_gid)
+        subprocess.run(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                PG_USER,
+                "--pwfile",
+                str(pwfile),
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            user=user,
+        )
+        pwfile.unlink()
+        with (data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                "\n# Minhu local instance\nmax_connections = 200\nshared_buffers = 256MB\n"
+                "fsync = on\nsynchronous_commit = on\nlog_min_messages = warning\n"
+            )
+
+    def _postgres_argv(self) -> list[str]:
+        sock = self.p.var / "postgres"
+        return [
+            str(PG_BIN / "postgres"),
+            "-D",
+            str(self._pg_data()),
+            "-p",
+            str(self.p.ports.postgres),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={sock}",
+        ]
+
+    def _psql(self, sql: str, db: str = "postgres") -> str:
+        out = subprocess.run(
+            [
+                str(PG_BIN / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.p.ports.postgres),
+                "-U",
+                PG_USER,
+                "-d",
+                db,
+                "-tAc",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PGPASSWORD": pg_password()},
+        )
+        return out.stdout.strip()
+
+    def _pg_ready(self) -> bool:
+        return (
+            subprocess.run(
+                [
+                    str(PG_BIN / "pg_isready"),
+                    "-q",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.p.ports.postgres),
+                ],
+                check=False,
+            ).returncode
+            == 0
+        )
+
+    def _postgres_databases(self) -> None:
+        existing = set(self._psql("SELECT datname FROM pg_database").split())
+        for db in DATABASES:
+            if db not in existing:
+                self._psql(f'CREATE DATABASE "{db}"')
+
+    # -- Kafka ---------------------------------------------------------------------------
+
+    def _kafka_libs(self) -> Path:
+        libs = CACHE / f"kafka-{VERSIONS['KAFKA_VERSION']}" / "libs"
+        if not libs.is_dir():
+            raise SystemExit("[stack] Kafka jars missing: run deploy/bootstrap.sh")
+        return libs
+
+    def _kafka_java(self, main: str, *args: str, heap: str = "256m") -> list[str]:
+        return [
+            "java",
+            f"-Xmx{heap}",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j.configuration=file:{DEPLOY / 'kafka' / 'log4j.properties'}",
+            "-cp",
+            f"{self._kafka_libs()}/*",
+            main,
+            *args,
+        ]
+
+    def _kafka_prepare(self) -> None:
+        data = self.p.var / "kafka" / "data"
+        props = self.p.path("kafka", "server.properties")
+        text = (DEPLOY / "kafka" / "server.properties.in").read_text()
+        for key, value in {
+            "@DATA_DIR@": str(data),
+            "@PORT@": str(self.p.ports.kafka),
+            "@CONTROLLER_PORT@": str(self.p.ports.kafka_controller),
+        }.items():
+            text = text.replace(key, value)
+        props.write_text(text)
+        if not (data / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+            subprocess.run(
+                self._kafka_java(
+                    "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)
+                ),
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+
+    def _kafka_argv(self) -> list[str]:
+        return self._kafka_java(
+            "kafka.Kafka", str(self.p.var / "kafka" / "server.properties"), heap="768m"
+        )
+
+    def _kafka_topics(self) -> None:
+        wanted = {}
+        for line in (DEPLOY / "kafka" / "topics.txt").read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                name, partitions = line.split()
+                wanted[name] = int(partitions)
+        asyncio.run(create_topics(f"127.0.0.1:{self.p.ports.kafka}", wanted))
+
+    # -- Temporal ------------------------------------------------------------------------
+
+    def _temporal_argv(self) -> list[str]:
+        binary = CACHE / f"temporal-{VERSIONS['TEMPORAL_CLI_VERSION']}" / "temporal"
+        if not binary.exists():
+            raise SystemExit("[stack] Temporal CLI missing: run deploy/bootstrap.sh")
+        p = self.p.ports
+        return [
+            str(binary),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(p.temporal),
+            "--ui-ip",
+            "127.0.0.1",
+            "--ui-port",
+            str(p.temporal_ui),
+            "--metrics-port",
+            str(p.temporal_metrics),
+            "--http-port",
+            str(p.temporal_http),
+            "--db-filename",
+            str(self.p.path("temporal", "temporal.db")),
+            "--namespace",
+            "default",
+            "--log-level",
+            "warn",
+            "--log-format",
+            "json",
+        ]
+
+    # -- Prometheus ----------------------------------------------------------------------
+
+    def _prometheus_prepare(self) -> None:
+        p = self.p.ports
+        text = (DEPLOY / "prometheus" / "prometheus.yml.in").read_text()
+        for key, value in {
+            "@RULES_DIR@": str(DEPLOY / "prometheus" / "rules"),
+            "@INTAKE@": f"127.0.0.1:{p.intake}",
+            "@DISPATCH@": f"127.0.0.1:{p.dispatch}",
+            "@SLA@": f"127.0.0.1:{p.sla}",
+            "@NOTIFY@": f"127.0.0.1:{p.notify}",
+            "@PROMETHEUS@": f"127.0.0.1:{p.prometheus}",
+            "@TEMPORAL_METRICS@": f"127.0.0.1:{p.temporal_metrics}",
+            "@SLA_TEMPORAL_METRICS@": f"127.0.0.1:{p.sla_temporal_metrics}",
+        }.items():
+            text = text.replace(key, value)
+        self.p.path("prometheus", "prometheus.yml").write_text(text)
+
+    def _prometheus_argv(self) -> list[str]:
+        binary = shutil.which("prometheus") or "/usr/bin/prometheus"
+        return [
+            binary,
+            f"--config.file={self.p.var / 'prometheus' / 'prometheus.yml'}",
+            f"--storage.tsdb.path={self.p.path('prometheus', 'data', 'x').parent}",
+            f"--web.listen-address=127.0.0.1:{self.p.ports.prometheus}",
+            "--web.enable-lifecycle",
+            "--storage.tsdb.retention.time=7d",
+        ]
+
+
+async def create_topics(bootstrap: str, wanted: dict[str, int]) -> None:
+    """Create the missing topics with their partition counts (the broker auto-creates none)."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    for attempt in range(60):
+        try:
+            await admin.start()
+            break
+        except Exception:
+            if attempt == 59:
+                raise
+            await asyncio.sleep(1)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, num_partitions=n, replication_factor=1)
+            for name, n in wanted.items()
+            if name not in existing
+        ]
+        if missing:
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()
