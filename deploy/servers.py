@@ -167,7 +167,9 @@ class Servers:
             text = text.replace(key, value)
         props.write_text(text)
         if not (data / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+            cluster_id = "-"
+            while cluster_id.startswith("-"):  # the storage tool would read it as an option
+                cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
             subprocess.run(
                 self._kafka_java(
                     "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)
