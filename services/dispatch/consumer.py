@@ -63,6 +63,8 @@ class Dispatcher:
             address=payload.address or None,
             grid_code=payload.grid_code or None,
             urgent=payload.urgent,
+            latitude=payload.latitude if payload.HasField("latitude") else None,
+            longitude=payload.longitude if payload.HasField("longitude") else None,
         )
         result = self.classifier.classify(case)
         directory, routing = self.policies.directory, self.policies.routing

@@ -37,7 +37,7 @@ _KINDS: dict[str, events.EventKind] = {
     "action": events.CASE_ACTION,
     "closed": events.CASE_CLOSED,
 }
-_TIMESTAMPS = ("due", "at", "closed_at")
+_TIMESTAMPS = ("due", "at", "closed_at", "accept_due", "resolve_due")
 CALENDAR_FALLBACK_YEARS = Gauge(
     "minhu_sla_calendar_fallback_years",
     "Years for which deadlines fell back to Monday-Friday: no statutory or operator calendar.",

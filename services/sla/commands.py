@@ -129,11 +129,13 @@ class CaseCommands(CaseBase):
             f.clock, f.light = clock, GREEN
             self._record("reopened", actor=cmd.actor, note=cmd.note)
             await self._announce_action("reopened", cmd)
+            await self._deadlines_changed()
         else:
             f.state = REOPENED
             self._record("reopened", actor=cmd.actor, note=cmd.note)
             await self._new_deadlines()
             await self._announce_action("reopened", cmd)
+            await self._deadlines_changed()
         return self.status()
 
     @callback.validator
@@ -194,6 +196,8 @@ class CaseCommands(CaseBase):
         await self._announce_action(
             "extension_decided", HandlerCommand(dec.actor, dec.note), extra=verdict
         )
+        if dec.approve:
+            await self._deadlines_changed()
         return self.status()
 
     @decide_extension.validator
@@ -233,3 +237,4 @@ class CaseCommands(CaseBase):
         self.moves += 1
         how = "仲裁指定" if start.arbitrated else "重新派单"
         self._record("redispatched", note=f"{how}至{f.unit.unit_name}")
+        await self._deadlines_changed()

@@ -58,6 +58,7 @@ class CaseWorkflow(CaseCommands):
             )
             self._record("dispatched", note=f"派至{self.f.unit.unit_name}")
             await self._new_deadlines()
+            await self._deadlines_changed()
         while self.f.state != CLOSED:
             if self._history_too_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)

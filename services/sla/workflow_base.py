@@ -33,6 +33,8 @@ PATCH_CALLBACK_WINDOW = "callback-window"
 # New deadlines are in place before the state changes, so the run loop never holds a new
 # phase against the previous phase's (possibly past) deadlines.
 PATCH_DEADLINES_FIRST = "deadlines-before-state"
+# Every change of deadlines is published (kind deadlines_set), so readers need not query.
+PATCH_ANNOUNCE_DEADLINES = "announce-deadlines"
 
 
 def refusing(check: Callable[[], None]) -> None:
@@ -86,6 +88,7 @@ class CaseBase:
             await self._new_deadlines()
         assert f.clock is not None
         await self._announce_sla("escalated", deadline, f.clock.accept_due, from_tier=from_tier)
+        await self._deadlines_changed()
 
     async def _compute_clock(self) -> Clock:
         f = self.f
@@ -102,6 +105,27 @@ class CaseBase:
     async def _new_deadlines(self) -> None:
         self.f.clock = await self._compute_clock()
         self.f.light = GREEN
+
+    async def _deadlines_changed(self) -> None:
+        """Publish the current deadlines (new code only: older histories never did)."""
+        if not workflow.patched(PATCH_ANNOUNCE_DEADLINES):
+            return
+        f, c = self.f, self.f.clock
+        assert c is not None
+        await self._publish(
+            "sla",
+            kind="deadlines_set",
+            deadline="",
+            light=f.light,
+            tier=f.unit.tier,
+            unit_id=f.unit.unit_id,
+            due="",
+            from_tier="",
+            escalation_level=f.rung,
+            accept_due=c.accept_due,
+            resolve_due=c.resolve_due,
+            state=f.state,
+        )
 
     # -- handler commands ----------------------------------------------------------------
 

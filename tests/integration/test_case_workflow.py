@@ -112,6 +112,9 @@ async def test_unaccepted_case_climbs_the_ladder_to_supervision(
         return kinds if "supervised" in kinds else None
 
     kinds = await eventually(sla_kinds, timeout=15, interval=0.5)
+    # Deadlines are announced at the start and after each escalation.
+    assert kinds.count("deadlines_set") == 4
+    kinds = [k for k in kinds if k != "deadlines_set"]
     assert kinds.count("escalated") == 3
     assert kinds[:3] == ["light_changed", "breached", "escalated"]
     assert len(set(kinds)) == 4

@@ -80,7 +80,8 @@ def _dispatched(f: dict[str, Any]) -> Change:
 
 
 def _sla(f: dict[str, Any], current_unit: str | None) -> Change:
-    kind, deadline, due = f["kind"], f["deadline"], _when(f["due"])
+    # Timestamps are message fields: absent from the event's dict when unset.
+    kind, deadline, due = f["kind"], f["deadline"], _when(f.get("due", ""))
     due_col = {"accept": "accept_due", "resolve": "resolve_due"}.get(deadline)
     change = Change({"light": f["light"] or "green"})
     if kind == "light_changed" and due_col and due:
@@ -105,6 +106,17 @@ def _sla(f: dict[str, Any], current_unit: str | None) -> Change:
         change.ask_sla = True
     elif kind == "supervised":
         change.values["supervised"] = True
+    elif kind == "deadlines_set":
+        # sla announces every new set of deadlines: nothing left to ask it for.
+        change.values.update(
+            accept_due=_when(f.get("accept_due", "")),
+            resolve_due=_when(f.get("resolve_due", "")),
+            unit_id=f["unit_id"],
+            tier=f["tier"],
+            sla_stale=False,
+        )
+        if f["state"]:
+            change.values["state"] = f["state"]
     return change
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +16,9 @@ from services.dispatch.board.tables import cases
 log = get_logger(__name__)
 # A case sla has never heard of (not started yet, or manual) is given up after this many tries.
 MAX_TRIES = 40
+# sla announces deadlines itself (deadlines_set); only rows that stayed stale this long,
+# e.g. cases of workflows older than that announcement, are worth a Temporal query.
+QUIET = timedelta(seconds=15)
 
 
 def _when(value: str | None) -> datetime | None:
@@ -25,7 +28,7 @@ def _when(value: str | None) -> datetime | None:
 class SlaRefresher:
     """Asks sla for the status of every stale row; writes only if no event moved it since."""
 
-    def __init__(self, sessions: Any, sla_url: str, *, interval: float = 0.3) -> None:
+    def __init__(self, sessions: Any, sla_url: str, *, interval: float = 2.0) -> None:
         self.sessions = sessions
         self.sla_url = sla_url.rstrip("/")
         self.client = httpx.AsyncClient(base_url=self.sla_url, timeout=3.0)
@@ -39,7 +42,7 @@ class SlaRefresher:
                 done = await self.refresh_once()
                 await asyncio.sleep(self.interval if done == 0 else 0)
 
-    async def refresh_once(self, limit: int = 10) -> int:
+    async def refresh_once(self, limit: int = 5) -> int:
         """One round over stale rows; returns how many were brought up to date.
 
         Small rounds: each status is a Temporal query answered by the same sla workers that
@@ -49,7 +52,7 @@ class SlaRefresher:
             rows = (
                 await session.execute(
                     sa.select(cases.c.case_no, cases.c.version, cases.c.sla_tries)
-                    .where(cases.c.sla_stale)
+                    .where(cases.c.sla_stale, cases.c.updated_at < datetime.now(UTC) - QUIET)
                     .order_by(cases.c.updated_at)
                     .limit(limit)
                 )

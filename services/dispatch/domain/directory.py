@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from services.dispatch.domain.geo import nearest_grid, parse_center
 from services.dispatch.domain.model import Area, Grid, Location, Tier, Unit
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "policy" / "directory.yaml"
@@ -39,6 +40,20 @@ def _names(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise DirectoryError(f"{where}: '{key}' must be a list of non-empty strings")
     return tuple(v.strip() for v in value)
+
+
+def _center(entry: Mapping[str, Any], where: str) -> tuple[float, float] | None:
+    try:
+        return parse_center(entry.get("center"), where)
+    except ValueError as exc:
+        raise DirectoryError(str(exc)) from exc
+
+
+def _radius(entry: Mapping[str, Any], where: str) -> float:
+    value = entry.get("radius_m", 700)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise DirectoryError(f"{where}: 'radius_m' must be a positive number of metres")
+    return float(value)
 
 
 def _entries(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
@@ -126,6 +141,8 @@ class Directory:
                     roads=_names(e, "roads", where),
                     landmarks=_names(e, "landmarks", where),
                     phone=_optional_text(e, "phone", where),
+                    center=_center(e, where),
+                    radius_m=_radius(e, where),
                 )
             )
         units = []
@@ -258,10 +275,21 @@ class Directory:
         location = self.locate(grid_code=grid_code, address=address)
         return location.grid if location else None
 
-    def locate(self, *, grid_code: str | None, address: str | None) -> Location | None:
-        """Place a case in the tree as precisely as the code or the address text allows."""
+    def locate(
+        self,
+        *,
+        grid_code: str | None,
+        address: str | None,
+        point: tuple[float, float] | None = None,
+    ) -> Location | None:
+        """Place a case by grid code, else by coordinates, else by the address text."""
         if grid_code and (grid := self._grids.get(grid_code.strip())):
             return self._at_grid(grid, f"网格编码 {grid.code}")
+        if point is not None and (near := nearest_grid(self._grids.values(), point)):
+            grid, metres = near
+            return self._at_grid(
+                grid, f"坐标 {point[0]:.5f},{point[1]:.5f}（距网格中心 {metres:.0f} 米）"
+            )
         if not address:
             return None
         village_hits = [

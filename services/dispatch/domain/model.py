@@ -72,6 +72,8 @@ class CaseText:
     address: str | None = None
     grid_code: str | None = None
     urgent: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,9 @@ class Grid:
     roads: tuple[str, ...] = ()
     landmarks: tuple[str, ...] = ()
     phone: str | None = None
+    # Centre of the grid (latitude, longitude) and how far from it a point still belongs.
+    center: tuple[float, float] | None = None
+    radius_m: float = 700.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,10 +149,18 @@ def route(
 
 
 def _locate(case: CaseText, directory: Directory, reasons: list[str]) -> Location | None:
-    """Place the case by grid code or address, else by places named in its text."""
+    """Place the case by grid code, coordinates or address, else by places in its text."""
     if case.grid_code and directory.grid(case.grid_code) is None:
         reasons.append(f"网格编码 {case.grid_code} 不在目录中，改按地址定位")
-    location = directory.locate(grid_code=case.grid_code, address=case.address)
+    point = (
+        (case.latitude, case.longitude)
+        if case.latitude is not None and case.longitude is not None
+        else None
+    )
+    location = directory.locate(grid_code=case.grid_code, address=case.address, point=point)
+    by_code = bool(case.grid_code and directory.grid(case.grid_code))
+    if point is not None and not by_code and (location is None or "坐标" not in location.matched):
+        reasons.append("坐标不在任何网格范围内，改按地址定位")
     source = "网格定位"
     if location is None or location.grid is None:
         from_text = directory.locate(grid_code=None, address=f"{case.title}\n{case.content}")

@@ -10,12 +10,14 @@ from services.dispatch.domain import (
     Classifier,
     Difficulty,
     Directory,
+    DirectoryError,
     RoutingPolicy,
     RoutingPolicyError,
     Tier,
     explain,
     route,
 )
+from services.dispatch.domain.directory import DEFAULT_PATH
 
 CENTRE = "U-D01-DBZX"
 
@@ -197,3 +199,37 @@ def test_end_to_end_from_text_to_explanation(directory: Directory, policy: Routi
     assert "「城乡建设」" in text
     assert "柳岸社区居民委员会" in text
     assert "人工派单" not in text
+
+
+def test_coordinates_place_a_case_in_the_nearest_grid_within_its_radius() -> None:
+    directory, policy = Directory.from_file(), RoutingPolicy.from_file()
+    lamp = CaseText(
+        title="路灯不亮",
+        content="门口的路灯坏了三天，晚上很黑",
+        latitude=28.2423,
+        longitude=112.9302,
+    )
+    assignment = route(Classifier.from_file().classify(lamp), lamp, directory, policy)
+    assert assignment.grid_code == "G-D01-T01-V02-01"
+    assert assignment.unit_id == "U-D01-T01-V02"
+    assert any("坐标" in r for r in assignment.reasons)
+
+
+def test_coordinates_outside_every_grid_fall_back_to_the_address() -> None:
+    directory, policy = Directory.from_file(), RoutingPolicy.from_file()
+    far = CaseText(
+        title="路灯不亮", content="路灯坏了三天", address="柳岸路", latitude=39.9, longitude=116.4
+    )
+    assignment = route(Classifier.from_file().classify(far), far, directory, policy)
+    assert assignment.grid_code == "G-D01-T01-V01-01"
+    assert "坐标不在任何网格范围内，改按地址定位" in assignment.reasons
+
+
+def test_a_bad_grid_centre_is_refused_with_its_place(tmp_path: Path) -> None:
+    text = DEFAULT_PATH.read_text(encoding="utf-8").replace(
+        "center: [28.2300, 112.9300]", "center: [128.23, 112.93]", 1
+    )
+    bad = tmp_path / "directory.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(DirectoryError, match=r"G-D01-T01-V01-01.*latitude"):
+        Directory.from_file(bad)

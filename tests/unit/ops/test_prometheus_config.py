@@ -21,11 +21,11 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def rendered_config(tmp_path: Path) -> Path:
-    """The template with every placeholder filled, as deploy/stack.py does."""
+    """The template with every placeholder filled, as deploy/servers.py does."""
     text = (PROM / "prometheus.yml.in").read_text()
-    filled = set(re.findall(r'"(@[A-Z_]+@)"', (ROOT / "deploy" / "stack.py").read_text()))
+    filled = set(re.findall(r'"(@[A-Z_]+@)"', (ROOT / "deploy" / "servers.py").read_text()))
     used = set(re.findall(r"@[A-Z_]+@", text))
-    assert used <= filled, f"placeholders deploy/stack.py never fills: {used - filled}"
+    assert used <= filled, f"placeholders deploy/servers.py never fills: {used - filled}"
     for key in used:
         text = text.replace(key, "127.0.0.1:9999")
     text = text.replace("127.0.0.1:9999/*.rules.yml", f"{PROM / 'rules'}/*.rules.yml")
