@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.common import events
 from services.common.outbox import enqueue
@@ -54,6 +56,8 @@ cases = sa.Table(
     sa.Index("ix_cases_event_id", "event_id"),
 )
 
+# Daily counters used before per-day sequences; read only so a day's sequence starts after
+# any number they handed out.
 case_counters = sa.Table(
     "case_counters",
     metadata,
@@ -95,20 +99,46 @@ class NewCase:
     service_code: str | None = None
 
 
+# Per-day sequences this process has seen created (creating one is idempotent anyway).
+_DAY_SEQUENCES: set[str] = set()
+
+
 async def next_case_no(session: AsyncSession, *, now: datetime) -> str:
-    """Allocate the next case number of the local day; the row lock keeps it unique."""
+    """Allocate the next case number of the local day from that day's sequence.
+
+    A sequence hands out numbers without locks, so concurrent cases never queue behind one
+    another's commit; a rolled-back case leaves a gap, never a duplicate.
+    """
     day = local_day(now)
-    stmt = (
-        insert(case_counters)
-        .values(day=day, last_seq=1)
-        .on_conflict_do_update(
-            index_elements=[case_counters.c.day],
-            set_={"last_seq": case_counters.c.last_seq + 1},
+    name = f"case_seq_{day:%Y%m%d}"
+    if name not in _DAY_SEQUENCES:
+        await _ensure_day_sequence(session, name, day)
+        _DAY_SEQUENCES.add(name)
+    seq = (await session.execute(sa.text(f"SELECT nextval('{name}')"))).scalar_one()
+    return case_number(day, int(seq))
+
+
+async def _ensure_day_sequence(session: AsyncSession, name: str, day: date) -> None:
+    # On its own connection and commit: the day's first case must not hold the DDL's lock.
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    prefix = f"{day:%Y%m%d}"
+    async with engine.connect() as conn:
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        used = await auto.scalar(
+            sa.text(
+                "SELECT greatest("
+                " (SELECT coalesce(max(substr(case_no, 9)::int), 0) FROM cases"
+                "  WHERE case_no LIKE :prefix),"
+                " (SELECT coalesce(max(last_seq), 0) FROM case_counters WHERE day = :day))"
+            ),
+            {"prefix": f"{prefix}%", "day": day},
         )
-        .returning(case_counters.c.last_seq)
-    )
-    seq = (await session.execute(stmt)).scalar_one()
-    return case_number(day, seq)
+        # Another process creating it at the same moment fails here; its sequence serves us.
+        with contextlib.suppress(DBAPIError):
+            await auto.execute(
+                sa.text(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(used or 0) + 1}")
+            )
 
 
 def _received_event(case_no: str, case: NewCase, now: datetime) -> events.Envelope:

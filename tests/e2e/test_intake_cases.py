@@ -202,3 +202,20 @@ async def test_openapi_documents_the_limits(stack: StackAddresses, http: httpx.A
     assert {"200", "201", "409", "413", "429", "4XX"} <= set(post["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
     assert "/open311/v2/requests.{fmt}" in doc["paths"]
+
+
+async def test_concurrent_new_cases_get_distinct_consecutive_numbers(
+    stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    async def post() -> str:
+        resp = await http.post(f"{stack.intake}/v1/cases", json=new_case())
+        assert resp.status_code == 201, resp.text
+        case_no: str = resp.json()["case_no"]
+        return case_no
+
+    numbers = await asyncio.gather(*(post() for _ in range(40)))
+    assert len(set(numbers)) == 40
+    days = {n[:8] for n in numbers}
+    if len(days) == 1:  # not across local midnight: one unbroken run of the day's sequence
+        seqs = sorted(int(n[8:]) for n in numbers)
+        assert seqs == list(range(seqs[0], seqs[0] + 40))
