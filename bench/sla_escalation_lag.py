@@ -26,7 +26,7 @@ async def post_all(url: str, n: int, concurrency: int) -> list[str]:
     """Post n lamp cases on 柳岸路 (simple, village tier); returns their case numbers."""
     sem = asyncio.Semaphore(concurrency)
     out: list[str] = []
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with httpx.AsyncClient(timeout=120) as http:
 
         async def one(i: int) -> None:
             body = {
@@ -79,7 +79,7 @@ def pct(values: list[float], q: float) -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=300.0)
     args = parser.parse_args()
     intake = os.environ.get("MINHU_INTAKE_URL", "http://127.0.0.1:8001")
