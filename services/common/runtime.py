@@ -16,6 +16,7 @@ from services.common.settings import CommonSettings
 from services.common.tracing import configure_tracing
 
 log = get_logger(__name__)
+SERVICES_DIR = Path(__file__).resolve().parent.parent
 
 
 async def supervise(name: str, factory: Callable[[], Awaitable[None]]) -> None:
@@ -60,13 +61,18 @@ def run_service(
     *,
     port: int,
     app: Callable[[], FastAPI],
-    database: tuple[str, Path, MetaData] | None = None,
+    database: tuple[str, MetaData] | None = None,
 ) -> None:
-    """Start a service: logging, then wait for its database and migrate it, then serve."""
+    """Start a service: logging, then wait for its database and migrate it, then serve.
+
+    `database` is the service's database name and table metadata; its migrations live in
+    services/<name>/migrations/versions.
+    """
     configure_logging(name, level=common.log_level, json=common.log_json)
     configure_tracing(name)
     if database is not None:
-        url, versions, metadata = database
+        db_name, metadata = database
+        url = common.database_url(db_name)
         asyncio.run(_wait(url))
-        migrate(url, versions, metadata)
+        migrate(url, SERVICES_DIR / name / "migrations" / "versions", metadata)
     serve(app(), host=common.host, port=port)

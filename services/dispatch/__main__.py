@@ -1,7 +1,5 @@
 """Start dispatch: wait for the database, migrate, serve and consume."""
 
-from pathlib import Path
-
 from services.common.runtime import run_service
 from services.common.settings import CommonSettings
 from services.dispatch import store
@@ -15,9 +13,5 @@ if __name__ == "__main__":
         common,
         port=own.port,
         app=lambda: create_app(common, own),
-        database=(
-            common.database_url(own.database),
-            Path(__file__).parent / "migrations" / "versions",
-            store.metadata,
-        ),
+        database=(own.database, store.metadata),
     )
