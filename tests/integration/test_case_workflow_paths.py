@@ -40,6 +40,22 @@ OTHER_LADDER = [
 ]
 
 
+def _redispatch(
+    case_no: str, ladder: list[Rung], event_id: str, *, attempt: int, arbitrated: bool = False
+) -> CaseStart:
+    """What sla's consumer signals when dispatch chose a unit again."""
+    return CaseStart(
+        case_no=case_no,
+        difficulty="general",
+        urgent=False,
+        topic="城乡建设",
+        ladder=ladder,
+        dispatch_event_id=event_id,
+        attempt=attempt,
+        arbitrated=arbitrated,
+    )
+
+
 async def _refusal(coro: object) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await coro  # type: ignore[misc]
@@ -104,15 +120,7 @@ async def test_bounce_then_redispatch_to_another_unit(sla: SlaHarness) -> None:
     assert bounced.state == "bounced" and bounced.bounces == 1
     await handle.signal(
         CaseWorkflow.redispatched,
-        CaseStart(
-            case_no=case_no,
-            difficulty="general",
-            urgent=False,
-            topic="城乡建设",
-            ladder=OTHER_LADDER,
-            dispatch_event_id="redispatch-1",
-            attempt=1,
-        ),
+        _redispatch(case_no, OTHER_LADDER, "redispatch-1", attempt=1),
     )
     status = await _until_state(handle, "dispatched")
     assert status.unit_id == "U-D01-T01-V02"
@@ -120,15 +128,7 @@ async def test_bounce_then_redispatch_to_another_unit(sla: SlaHarness) -> None:
     # The same dispatch event twice changes nothing.
     await handle.signal(
         CaseWorkflow.redispatched,
-        CaseStart(
-            case_no=case_no,
-            difficulty="general",
-            urgent=False,
-            topic="城乡建设",
-            ladder=LADDER,
-            dispatch_event_id="redispatch-1",
-            attempt=1,
-        ),
+        _redispatch(case_no, LADDER, "redispatch-1", attempt=1),
     )
     assert (await _status(handle)).unit_id == "U-D01-T01-V02"
     await handle.execute_update(CaseWorkflow.accept, HandlerCommand("金桥社区"))
@@ -147,16 +147,7 @@ async def test_bounce_refused_after_window_and_after_arbitration(sla: SlaHarness
     _, arbitrated = await _start(sla, difficulty="general")
     await arbitrated.signal(
         CaseWorkflow.redispatched,
-        CaseStart(
-            case_no=case_no,
-            difficulty="general",
-            urgent=False,
-            topic="城乡建设",
-            ladder=OTHER_LADDER,
-            dispatch_event_id="arb-1",
-            attempt=3,
-            arbitrated=True,
-        ),
+        _redispatch(case_no, OTHER_LADDER, "arb-1", attempt=3, arbitrated=True),
     )
 
     async def reassigned() -> CaseStatus | None:
