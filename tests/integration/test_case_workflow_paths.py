@@ -17,10 +17,11 @@ from services.sla.contracts import (
     HandlerCommand,
     Limits,
     Rung,
+    workflow_id,
 )
 from services.sla.workflow import CaseWorkflow
 from tests.integration.conftest import SlaHarness
-from tests.integration.test_case_workflow import LADDER, _record, _start, _status
+from tests.integration.test_case_workflow import LADDER, _case_no, _record, _start, _status
 from tests.support import eventually
 
 
@@ -205,18 +206,18 @@ async def test_callback_window_overdue_is_flagged_once(sla: SlaHarness) -> None:
 
 
 async def test_long_case_continues_as_new_and_keeps_its_file(sla: SlaHarness) -> None:
-    case_no, _ = await _start(sla)  # occupies a number; the long case uses its own below
+    case_no = _case_no()
     handle = await sla.env.client.start_workflow(
         CaseWorkflow.run,
         CaseStart(
-            case_no=case_no[:-1] + "9",
+            case_no=case_no,
             difficulty="legacy",
             urgent=False,
             topic="城乡建设",
             ladder=list(LADDER),
             limits=Limits(history_limit=60),
         ),
-        id=f"case-{case_no[:-1]}9",
+        id=workflow_id(case_no),
         task_queue=sla.task_queue,
     )
     first_run = (await handle.describe()).run_id
