@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import not_found
+from services.common.web import Session
 from services.dispatch import store
 from services.dispatch.actions import Action, SlaGateway
 
@@ -66,13 +66,6 @@ class QueueItem(BaseModel):
     batch: bool = False
 
 
-async def session_dep(request: Request) -> Any:
-    """One database session per request."""
-    async with request.app.state.sessions() as session:
-        yield session
-
-
-Session = Annotated[AsyncSession, Depends(session_dep)]
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
 
 

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from services.common.web import Session
 from services.dispatch import store
-from services.dispatch.api import AssignmentOut, Session, read_assignment
+from services.dispatch.api import AssignmentOut, read_assignment
 from services.dispatch.casework import CaseWork, Conflict, Invalid
 from services.dispatch.domain import TOPICS, Difficulty
 

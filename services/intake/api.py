@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import not_found
 from services.common.logging import case_context, get_logger
 from services.common.metrics import CASES_RECEIVED
 from services.common.tracing import case_span
+from services.common.web import Session
 from services.intake import store
 from services.intake.accept import KeyConflict, accept
 from services.intake.domain import CASE_NO_PATTERN, body_fingerprint
@@ -23,13 +23,6 @@ log = get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["cases"])
 
 
-async def session_dep(request: Request) -> Any:
-    """One database session per request."""
-    async with request.app.state.sessions() as session:
-        yield session
-
-
-Session = Annotated[AsyncSession, Depends(session_dep)]
 CaseNo = Annotated[str, Path(pattern=CASE_NO_PATTERN, description="工单编号")]
 IdempotencyKey = Annotated[
     str | None,

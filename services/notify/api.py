@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.web import Session
 from services.notify import store
 
 router = APIRouter(prefix="/v1", tags=["notify"])
@@ -31,15 +31,6 @@ class Delivery(BaseModel):
     attempts: int = 0
     delivered_at: datetime | None = None
     last_error: str | None = None
-
-
-async def session_dep(request: Request) -> Any:
-    """One database session per request."""
-    async with request.app.state.sessions() as session:
-        yield session
-
-
-Session = Annotated[AsyncSession, Depends(session_dep)]
 
 
 @router.get(
