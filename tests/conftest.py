@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.support import StackAddresses
+from tests.support import SERVICE_HEADERS, StackAddresses
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +18,6 @@ def stack() -> StackAddresses:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the services."""
-    async with httpx.AsyncClient(timeout=10.0) as client:
+    """An HTTP client for the services, showing the service token."""
+    async with httpx.AsyncClient(timeout=10.0, headers=SERVICE_HEADERS) as client:
         yield client

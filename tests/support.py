@@ -14,11 +14,14 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 from services.common.events import decode
+from services.common.settings import CommonSettings
 
 T = TypeVar("T")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILE = os.environ.get("MINHU_PROFILE", "test")
 RUN_DIR = os.path.join(ROOT, "var", PROFILE, "run")
+# Tests call the services' /v1 APIs as a trusted system would.
+SERVICE_HEADERS = CommonSettings().service_headers()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ class CommonSettings(BaseSettings):
     sla_url: str = "http://127.0.0.1:8003"
     notify_url: str = "http://127.0.0.1:8004"
     environment: str = "local"
+    # Bearer token one service shows another on its /v1 API (people sign in to the UIs).
+    service_token: str = Field(default="minhu-local-service-token", repr=False)
 
     @field_validator("pg_password")
     @classmethod
@@ -34,6 +36,17 @@ class CommonSettings(BaseSettings):
         if value.lower() in {"changeme", "changethis", "password", ""}:
             raise ValueError("MINHU_PG_PASSWORD is a placeholder; set a real secret")
         return value
+
+    @field_validator("service_token")
+    @classmethod
+    def _refuse_weak_token(cls, value: str) -> str:
+        if len(value) < 16 or value.lower() in {"changeme-changeme", "secret-secret-secret"}:
+            raise ValueError("MINHU_SERVICE_TOKEN must be a real secret of 16+ characters")
+        return value
+
+    def service_headers(self) -> dict[str, str]:
+        """Headers that authenticate this service to another service's /v1 API."""
+        return {"Authorization": f"Bearer {self.service_token}"}
 
     def database_url(self, database: str) -> str:
         """SQLAlchemy async URL of one service's database on the shared cluster."""

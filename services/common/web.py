@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,3 +52,23 @@ def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def require_service_token(token: str) -> Callable[[Request], None]:
+    """A dependency admitting only callers that show the services' bearer token."""
+    expected = f"Bearer {token}".encode()
+
+    def check(request: Request) -> None:
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            raise HTTPException(
+                401,
+                {
+                    "code": "service_token_required",
+                    "message": "此接口仅供系统间调用，需要有效的服务凭证"
+                    "（Authorization: Bearer …）。",
+                },
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    return check

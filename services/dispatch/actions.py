@@ -6,6 +6,7 @@ returns sla's status code and body unchanged. Only sla's silence is answered her
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -64,9 +65,18 @@ def _relay(resp: httpx.Response) -> Response:
 class SlaGateway:
     """The one HTTP client dispatch uses to reach sla."""
 
-    def __init__(self, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), timeout=ACTION_TIMEOUT, transport=transport
+            base_url=base_url.rstrip("/"),
+            timeout=ACTION_TIMEOUT,
+            headers=headers,
+            transport=transport,
         )
 
     async def status(self, case_no: str) -> Response:
@@ -89,6 +99,22 @@ class SlaGateway:
             log.warning("sla unavailable", case_no=case_no, error=type(exc).__name__)
             return _unavailable()
         return _relay(resp)
+
+    async def working_time(self, start: datetime, end: datetime) -> dict[str, Any] | None:
+        """sla's working-time spans between two instants, or None if sla does not answer."""
+        params = {"start": start.isoformat(), "end": end.isoformat()}
+        try:
+            resp = await self._client.get(
+                "/v1/calendar/working-time", params=params, timeout=READ_TIMEOUT
+            )
+        except httpx.HTTPError as exc:
+            log.warning("sla calendar unavailable", error=type(exc).__name__)
+            return None
+        if resp.status_code != 200:
+            log.warning("sla calendar refused", status=resp.status_code, body=resp.text[:200])
+            return None
+        body: dict[str, Any] = resp.json()
+        return body
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes
+from services.common.web import add_ops_routes, require_service_token
 from services.dispatch import store
 from services.dispatch.actions import SlaGateway
 from services.dispatch.api import router
@@ -85,11 +85,12 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
 
     app = FastAPI(title="Minhu dispatch", version="1", lifespan=lifespan)
     app.state.directory = policies.directory
-    app.state.sla = SlaGateway(common.sla_url)
+    app.state.sla = SlaGateway(common.sla_url, headers=common.service_headers())
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
-    app.include_router(router)
-    app.include_router(casework_router)
+    guard = [Depends(require_service_token(common.service_token))]
+    app.include_router(router, dependencies=guard)
+    app.include_router(casework_router, dependencies=guard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     queue_ui.install(app, common, policies.directory)
     return app

@@ -28,6 +28,7 @@ class Peers:
     sla: str
     notify: str
     timeout: float = PEER_TIMEOUT
+    headers: tuple[tuple[str, str], ...] = ()  # the service token the peers ask for
 
     @classmethod
     def from_settings(cls, common: CommonSettings) -> Peers:
@@ -36,6 +37,7 @@ class Peers:
             dispatch=common.dispatch_url.rstrip("/"),
             sla=common.sla_url.rstrip("/"),
             notify=common.notify_url.rstrip("/"),
+            headers=tuple(common.service_headers().items()),
         )
 
 
@@ -102,7 +104,7 @@ async def build_timeline(
 
 def peer_client(peers: Peers) -> httpx.AsyncClient:
     """An HTTP client whose every request to a peer gives up after the peer timeout."""
-    return httpx.AsyncClient(timeout=peers.timeout)
+    return httpx.AsyncClient(timeout=peers.timeout, headers=dict(peers.headers))
 
 
 async def peer_json(client: httpx.AsyncClient, url: str, timeout: float) -> Any | None:

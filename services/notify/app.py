@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes
+from services.common.web import add_ops_routes, require_service_token
 from services.notify import store, wiring
 from services.notify.api import router
 from services.notify.consumer import Notifier
@@ -68,5 +68,5 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
     app = FastAPI(title="Minhu notify", version="1", lifespan=lifespan)
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
-    app.include_router(router)
+    app.include_router(router, dependencies=[Depends(require_service_token(common.service_token))])
     return app

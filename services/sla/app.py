@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
@@ -15,9 +15,10 @@ from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes
+from services.common.web import add_ops_routes, require_service_token
 from services.sla.activities import SlaActivities
 from services.sla.api import router
+from services.sla.calendar_api import router as calendar_router
 from services.sla.consumer import WorkflowStarter, limits_from
 from services.sla.domain import WorkingCalendar, load_policy
 from services.sla.metrics import MetricsProjection, temporal_runtime
@@ -77,5 +78,8 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
     app = FastAPI(title="Minhu sla", version="1", lifespan=lifespan)
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
-    app.include_router(router)
+    app.state.policy, app.state.calendar = policy, calendar
+    guard = [Depends(require_service_token(common.service_token))]
+    app.include_router(router, dependencies=guard)
+    app.include_router(calendar_router, dependencies=guard)
     return app

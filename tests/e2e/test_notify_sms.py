@@ -11,7 +11,14 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from services.common.events import Topic
-from tests.support import StackAddresses, eventually, get_json, new_case, read_topic
+from tests.support import (
+    SERVICE_HEADERS,
+    StackAddresses,
+    eventually,
+    get_json,
+    new_case,
+    read_topic,
+)
 
 SMSGW = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_URL", "")
 
@@ -56,7 +63,7 @@ async def test_in_app_notice_is_pushed_to_the_units_stream(
 
     async def listen() -> None:
         async with (
-            httpx.AsyncClient(timeout=None) as client,
+            httpx.AsyncClient(timeout=None, headers=SERVICE_HEADERS) as client,
             client.stream(
                 "GET", f"{stack.notify}/v1/inbox/stream", params={"recipient": unit}
             ) as resp,

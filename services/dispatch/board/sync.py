@@ -28,15 +28,20 @@ def _when(value: str | None) -> datetime | None:
 class SlaRefresher:
     """Asks sla for the status of every stale row; writes only if no event moved it since."""
 
-    def __init__(self, sessions: Any, sla_url: str, *, interval: float = 2.0) -> None:
+    def __init__(
+        self, sessions: Any, sla_url: str, headers: dict[str, str], *, interval: float = 2.0
+    ) -> None:
         self.sessions = sessions
         self.sla_url = sla_url.rstrip("/")
-        self.client = httpx.AsyncClient(base_url=self.sla_url, timeout=3.0)
+        self.headers = headers
+        self.client = httpx.AsyncClient(base_url=self.sla_url, timeout=3.0, headers=headers)
         self.interval = interval
 
     async def run(self) -> None:
         """Refresh until cancelled (a fresh client each run, so a restart starts clean)."""
-        async with httpx.AsyncClient(base_url=self.sla_url, timeout=3.0) as client:
+        async with httpx.AsyncClient(
+            base_url=self.sla_url, timeout=3.0, headers=self.headers
+        ) as client:
             self.client = client
             while True:
                 done = await self.refresh_once()

@@ -13,20 +13,57 @@ function say(text, bad) {
   say.timer = setTimeout(() => { toast.className = ""; }, 4000);
 }
 
-function remaining(iso) {
-  if (!iso) return "—";
-  let s = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
-  const late = s < 0;
-  s = Math.abs(s);
-  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
-  const txt = d ? `${d}天${h}小时` : h ? `${h}小时${m}分` : `${m}分`;
+// Remaining time counts working time (office hours on working days) where sla's policy does:
+// the server renders what was left at data-at; the browser subtracts what has been worked
+// since, from the working spans /ui/worktime gives (clock time beyond them).
+let work = null;
+async function loadWork() {
+  try {
+    const resp = await fetch("/ui/worktime", { credentials: "same-origin" });
+    const body = resp.ok ? await resp.json() : null;
+    work = body && body.spans ? body : null;
+  } catch (err) {
+    work = null;
+  }
+  tick();
+}
+
+function workedUntil(t) {
+  // Milliseconds of working time from work.from to t (clock time outside the known spans).
+  if (t <= work.from) return t - work.from;
+  const end = Math.min(t, work.until);
+  let total = 0;
+  for (const [a, b] of work.spans) {
+    if (a >= end) break;
+    total += Math.min(b, end) - a;
+  }
+  return total + Math.max(0, t - work.until);
+}
+
+function elapsed(basis, since, now) {
+  if (basis === "working" && work) return workedUntil(now) - workedUntil(since);
+  return now - since;
+}
+
+function remaining(left, basis, day) {
+  const late = left < 0;
+  let s = Math.abs(Math.round(left));
+  const unit = basis === "working" ? "个工作日" : "天";
+  const per = basis === "working" ? day : 86400;
+  const d = Math.floor(s / per);
+  s -= d * per;
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  const txt = d ? (h ? `${d}${unit}${h}小时` : `${d}${unit}`) : h ? `${h}小时${m}分` : `${m}分`;
   return (late ? "已超时 " : "剩余 ") + txt;
 }
 
 function tick() {
-  for (const el of document.querySelectorAll("[data-due]")) {
-    el.textContent = remaining(el.dataset.due);
-    el.classList.toggle("late", !!el.dataset.due && new Date(el.dataset.due) < new Date());
+  const now = Date.now();
+  for (const el of document.querySelectorAll("[data-left]")) {
+    const at = Number(el.dataset.at);
+    const left = Number(el.dataset.left) - elapsed(el.dataset.basis, at, now) / 1000;
+    el.textContent = remaining(left, el.dataset.basis, Number(el.dataset.day) || 86400);
+    el.classList.toggle("late", left < 0);
   }
 }
 
@@ -119,5 +156,6 @@ main.addEventListener("submit", async (ev) => {
   }
 });
 
-tick();
+loadWork();
 setInterval(tick, 30000);
+setInterval(loadWork, 3600000);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,6 +13,8 @@ from fastapi import Request
 from services.dispatch.actions import SlaGateway
 from services.dispatch.board.live import LiveHub
 from services.dispatch.domain import Directory
+from services.dispatch.worktime import WorkTimeSource
+from services.dispatch.worktime.model import annotate_clock_time
 
 
 @dataclass
@@ -24,6 +27,17 @@ class Ui:
     peers: httpx.AsyncClient  # intake and dispatch's own API
     intake_url: str
     dispatch_url: str
+    worktime: WorkTimeSource
+
+    async def time_left(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rows with what is left of their deadlines, in working time where that applies."""
+        now = datetime.now(UTC)
+        clock = await self.worktime.get(now)
+        if clock is None:
+            annotate_clock_time(rows, now)
+        else:
+            clock.annotate(rows, now)
+        return rows
 
     async def sla_status(self, case_no: str) -> dict[str, Any] | None:
         """sla's status of a case, or None if sla has none or does not answer."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.dispatch.ui.users import ROLE_LABELS, User
+from services.dispatch.worktime.model import CLOCK, UNKNOWN, WORKING
 
 LOCAL = ZoneInfo("Asia/Shanghai")
+DAY = timedelta(days=1)
 STATES = {
     "dispatched": "待签收",
     "accepted": "已签收",
@@ -56,18 +58,21 @@ def when(value: datetime | str | None) -> str:
     return value.astimezone(LOCAL).strftime("%m-%d %H:%M")
 
 
-def remaining(due: datetime | None, now: datetime | None = None) -> str:
-    """剩余 / 已超时 text for a deadline (clock time; the JS keeps it current)."""
-    if due is None:
+def remaining(left: timedelta | None, basis: str = CLOCK, office_day: timedelta = DAY) -> str:
+    """剩余 / 已超时 text; working time counts office days (工作日), clock time days (天)."""
+    if left is None:
         return "—"
-    seconds = int((due - (now or datetime.now(UTC))).total_seconds())
+    seconds = int(left.total_seconds())
     late, seconds = seconds < 0, abs(seconds)
-    days, rest = divmod(seconds, 86400)
+    day = int(office_day.total_seconds()) if basis == WORKING else 86400
+    days, rest = divmod(seconds, day)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
-    parts = (
-        f"{days}天{hours}小时" if days else f"{hours}小时{minutes}分" if hours else f"{minutes}分"
-    )
+    unit = "个工作日" if basis == WORKING else "天"
+    if days:
+        parts = f"{days}{unit}{hours}小时" if hours else f"{days}{unit}"
+    else:
+        parts = f"{hours}小时{minutes}分" if hours else f"{minutes}分"
     return ("已超时 " if late else "剩余 ") + parts
 
 
@@ -77,10 +82,25 @@ def light(value: str) -> str:
     return f'<span class="light light-{v}" title="{LIGHTS[v]}">{LIGHTS[v]}</span>'
 
 
-def due_cell(due: datetime | None) -> str:
-    """The remaining time of a deadline, kept current in the browser."""
-    iso = due.isoformat() if due else ""
-    return f'<span class="remain" data-due="{iso}">{e(remaining(due))}</span>'
+def due_cell(row: dict[str, Any]) -> str:
+    """What is left of the row's deadline (see Ui.time_left); queue.js keeps it current."""
+    left: timedelta | None = row.get("time_left")
+    if left is None:
+        return '<span class="remain">—</span>'
+    basis, day = row["time_basis"], row["office_day"]
+    hint = {
+        WORKING: "按工作时间计（节假日、夜间不计）",
+        CLOCK: "按自然时间计（该时限不按工作日计）",
+        UNKNOWN: "工作日历暂不可用，按自然时间计",
+    }[basis]
+    attrs = (
+        f'data-left="{int(left.total_seconds())}" data-at="{row["time_at"]}"'
+        f' data-basis="{basis}" data-day="{int(day.total_seconds())}"'
+    )
+    late = " late" if left < timedelta() else ""
+    return (
+        f'<span class="remain{late}" {attrs} title="{hint}">{e(remaining(left, basis, day))}</span>'
+    )
 
 
 def nav(user: User) -> str:

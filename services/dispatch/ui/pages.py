@@ -127,7 +127,7 @@ def queue_rows(rows: list[dict[str, Any]]) -> list[str]:
                     ("承办", e(r["unit_name"])),
                     ("状态", STATES.get(r["state"], e(r["state"]))),
                     ("时限", when(r["due"])),
-                    ("剩余", due_cell(r["due"])),
+                    ("剩余", due_cell(r)),
                 ],
                 f'data-case="{e(r["case_no"])}" class="row-{e(r["light"])}"',
             )
@@ -145,6 +145,7 @@ async def queue_page(request: Request) -> Response:
     scope = access.scope_of(user, ui.directory)
     async with sessions_db(request)() as session:
         rows = await queries.queue(session, scope)
+    await ui.time_left(rows)
     title = ui.unit_name(user.unit_id) if scope.kind == "unit" else "辖区在办工单"
     counts = {k: sum(1 for r in rows if r["light"] == k) for k in ("green", "yellow", "red")}
     body = (
@@ -253,6 +254,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         return render(request, "无权查看", body, user, "", status=403)
     status = await ui.sla_status(case_no)
     intake = await ui.intake_case(case_no)
+    await ui.time_left([row])
     a = assignment or {}
     reasons = "".join(f"<li>{e(r)}</li>" for r in a.get("reasons") or [])
     actions = "".join(
@@ -269,7 +271,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f'<header class="bar"><h1>工单 <span id="case-no">{e(case_no)}</span></h1>'
         f'{light(row["light"])} <span class="state"'
         f' id="case-state">{STATES.get(row["state"], e(row["state"]))}</span>'
-        f' <span class="remain-wrap">{due_cell(row["due"])}</span></header>'
+        f' <span class="remain-wrap">{due_cell(row)}</span></header>'
         '<div class="case-grid">'
         f'<section class="card"><h2>诉求内容</h2><h3>{e(a.get("title") or row["title"] or "")}</h3>'
         f'<p class="content">{e(row["content"])}</p>'

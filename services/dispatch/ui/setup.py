@@ -13,11 +13,12 @@ from services.dispatch.board.projector import BoardProjector
 from services.dispatch.board.sync import SlaRefresher
 from services.dispatch.domain import Directory
 from services.dispatch.settings import DispatchSettings
-from services.dispatch.ui import api, pages, situation
+from services.dispatch.ui import api, clock, pages, situation
 from services.dispatch.ui.auth import Sessions
 from services.dispatch.ui.context import Ui
 from services.dispatch.ui.settings import UiSettings
 from services.dispatch.ui.users import Users
+from services.dispatch.worktime import WorkTimeSource
 
 BOARD_GROUP = "board"
 BOARD_TOPICS = (Topic.DISPATCHED, Topic.SLA, Topic.ACTION, Topic.CLOSED)
@@ -33,6 +34,7 @@ def install(app: FastAPI, common: CommonSettings, directory: Directory) -> None:
     app.include_router(pages.router)
     app.include_router(situation.router)
     app.include_router(api.router)
+    app.include_router(clock.router)
 
 
 def start(app: FastAPI, plumbing: Plumbing, common: CommonSettings, own: DispatchSettings) -> None:
@@ -43,12 +45,16 @@ def start(app: FastAPI, plumbing: Plumbing, common: CommonSettings, own: Dispatc
         directory=directory,
         sla=app.state.sla,
         live=live,
-        peers=httpx.AsyncClient(timeout=5.0),
+        peers=httpx.AsyncClient(timeout=5.0, headers=common.service_headers()),
         intake_url=common.intake_url.rstrip("/"),
         dispatch_url=common.dispatch_url.rstrip("/"),
+        worktime=WorkTimeSource(app.state.sla),
     )
     plumbing.consume(BOARD_GROUP, BOARD_TOPICS, BoardProjector(plumbing.sessions, directory))
-    plumbing.run("board-sla-refresh", SlaRefresher(plumbing.sessions, common.sla_url).run)
+    plumbing.run(
+        "board-sla-refresh",
+        SlaRefresher(plumbing.sessions, common.sla_url, common.service_headers()).run,
+    )
     plumbing.run("board-live", live.run)
 
 

@@ -70,7 +70,7 @@ def _case_list(rows: list[dict[str, Any]], extra: str = "") -> list[str]:
                 ("承办", e(r["unit_name"])),
                 ("层级", TIERS.get(r["tier"], e(r["tier"]))),
                 ("时限", when(r["due"])),
-                ("剩余", due_cell(r["due"])),
+                ("剩余", due_cell(r)),
             ]
             + ([("处理", action_form(r["case_no"], extra))] if extra else []),
             f'data-case="{e(r["case_no"])}"',
@@ -161,6 +161,7 @@ async def situation_map(request: Request) -> Response:
         escalated = await queries.flagged(session, scope, "escalated")
         extensions = await queries.flagged(session, scope, "extension")
         marks = await queries.period_marks(session, units, month_start(datetime.now(UTC)))
+    await ui.time_left([*overdue, *escalated, *extensions])
     rates = sorted(unit_rates(marks).values(), key=lambda r: (-r.assigned, r.unit_id))
     red, black = ranking(rates)
     arbitrations = await _arbitrations(ui, scope) if user.role in ("supervisor", "admin") else []

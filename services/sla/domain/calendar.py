@@ -104,6 +104,29 @@ class WorkingCalendar:
         per_unit = self._office_day if duration.unit == "working_days" else timedelta(hours=1)
         return self._add_working(start.astimezone(self.tz), duration.amount * per_unit)
 
+    def working_spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The stretches of working time between two instants, in order, in UTC.
+
+        In `calendar_days` mode all time is working time: one span.
+        """
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware")
+        if end <= start:
+            return []
+        if self.mode == "calendar_days":
+            return [(start.astimezone(UTC), end.astimezone(UTC))]
+        spans: list[tuple[datetime, datetime]] = []
+        day = start.astimezone(self.tz).date()
+        while day <= end.astimezone(self.tz).date():
+            if self.is_working_day(day):
+                for opens, closes in self.office_hours:
+                    begin = max(datetime.combine(day, opens, tzinfo=self.tz), start)
+                    stop = min(datetime.combine(day, closes, tzinfo=self.tz), end)
+                    if begin < stop:
+                        spans.append((begin.astimezone(UTC), stop.astimezone(UTC)))
+            day += timedelta(days=1)
+        return spans
+
     def _add_working(self, local: datetime, remaining: timedelta) -> datetime:
         if remaining <= timedelta():
             return local.astimezone(UTC)

@@ -1,0 +1,25 @@
+"""The working-time spans the browser needs to keep remaining times current."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from services.dispatch.ui.auth import Viewer
+from services.dispatch.ui.context import ui_of
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+# Pages refetch this hourly; two days ahead covers a tab left open over a night or weekend.
+AHEAD = timedelta(days=2)
+
+
+@router.get("/worktime")
+async def worktime(request: Request, user: Viewer) -> dict[str, Any]:
+    """Working spans from now on, in epoch ms; `spans` is null while sla cannot be reached."""
+    now = datetime.now(UTC)
+    clock = await ui_of(request).worktime.get(now)
+    if clock is None:
+        return {"spans": None}
+    return clock.export(now, AHEAD)

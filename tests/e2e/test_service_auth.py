@@ -1,0 +1,65 @@
+"""Service-to-service APIs answer only callers with the service token; people go through the
+signed-in UI, which checks unit and jurisdiction."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.support import StackAddresses, eventually, get_json, new_case
+
+PROTECTED = [
+    ("dispatch", "GET", "/v1/manual-queue"),
+    ("dispatch", "GET", "/v1/cases/{case_no}"),
+    ("dispatch", "POST", "/v1/cases/{case_no}/actions/accept"),
+    ("sla", "GET", "/v1/cases/{case_no}"),
+    ("sla", "POST", "/v1/cases/{case_no}/accept"),
+    ("notify", "GET", "/v1/inbox?recipient=U-D01-T01-V01"),
+]
+
+
+@pytest.mark.parametrize(("service", "method", "path"), PROTECTED)
+async def test_v1_apis_refuse_callers_without_the_service_token(
+    stack: StackAddresses, http: httpx.AsyncClient, service: str, method: str, path: str
+) -> None:
+    case_no = (await http.post(f"{stack.intake}/v1/cases", json=new_case())).json()["case_no"]
+    url = getattr(stack, service) + path.format(case_no=case_no)
+    body = {"actor": "someone", "note": "越权签收"} if method == "POST" else None
+    async with httpx.AsyncClient(timeout=10) as stranger:
+        bare = await stranger.request(method, url, json=body)
+        wrong = await stranger.request(
+            method, url, json=body, headers={"Authorization": "Bearer not-the-service-token"}
+        )
+    for resp in (bare, wrong):
+        assert resp.status_code == 401, resp.text
+        assert resp.json()["code"] == "service_token_required"
+        assert "服务凭证" in resp.json()["message"]
+        assert resp.headers["www-authenticate"] == "Bearer"
+
+
+async def test_refused_action_changed_nothing_and_the_token_opens_the_api(
+    stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    case_no = (await http.post(f"{stack.intake}/v1/cases", json=new_case())).json()["case_no"]
+    status_url = f"{stack.sla}/v1/cases/{case_no}"
+    first = await eventually(lambda: get_json(http, status_url), timeout=15)
+    assert first["state"] == "dispatched"
+    async with httpx.AsyncClient(timeout=10) as stranger:
+        refused = await stranger.post(
+            f"{stack.dispatch}/v1/cases/{case_no}/actions/accept", json={"actor": "x", "note": ""}
+        )
+    assert refused.status_code == 401
+    assert (await http.get(status_url)).json()["state"] == "dispatched"
+    accepted = await http.post(
+        f"{stack.dispatch}/v1/cases/{case_no}/actions/accept",
+        json={"actor": "系统对接", "note": "外部系统签收"},
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["state"] == "accepted"
+
+
+async def test_probes_stay_open(stack: StackAddresses) -> None:
+    async with httpx.AsyncClient(timeout=10) as stranger:
+        for base in (stack.dispatch, stack.sla, stack.notify):
+            assert (await stranger.get(f"{base}/healthz")).status_code == 200
+            assert (await stranger.get(f"{base}/metrics")).status_code == 200
