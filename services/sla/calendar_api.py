@@ -57,9 +57,7 @@ async def working_time(
     return {
         "timezone": policy.timezone,
         "mode": policy.calendar.mode,
-        "office_day_seconds": int(calendar.office_day.total_seconds())
-        if policy.calendar.mode == "statutory"
-        else 86400,
+        "office_day_seconds": int(calendar.office_day.total_seconds()),
         "spans": [[a.isoformat(), b.isoformat()] for a, b in calendar.working_spans(begin, stop)],
         "bases": bases(policy),
     }

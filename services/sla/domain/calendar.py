@@ -72,8 +72,8 @@ class WorkingCalendar:
 
     @property
     def office_day(self) -> timedelta:
-        """Working time in one full working day (what one working day is worth)."""
-        return self._office_day
+        """What one working day is worth: a full office day, or 24 hours in calendar_days mode."""
+        return timedelta(days=1) if self.mode == "calendar_days" else self._office_day
 
     def is_working_day(self, d: date) -> bool:
         """Whether `d` is a working day; never raises for years the package lacks."""

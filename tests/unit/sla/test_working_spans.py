@@ -54,6 +54,7 @@ def test_calendar_days_mode_is_one_span_and_empty_ranges_are_empty() -> None:
         (sh(11, 21).astimezone(UTC), sh(11, 22).astimezone(UTC))
     ]
     assert cal.working_spans(sh(11, 22), sh(11, 21)) == []
+    assert cal.office_day == timedelta(days=1)
 
 
 def test_bases_say_urgent_deadlines_run_on_the_clock() -> None:
