@@ -4,7 +4,7 @@ recipient; in-app notices are delivered at once, the others queued for the deliv
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,16 @@ from services.common.outbox import OutboxRelay
 from services.notify import store
 from services.notify.deliver import announce
 from services.notify.domain import Templates, plan
-from services.notify.domain.plan import IN_APP, SMS, WEBHOOK, Caller, Context, Notice
+from services.notify.domain.plan import (
+    DISPATCHED,
+    IN_APP,
+    SLA_CHANGED,
+    SMS,
+    WEBHOOK,
+    Caller,
+    Context,
+    Notice,
+)
 from services.notify.domain.schedule import QuietHours
 from services.notify.live import push
 
@@ -63,10 +72,10 @@ class Notifier:
     relay: OutboxRelay
     templates: Templates
     group: str = "notify"
-    context: Context = field(default_factory=Context)  # mailboxes and subscribers
+    context: Context = field(default_factory=Context)  # mailboxes, subscribers, duty phones
     quiet: QuietHours = field(default_factory=QuietHours)
     wake: Any = None  # the deliverer's wake(), if one runs in this process
-    sms: bool = True  # False when no SMS gateway is configured: citizens are not texted
+    sms: bool = True  # False when no SMS gateway is configured: nobody is texted
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
         """Log the notices an event calls for; False for a redelivered event."""
@@ -103,10 +112,11 @@ class Notifier:
                     if known
                     else None
                 )
-            ctx = Context(
-                caller if self.sms else None,
-                self.context.supervisor_emails,
-                self.context.subscribers,
+            ctx = replace(
+                self.context,
+                caller=caller if self.sms else None,
+                duty=self.context.duty if self.sms else None,
+                urgent=await self._urgent(session, env, fields, caller, now),
             )
             try:
                 notices = plan(env.type, fields, self.templates, ctx)
@@ -121,6 +131,26 @@ class Notifier:
         if fresh:
             log.info("notified", channels=sorted({n.channel for n in fresh}))
         return True
+
+    async def _urgent(
+        self,
+        session: Any,
+        env: Envelope,
+        fields: dict[str, Any],
+        caller: Caller | None,
+        now: datetime,
+    ) -> bool:
+        """The case's urgency as dispatch classified it (the SLA clock follows that one)."""
+        if env.type == DISPATCHED:
+            urgent = bool(fields.get("urgent"))
+            await store.remember_urgency(session, case_no=env.subject, urgent=urgent, at=now)
+            return urgent
+        if env.type != SLA_CHANGED:
+            return False  # only SLA events' duty SMS depend on it
+        known = await store.urgency(session, case_no=env.subject)
+        if known is not None:
+            return known
+        return bool(caller and caller.urgent)
 
     async def _record(
         self, session: Any, env: Envelope, fields: dict[str, Any], n: Notice, now: datetime

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.notify.domain.contacts import DEFAULT_CONTACTS, DutyContacts
 
 
 class WebhookTarget(BaseModel):
@@ -26,6 +28,8 @@ class NotifySettings(BaseSettings):
     database: str = "minhu_notify"
     group: str = "notify"
     templates_file: Path | None = None
+    # Duty phones (值班电话) of units and the supervision centre; checked at start.
+    contacts_file: Path = DEFAULT_CONTACTS
     # SMS gateway (provider-neutral HTTP interface); unset: no SMS is planned.
     sms_gateway_url: str | None = None
     sms_gateway_key: str | None = Field(default=None, repr=False)
@@ -41,3 +45,10 @@ class NotifySettings(BaseSettings):
     retry_cap_seconds: float = Field(default=600.0, gt=0)
     quiet_start: str = "22:00"
     quiet_end: str = "08:00"
+
+    @field_validator("contacts_file")
+    @classmethod
+    def _contacts_valid(cls, value: Path) -> Path:
+        # Fail at start with the file's own problems, not at the first urgent case.
+        DutyContacts.from_file(value)
+        return value

@@ -55,6 +55,16 @@ callers = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Each case's urgency as dispatch classified it, from case.dispatched: urgent duty SMS about
+# later SLA events skip the quiet hours (added by notify_0003).
+case_urgency = sa.Table(
+    "case_urgency",
+    metadata,
+    sa.Column("case_no", sa.String(20), primary_key=True),
+    sa.Column("urgent", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 
 async def record(session: AsyncSession, **values: Any) -> bool:
     """Log one delivery; False if this event already reached this recipient on this channel."""
@@ -76,6 +86,23 @@ async def caller(session: AsyncSession, *, case_no: str) -> dict[str, Any] | Non
     """A case's caller, or None if notify never saw its case.received."""
     row = (await session.execute(sa.select(callers).where(callers.c.case_no == case_no))).first()
     return dict(row._mapping) if row else None
+
+
+async def remember_urgency(session: AsyncSession, *, case_no: str, urgent: bool, at: Any) -> None:
+    """Keep a case's urgency; a later dispatch (after a bounce) has the last word."""
+    stmt = insert(case_urgency).values(case_no=case_no, urgent=urgent, updated_at=at)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[case_urgency.c.case_no],
+        set_={"urgent": stmt.excluded.urgent, "updated_at": stmt.excluded.updated_at},
+    )
+    await session.execute(stmt)
+
+
+async def urgency(session: AsyncSession, *, case_no: str) -> bool | None:
+    """Whether dispatch classified the case urgent; None if notify never saw it dispatched."""
+    stmt = sa.select(case_urgency.c.urgent).where(case_urgency.c.case_no == case_no)
+    value = (await session.execute(stmt)).scalar_one_or_none()
+    return None if value is None else bool(value)
 
 
 async def due(session: AsyncSession, *, now: Any, limit: int) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from services.notify.channels import Channel
 from services.notify.channels.email import Smtp
 from services.notify.channels.sms import SmsGateway
 from services.notify.channels.webhook import Webhooks
+from services.notify.domain.contacts import DutyContacts
 from services.notify.domain.plan import EMAIL, SMS, WEBHOOK, Context, Subscriber
 from services.notify.domain.schedule import Backoff, QuietHours
 from services.notify.settings import NotifySettings
@@ -43,11 +44,12 @@ def context(own: NotifySettings) -> Context:
     return Context(
         supervisor_emails=tuple(own.supervisor_emails) if own.smtp_host else (),
         subscribers=tuple(Subscriber(w.name, tuple(w.events)) for w in own.webhooks),
+        duty=DutyContacts.from_file(own.contacts_file) if own.sms_gateway_url else None,
     )
 
 
 def wants_sms(own: NotifySettings) -> bool:
-    """Citizens are texted only when a gateway is configured."""
+    """Citizens and duty phones are texted only when a gateway is configured."""
     return bool(own.sms_gateway_url)
 
 

@@ -1,8 +1,9 @@
 """Recipients, channels and texts for each case event; texts live in notify/templates/zh.yaml.
 
 Without a Context only in-app notices are planned. With one, citizens get SMS (receipt,
-resolution, survey when a callback did not reach them), supervisors e-mail, and webhook
-subscribers every event they subscribed to.
+resolution, survey when a callback did not reach them), units' and the supervision centre's
+duty phones SMS for what cannot wait (urgent new cases, breaches, escalations, 督办),
+supervisors e-mail, and webhook subscribers every event they subscribed to.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from services.notify.domain.contacts import DutyContacts
+
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "zh.yaml"
 IN_APP = "in_app"
 SMS = "sms"
@@ -21,6 +24,10 @@ WEBHOOK = "webhook"
 SUPERVISION_CENTRE = "supervision"
 # The human dispatchers' desk: bounced cases come back to it.
 DISPATCH_DESK = "dispatch"
+DISPATCHED = "minhu.case.dispatched.v1"
+SLA_CHANGED = "minhu.case.sla.v1"
+ACTION = "minhu.case.action.v1"
+RECEIVED = "minhu.case.received.v1"
 _DIFFICULTY = {"simple": "立即办", "general": "协调办", "complex": "联动办", "legacy": "历史遗留"}
 _DEADLINE = {
     "accept": "签收时限",
@@ -81,6 +88,10 @@ class Context:
     caller: Caller | None = None
     supervisor_emails: tuple[str, ...] = ()
     subscribers: tuple[Subscriber, ...] = ()
+    # Duty phones; None when no SMS gateway is configured.
+    duty: DutyContacts | None = None
+    # The case is urgent (as dispatch classified it): its duty SMS skip the quiet hours.
+    urgent: bool = False
 
 
 class Templates:
@@ -109,6 +120,7 @@ def plan(
     ctx = ctx or Context()
     notices = _in_app(event_type, fields, templates)
     notices += _citizen(event_type, fields, templates, ctx.caller)
+    notices += _duty(event_type, fields, templates, ctx)
     for n in list(notices):
         if n.recipient == SUPERVISION_CENTRE:
             notices += [
@@ -130,12 +142,12 @@ def _citizen(
     if caller is None or caller.anonymous or not caller.phone:
         return []
     template = None
-    if event_type == "minhu.case.received.v1":
+    if event_type == RECEIVED:
         template = "citizen_received"
-    elif event_type == "minhu.case.action.v1" and fields["action"] == "resolved":
+    elif event_type == ACTION and fields["action"] == "resolved":
         template = "citizen_resolved"
     elif (
-        event_type == "minhu.case.action.v1"
+        event_type == ACTION
         and fields["action"] == "callback_recorded"
         and "未接通" in fields["note"]
     ):
@@ -147,6 +159,43 @@ def _citizen(
     return [Notice(SMS, caller.phone, template, body, tuple(values.items()), caller.urgent)]
 
 
+def _duty(
+    event_type: str, fields: dict[str, Any], templates: Templates, ctx: Context
+) -> list[Notice]:
+    """SMS to duty phones, only for what cannot wait until someone opens the inbox.
+
+    Ordinary new cases and yellow lights stay in-app, so a busy unit's phone is not flooded.
+    """
+    if ctx.duty is None:
+        return []
+    case_no = fields["case_no"]
+    phone: str | None
+    values: dict[str, str] = {"case_no": case_no}
+    if event_type == DISPATCHED:
+        if not fields["urgent"]:
+            return []
+        phone = ctx.duty.unit_phone(fields["unit_id"])
+        manual = fields["manual"]  # waiting at the dispatch centre for a human to place it
+        template = "dispatcher_duty_urgent_manual" if manual else "handler_duty_urgent_case"
+        values["topic"] = fields["topic"]
+        urgent = True
+    elif event_type == SLA_CHANGED and fields["kind"] in ("breached", "escalated", "supervised"):
+        kind = fields["kind"]
+        values["deadline_label"] = _DEADLINE.get(fields["deadline"], fields["deadline"])
+        if kind == "supervised":
+            phone, template = ctx.duty.supervision, "supervisor_duty_supervised"
+        else:
+            # On escalation unit_id is the unit that takes the case over.
+            phone, template = ctx.duty.unit_phone(fields["unit_id"]), f"handler_duty_{kind}"
+        urgent = ctx.urgent
+    else:
+        return []
+    if not phone:
+        return []
+    body = templates.render(template, **values)
+    return [Notice(SMS, phone, template, body, tuple(values.items()), urgent)]
+
+
 def _in_app(event_type: str, fields: dict[str, Any], templates: Templates) -> list[Notice]:
     """Notices to units' in-app inboxes (handlers, the dispatch desk, supervision)."""
     case_no = fields["case_no"]
@@ -155,7 +204,7 @@ def _in_app(event_type: str, fields: dict[str, Any], templates: Templates) -> li
         body = templates.render(template, case_no=case_no, **extra)
         return Notice(IN_APP, recipient, template, body)
 
-    if event_type == "minhu.case.dispatched.v1":
+    if event_type == DISPATCHED:
         if fields["manual"]:
             return [
                 notice(
@@ -174,7 +223,7 @@ def _in_app(event_type: str, fields: dict[str, Any], templates: Templates) -> li
                 urgent_note="【紧急】" if fields["urgent"] else "",
             )
         ]
-    if event_type == "minhu.case.sla.v1":
+    if event_type == SLA_CHANGED:
         kind = fields["kind"]
         deadline_label = _DEADLINE.get(fields["deadline"], fields["deadline"])
         if kind == "light_changed" and fields["light"] == "yellow":
@@ -196,7 +245,7 @@ def _in_app(event_type: str, fields: dict[str, Any], templates: Templates) -> li
         if kind == "supervised":
             return [notice(SUPERVISION_CENTRE, "supervisor_supervised")]
         return []
-    if event_type == "minhu.case.action.v1":
+    if event_type == ACTION:
         action = fields["action"]
         if action == "reopened":
             return [notice(fields["unit_id"], "handler_reopened")]

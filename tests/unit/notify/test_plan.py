@@ -8,6 +8,7 @@ from google.protobuf.message import Message
 from services.common import events
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.notify.domain import Notice, Templates, plan
+from services.notify.domain.contacts import DutyContacts
 from services.notify.domain.plan import (
     DISPATCH_DESK,
     IN_APP,
@@ -214,6 +215,17 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
         (events.CASE_ACTION.name, action("callback_recorded", note="未接通")),
     ]
     texts = [n for t, fields in citizen for n in plan(t, fields, templates, texted)]
+    duty = Context(duty=DutyContacts(units={UNIT: "13907310101"}, supervision="13907310000"))
+    on_duty = [
+        (events.CASE_DISPATCHED.name, dispatched(urgent=True)),
+        (events.CASE_DISPATCHED.name, dispatched(urgent=True, manual=True)),
+        (events.CASE_SLA_CHANGED.name, sla("breached")),
+        (events.CASE_SLA_CHANGED.name, sla("escalated")),
+        (events.CASE_SLA_CHANGED.name, sla("supervised")),
+    ]
+    texts += [
+        n for t, fields in on_duty for n in plan(t, fields, templates, duty) if n.channel == SMS
+    ]
 
     assert {n.template for n in notices + texts} == set(templates.texts)
     assert {n.channel for n in texts} == {SMS}
