@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.support import ROOT, StackAddresses, new_case
+from tests.support import ROOT, SERVICE_HEADERS, StackAddresses, new_case
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -61,7 +61,9 @@ def shot(page: Page, name: str) -> None:
 
 def post_case(stack: StackAddresses, **overrides: Any) -> str:
     """A new case through intake's API; its number."""
-    resp = httpx.post(f"{stack.intake}/v1/cases", json=new_case(**overrides), timeout=10)
+    resp = httpx.post(
+        f"{stack.intake}/v1/cases", json=new_case(**overrides), headers=SERVICE_HEADERS, timeout=10
+    )
     resp.raise_for_status()
     return str(resp.json()["case_no"])
 
@@ -87,3 +89,37 @@ def act(
         client.post("/login", data={"username": username, "password": PASSWORD})
         resp = client.post(f"/ui/cases/{case_no}/act/{action}", json=body)
         assert resp.status_code == 200, resp.text
+
+
+def screen_width(page: Page) -> int:
+    """The screen's width in CSS pixels (a phone zooms out to fit a wide page, so the window's
+    own innerWidth would grow with the page and hide the overflow)."""
+    size = page.viewport_size
+    assert size is not None
+    return int(size["width"])
+
+
+def fits_width(page: Page) -> None:
+    """Nothing on the page is wider than the screen: no sideways scrolling on any screen."""
+    found = page.evaluate(
+        """(width) => {
+          const wide = [...document.querySelectorAll("body *")]
+            .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+            .slice(0, 5)
+            .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`);
+          return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, wide};
+        }""",
+        screen_width(page),
+    )
+    width = screen_width(page)
+    assert found["scroll"] <= width and found["inner"] <= width, f"{page.url}: {found}"
+
+
+def within_window(page: Page, selector: str) -> None:
+    """The control is shown, and wholly inside the window's width, where a thumb can reach it."""
+    control = page.locator(selector).first
+    control.scroll_into_view_if_needed()
+    box = control.bounding_box()
+    assert box is not None and box["width"] > 0 and box["height"] > 0, f"{selector} not shown"
+    width = screen_width(page)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{selector} sticks out: {box}"

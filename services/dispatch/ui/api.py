@@ -16,6 +16,7 @@ from services.dispatch.board import queries
 from services.dispatch.ui import access
 from services.dispatch.ui.auth import Viewer
 from services.dispatch.ui.context import sessions_db, ui_of
+from services.dispatch.ui.situation import arbitration_refusal, may_arbitrate, pending_arbitrations
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$")]
@@ -24,6 +25,10 @@ HEARTBEAT = 15.0
 
 def _forbidden(message: str) -> HTTPException:
     return HTTPException(403, {"code": "forbidden", "message": message})
+
+
+def _unit_missing() -> HTTPException:
+    return HTTPException(422, {"code": "unit_required", "message": "请选择承办单位后再提交。"})
 
 
 @router.get("/stream")
@@ -115,6 +120,9 @@ async def manual_dispatch(
     """A dispatcher confirms or corrects the model's suggestion."""
     if user.role not in ("dispatcher", "admin"):
         raise _forbidden("只有派单员可以人工派单。")
+    if not body.get("unit_id"):
+        # Dispatch would route it again by itself: the page must name the unit chosen.
+        raise _unit_missing()
     payload = {"actor": user.username, "unit_id": body.get("unit_id"), "note": body.get("note", "")}
     return await _peer_post(request, f"/v1/manual-queue/{case_no}/dispatch", payload)
 
@@ -127,9 +135,15 @@ async def arbitrate(
     if user.role not in ("supervisor", "admin"):
         raise _forbidden("只有督办人员可以仲裁退单。")
     ui = ui_of(request)
-    async with sessions_db(request)() as session:
-        row = await queries.one(session, case_no)
-    if row is not None and access.refusal(user, row, ui.directory):
-        raise _forbidden("该工单不在您的管辖范围内，无法仲裁。")
+    pending = [a for a in await pending_arbitrations(ui) if a["case_no"] == case_no]
+    if not pending:
+        raise HTTPException(
+            404, {"code": "not_found", "message": f"工单 {case_no} 没有待仲裁的退单"}
+        )
+    # The case may sit in this supervisor's area; the decision belongs one tier up.
+    if not may_arbitrate(access.scope_of(user, ui.directory), pending[0], ui):
+        raise _forbidden(arbitration_refusal(pending[0]))
+    if not body.get("unit_id"):
+        raise _unit_missing()
     payload = {"actor": user.username, "unit_id": body.get("unit_id"), "note": body.get("note", "")}
     return await _peer_post(request, f"/v1/arbitrations/{case_no}/decision", payload)

@@ -103,40 +103,73 @@ def _rank(title: str, rows: list[UnitRates], ui: Ui, cls: str) -> str:
     return f'<div class="rank {cls}"><h3>{title}</h3><ol>{items or "<li>暂无</li>"}</ol></div>'
 
 
-async def _arbitrations(ui: Ui, scope: Scope) -> list[dict[str, Any]]:
+async def pending_arbitrations(ui: Ui) -> list[dict[str, Any]]:
+    """Every arbitration waiting for a decision (empty if dispatch's API does not answer)."""
     try:
         resp = await ui.peers.get(f"{ui.dispatch_url}/v1/arbitrations")
     except httpx.HTTPError:
         return []
-    if resp.status_code != 200:
-        return []
+    return list(resp.json()) if resp.status_code == 200 else []
+
+
+def _in(scope: Scope, ui: Ui, unit_id: str) -> bool:
+    return scope.admits({"unit_id": unit_id, **place(ui.directory, unit_id)})
+
+
+def may_arbitrate(scope: Scope, arbitration: dict[str, Any], ui: Ui) -> bool:
+    """Only supervisors whose jurisdiction holds the arbitrating unit decide (one tier up)."""
+    return _in(scope, ui, arbitration["arbitrator_unit_id"])
+
+
+def arbitration_refusal(arbitration: dict[str, Any]) -> str:
+    """Why a supervisor outside the arbitrating unit's jurisdiction may not decide."""
+    return f"该退单由{arbitration['arbitrator_name']}所在辖区的督办人员仲裁，您无权仲裁。"
+
+
+def _arbitrations(ui: Ui, scope: Scope, pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The units that bounced see the dispute too, so they know who decides.
     return [
         a
-        for a in resp.json()
-        if scope.admits(
-            {"unit_id": a["arbitrator_unit_id"], **place(ui.directory, a["arbitrator_unit_id"])}
-        )
+        for a in pending
+        if may_arbitrate(scope, a, ui) or any(_in(scope, ui, u) for u in a["bounced_units"])
     ]
 
 
-def _arbitration_rows(items: list[dict[str, Any]], ui: Ui) -> list[str]:
+def unit_choice(units: list[tuple[str, str]], selected: str | None, label: str) -> str:
+    """A unit picker that starts on `selected`, or on an empty 请选择 when it names none."""
+    options = "".join(
+        f'<option value="{e(uid)}"{" selected" if uid == selected else ""}>{e(name)}</option>'
+        for uid, name in units
+    )
+    return (
+        f'<select name="unit_id" aria-label="{label}">'
+        f'<option value="">请选择承办单位</option>{options}</select>'
+    )
+
+
+def _arbitration_rows(items: list[dict[str, Any]], ui: Ui, scope: Scope) -> list[str]:
     out = []
     for a in items:
-        options = "".join(
-            f'<option value="{e(u)}">{e(ui.unit_name(u))}</option>' for u in a["candidates"]
-        )
-        form = (
-            f'<form class="arbitrate" data-case="{e(a["case_no"])}">'
-            f'<select name="unit_id" aria-label="指定承办单位">{options}</select>'
-            '<input name="note" placeholder="仲裁意见"><button class="primary">指定</button></form>'
-        )
+        if may_arbitrate(scope, a, ui):
+            # The arbitrator may also send it back to a unit that bounced it: that is final.
+            units = dict.fromkeys([*a["candidates"], *a["bounced_units"]])
+            choice = unit_choice([(u, ui.unit_name(u)) for u in units], None, "指定承办单位")
+            decision = (
+                f'<form class="arbitrate" data-case="{e(a["case_no"])}">{choice}'
+                '<input name="note" placeholder="仲裁意见" aria-label="仲裁意见">'
+                '<button class="primary">指定</button></form>'
+            )
+        else:
+            decision = f'<span class="refusal">{e(arbitration_refusal(a))}</span>'
         out.append(
             cells(
                 [
                     ("工单", case_link(a["case_no"])),
                     ("已退单单位", e("、".join(ui.unit_name(u) for u in a["bounced_units"]))),
-                    ("仲裁", form),
-                ]
+                    ("仲裁单位", e(a["arbitrator_name"])),
+                    ("仲裁", decision),
+                ],
+                f'data-case="{e(a["case_no"])}"',
             )
         )
     return out
@@ -164,7 +197,11 @@ async def situation_map(request: Request) -> Response:
     await ui.time_left([*overdue, *escalated, *extensions])
     rates = sorted(unit_rates(marks).values(), key=lambda r: (-r.assigned, r.unit_id))
     red, black = ranking(rates)
-    arbitrations = await _arbitrations(ui, scope) if user.role in ("supervisor", "admin") else []
+    arbitrations = (
+        _arbitrations(ui, scope, await pending_arbitrations(ui))
+        if user.role in ("supervisor", "admin")
+        else []
+    )
     decide = "extension/decision" if user.role in ("supervisor", "admin") else ""
     total = {
         c: sum(n for _, colour, n in by_tier if colour == c) for c in ("green", "yellow", "red")
@@ -174,7 +211,8 @@ async def situation_map(request: Request) -> Response:
         f'<header class="bar"><h1>作战图 · {e(area)}</h1>'
         f'<p class="counts" id="counts">在办 <b>{sum(total.values())}</b> · 绿 {total["green"]} · '
         f"黄 {total['yellow']} · 红 {total['red']} · 升级"
-        f" {len(escalated)} · 待批延期 {len(extensions)}</p></header>"
+        f" {len(escalated)} · 待批延期 {len(extensions)}</p>"
+        '<p class="msg" id="action-msg" role="alert"></p></header>'
         '<div class="map-grid">'
         f'<section class="card"><h2>按层级</h2>{_by_light(by_tier, TIERS)}</section>'
         f'<section class="card"><h2>按主题</h2>{_by_light(by_topic, {})}</section>'
@@ -192,8 +230,8 @@ async def situation_map(request: Request) -> Response:
         )
         + '</section><section class="card wide" id="arbitrations"><h2>退单仲裁</h2>'
         + table(
-            ["工单", "已退单单位", "仲裁"],
-            _arbitration_rows(arbitrations, ui),
+            ["工单", "已退单单位", "仲裁单位", "仲裁"],
+            _arbitration_rows(arbitrations, ui, scope),
             empty="暂无待仲裁工单",
         )
         + '</section><section class="card wide" id="overdue"><h2>超期工单</h2>'
@@ -228,23 +266,19 @@ async def manual_page(request: Request) -> Response:
         items = resp.json() if resp.status_code == 200 else []
     except httpx.HTTPError:
         items = []
-    units = [u for u in ui.directory.units if u.role != "dispatch_centre"]
+    units = [(u.id, u.name) for u in ui.directory.units if u.role != "dispatch_centre"]
     lines = []
     for item in items:
-        options = "".join(
-            f'<option value="{e(u.id)}"{" selected" if u.id == item["unit_id"] else ""}>'
-            f"{e(u.name)}</option>"
-            for u in units
-        )
         form = (
             f'<form class="manual" data-case="{e(item["case_no"])}">'
-            f'<select name="unit_id" aria-label="承办单位">{options}</select>'
-            '<input name="note" placeholder="派单说明"><button class="primary">派单</button></form>'
+            f"{unit_choice(units, item['unit_id'], '承办单位')}"
+            '<input name="note" placeholder="派单说明" aria-label="派单说明">'
+            '<button class="primary">派单</button></form>'
         )
         lines.append(
             cells(
                 [
-                    ("工单", e(item["case_no"])),
+                    ("工单", case_link(item["case_no"])),
                     ("诉求", short(item["title"] or item["content"], 50)),
                     (
                         "建议",
@@ -259,7 +293,8 @@ async def manual_page(request: Request) -> Response:
         )
     body = (
         '<header class="bar"><h1>人工派单</h1><p'
-        f' class="counts">待派 <b>{len(items)}</b> 件</p></header>'
+        f' class="counts">待派 <b>{len(items)}</b> 件</p>'
+        '<p class="msg" id="action-msg" role="alert"></p></header>'
         + table(["工单", "诉求", "模型建议", "理由", "派单"], lines, empty="暂无待人工派单的工单")
     )
     return render(request, "人工派单", body, user, "manual")
