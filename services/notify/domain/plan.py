@@ -1,7 +1,8 @@
 """Recipients, channels and texts for each case event; texts live in notify/templates/zh.yaml.
 
-Without a Context only in-app notices are planned. With one, citizens get SMS (receipt,
-resolution, survey when a callback did not reach them), units' and the supervision centre's
+Without a Context only in-app notices are planned. With one, citizens get SMS (receipt; at
+resolution the promise of a callback, or the survey itself when they did not agree to be
+called; the survey when a callback did not reach them), units' and the supervision centre's
 duty phones SMS for what cannot wait (urgent new cases, breaches, escalations, 督办),
 supervisors e-mail, and webhook subscribers every event they subscribed to.
 """
@@ -145,11 +146,14 @@ def _citizen(
     if event_type == RECEIVED:
         template = "citizen_received"
     elif event_type == ACTION and fields["action"] == "resolved":
-        template = "citizen_resolved"
+        # Without consent nobody will call: the resolution SMS carries the survey itself
+        # (one text, so it never promises a call that will not come).
+        template = "citizen_resolved" if caller.callback_consent else "citizen_resolved_survey"
     elif (
         event_type == ACTION
         and fields["action"] == "callback_recorded"
         and "未接通" in fields["note"]
+        and caller.callback_consent  # without consent the survey went out at resolution
     ):
         template = "citizen_callback_survey"
     if template is None:

@@ -214,7 +214,9 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
         (events.CASE_ACTION.name, action("resolved")),
         (events.CASE_ACTION.name, action("callback_recorded", note="未接通")),
     ]
+    consenting = Context(caller=Caller(phone="13800138000", callback_consent=True))
     texts = [n for t, fields in citizen for n in plan(t, fields, templates, texted)]
+    texts += [n for t, fields in citizen for n in plan(t, fields, templates, consenting)]
     duty = Context(duty=DutyContacts(units={UNIT: "13907310101"}, supervision="13907310000"))
     on_duty = [
         (events.CASE_DISPATCHED.name, dispatched(urgent=True)),
