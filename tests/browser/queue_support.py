@@ -123,3 +123,12 @@ def within_window(page: Page, selector: str) -> None:
     assert box is not None and box["width"] > 0 and box["height"] > 0, f"{selector} not shown"
     width = screen_width(page)
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{selector} sticks out: {box}"
+
+
+def in_first_screen(page: Page, selector: str) -> None:
+    """The control is on the first screen of the page: seen without scrolling."""
+    page.evaluate("window.scrollTo(0, 0)")
+    box = page.locator(selector).first.bounding_box()
+    size = page.viewport_size
+    assert box is not None and size is not None, f"{selector} not shown"
+    assert box["y"] + box["height"] <= size["height"], f"{selector} below the fold: {box}"
