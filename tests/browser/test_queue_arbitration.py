@@ -13,10 +13,12 @@ from tests.browser.queue_support import (
     act,
     browser,
     context,
+    fits_width,
     login,
     post_case,
     shot,
     wait_on_board,
+    within_window,
 )
 from tests.support import SERVICE_HEADERS, StackAddresses
 
@@ -52,6 +54,9 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     village.click("#act-bounce button")
     expect(village.locator("#action-msg")).to_contain_text("退单成功", timeout=10_000)
     shot(village, "arbitration-1-village-bounces")
+    # Once the case has moved on, the open page says where it went.
+    expect(village.locator("#denied")).to_contain_text("本单位已退回该工单", timeout=15_000)
+    expect(village.locator("#denied")).to_contain_text("湖滨街道")
 
     # The township bounces it too: the second bounce opens arbitration one tier up.
     wait_on_board(stack, "hubin", case_no, "dispatched")
@@ -87,6 +92,18 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     village.goto(f"{stack.dispatch}/queue")
     village.wait_for_function("document.body.dataset.stream === 'open'")
     expect(village.locator(f'tr[data-case="{case_no}"]')).to_have_count(0)
+
+    # The district supervisor's decision fits a phone too.
+    phone_ctx = context(browser, phone=True)
+    on_phone = phone_ctx.new_page()
+    login(on_phone, stack, "duban")
+    mobile_row = f'#arbitrations tr[data-case="{case_no}"]'
+    expect(on_phone.locator(mobile_row)).to_be_visible()
+    fits_width(on_phone)
+    within_window(on_phone, f"{mobile_row} select[name=unit_id]")
+    within_window(on_phone, f"{mobile_row} button")
+    shot(on_phone, "phone-6-arbitration")
+    phone_ctx.close()
 
     ctx = context(browser)
     page = ctx.new_page()

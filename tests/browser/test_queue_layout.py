@@ -81,6 +81,9 @@ def test_every_page_fits_the_screen_and_its_controls_work(
     request = page.locator(f'#extensions tr[data-case="{waiting}"]')
     expect(request).to_be_visible(timeout=15_000)
     fits_width(page)
+    if phone:
+        # What waits for the supervisor's decision comes before the figures.
+        in_first_screen(page, "#extensions h2")
     within_window(page, "#rates table")
     within_window(page, f'#extensions tr[data-case="{waiting}"] select[name=approve]')
     within_window(page, f'#extensions tr[data-case="{waiting}"] button')

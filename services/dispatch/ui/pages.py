@@ -245,6 +245,9 @@ async def case_page(request: Request, case_no: str) -> Response:
         )
         return render(request, "未找到", body, user, "", status=404)
     denied = access.refusal(user, row, ui.directory)
+    if denied and user.unit_id in (assignment or {}).get("bounced_units", []):
+        # The unit's own bounce moved the case on: say that, not a bare refusal.
+        denied = f"本单位已退回该工单，现由{row['unit_name']}承办，本单位不能再查看或办理。"
     if denied:
         body = (
             '<section class="denied"><h1>无法查看工单</h1>'
