@@ -60,6 +60,28 @@ async def deliveries(
     return await store.by_status(session, status=status)
 
 
+class SmsReply(BaseModel):
+    """A citizen's SMS reply and what applying it came to."""
+
+    msg_id: str
+    phone: str
+    text: str
+    received_at: datetime
+    status: str
+    case_no: str | None = None
+    outcome: str | None = None
+    attempts: int = 0
+    last_error: str | None = None
+
+
+@router.get("/sms/replies", response_model=list[SmsReply], summary="市民短信回复（上行）")
+async def sms_replies(
+    session: Session, phone: Annotated[str, Query(pattern=r"^\d{5,20}$")]
+) -> list[dict[str, Any]]:
+    """A phone's replies to the callback survey, newest first."""
+    return await store.replies(session, phone=phone)
+
+
 @router.get("/inbox/stream", summary="站内消息推送（SSE）")
 async def inbox_stream(
     request: Request, recipient: Annotated[str, Query(min_length=1, max_length=64)]

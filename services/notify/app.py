@@ -18,6 +18,8 @@ from services.notify.consumer import Notifier
 from services.notify.deliver import Deliverer
 from services.notify.domain import Templates
 from services.notify.live import Inbox
+from services.notify.replies import ReplyWorker
+from services.notify.replies import router as provider_router
 from services.notify.settings import NotifySettings
 
 # case.received tells notify who the caller is (and triggers the receipt SMS).
@@ -52,6 +54,17 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
         )
         plumbing.consume(own.group, TOPICS, notifier)
         plumbing.run("deliverer", deliverer.run)
+        if wiring.wants_sms(own):
+            # Citizens' replies to the survey come back through the same gateway.
+            app.state.replies = ReplyWorker(
+                plumbing.sessions,
+                templates,
+                common.sla_url,
+                common.service_headers(),
+                wiring.reply_backoff(own),
+                wake_deliverer=deliverer.wake,
+            )
+            plumbing.run("replies", app.state.replies.run)
         app.state.inbox = Inbox(common.database_url(own.database))
         plumbing.run("inbox", app.state.inbox.run)
         app.state.sessions = plumbing.sessions
@@ -69,4 +82,7 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     app.include_router(router, dependencies=[Depends(require_service_token(common.service_token))])
+    # The SMS provider's callbacks show the gateway key, not the services' token.
+    app.state.gateway_key = own.sms_gateway_key or ""
+    app.include_router(provider_router)
     return app

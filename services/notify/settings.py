@@ -43,6 +43,8 @@ class NotifySettings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1, le=50)
     retry_base_seconds: float = Field(default=2.0, gt=0)
     retry_cap_seconds: float = Field(default=600.0, gt=0)
+    # A citizen's survey reply waits out an sla outage far longer than a notice would.
+    reply_max_attempts: int = Field(default=20, ge=1, le=100)
     quiet_start: str = "22:00"
     quiet_end: str = "08:00"
 

@@ -36,6 +36,8 @@ notifications = sa.Table(
     sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
     sa.UniqueConstraint("event_id", "channel", "recipient", name="uq_notifications_once"),
     sa.Index("ix_notifications_case", "case_no", "sent_at"),
+    # Added by notify_0004: a phone's most recent survey, for each SMS reply.
+    sa.Index("ix_notifications_recipient_template", "recipient", "template", "sent_at"),
     sa.Index(
         "ix_notifications_due",
         "next_attempt_at",
@@ -63,6 +65,29 @@ case_urgency = sa.Table(
     sa.Column("case_no", sa.String(20), primary_key=True),
     sa.Column("urgent", sa.Boolean, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Citizens' SMS replies (上行短信), kept before they are applied (added by notify_0004).
+sms_replies = sa.Table(
+    "sms_replies",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("msg_id", sa.String(64), nullable=False),
+    sa.Column("phone", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    # pending | applied | refused | unreadable | no_survey | dead
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("case_no", sa.String(20), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("msg_id", name="uq_sms_replies_msg"),
+    sa.Index(
+        "ix_sms_replies_due", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")
+    ),
 )
 
 
@@ -157,3 +182,62 @@ async def for_recipient(
         .limit(limit)
     )
     return [dict(r._mapping) for r in rows]
+
+
+async def keep_reply(session: AsyncSession, **values: Any) -> bool:
+    """Keep one SMS reply; False if the gateway already delivered this message id."""
+    stmt = (
+        insert(sms_replies)
+        .values(**values)
+        .on_conflict_do_nothing(constraint="uq_sms_replies_msg")
+        .returning(sms_replies.c.id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def due_replies(session: AsyncSession, *, now: Any, limit: int) -> list[dict[str, Any]]:
+    """Replies waiting to be applied whose time has come, locked; other workers skip them."""
+    r = sms_replies.c
+    stmt = (
+        sa.select(sms_replies)
+        .where(r.status == "pending", r.next_attempt_at <= now)
+        .order_by(r.next_attempt_at, r.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [dict(row._mapping) for row in await session.execute(stmt)]
+
+
+async def settle_reply(session: AsyncSession, *, id: int, **values: Any) -> None:
+    """Record what applying a reply came to."""
+    await session.execute(sa.update(sms_replies).where(sms_replies.c.id == id).values(**values))
+
+
+async def replies(session: AsyncSession, *, phone: str, limit: int = 50) -> list[dict[str, Any]]:
+    """A phone's SMS replies, newest first."""
+    rows = await session.execute(
+        sa.select(sms_replies)
+        .where(sms_replies.c.phone == phone)
+        .order_by(sms_replies.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def last_survey(
+    session: AsyncSession, *, phone: str, templates: tuple[str, ...]
+) -> str | None:
+    """The case of the most recent survey SMS delivered to a phone, or None."""
+    n = notifications.c
+    stmt = (
+        sa.select(n.case_no)
+        .where(
+            n.channel == "sms",
+            n.recipient == phone,
+            n.template.in_(templates),
+            n.status == "delivered",
+        )
+        .order_by(n.sent_at.desc(), n.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -58,6 +58,11 @@ def backoff(own: NotifySettings) -> Backoff:
     return Backoff(own.retry_base_seconds, own.retry_cap_seconds, own.max_attempts)
 
 
+def reply_backoff(own: NotifySettings) -> Backoff:
+    """The retry policy for applying citizens' SMS replies."""
+    return Backoff(own.retry_base_seconds, own.retry_cap_seconds, own.reply_max_attempts)
+
+
 def quiet_hours(own: NotifySettings) -> QuietHours:
     """Citizens' quiet hours."""
     return QuietHours(time.fromisoformat(own.quiet_start), time.fromisoformat(own.quiet_end))

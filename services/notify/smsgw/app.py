@@ -1,12 +1,15 @@
 """The simulator's HTTP API: POST /v1/sms like a provider, GET /v1/messages to read them back,
-POST /v1/faults to make the next sends fail (for retry and dead-letter tests)."""
+POST /v1/faults to make the next sends fail (for retry and dead-letter tests), POST
+/v1/inbound to make a citizen's reply arrive (上行短信), forwarded like a provider's callback."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import httpx
 from fastapi import FastAPI, Header, HTTPException, Query
 from pydantic import BaseModel, Field
 
@@ -28,10 +31,22 @@ class Faults(BaseModel):
     status: int = Field(default=503, ge=400, le=599)
 
 
-def create_app(key: str | None = None) -> FastAPI:
-    """The simulator; `key` is the bearer key it expects (MINHU_SMSGW_KEY)."""
+class InboundIn(BaseModel):
+    """A reply to make arrive from a phone; reuse `msg_id` to deliver the same one twice."""
+
+    mobile: str = Field(min_length=5, max_length=32)
+    content: str = Field(max_length=1000)
+    msg_id: str | None = Field(default=None, min_length=1, max_length=64)
+    # Where the provider's 上行 callback goes; else MINHU_SMSGW_INBOUND_URL.
+    callback_url: str | None = None
+
+
+def create_app(key: str | None = None, inbound_url: str | None = None) -> FastAPI:
+    """The simulator; `key` is the bearer key it expects (MINHU_SMSGW_KEY) and shows on its
+    callbacks, `inbound_url` where it forwards replies (MINHU_SMSGW_INBOUND_URL)."""
     app = FastAPI(title="Minhu SMS gateway simulator", version="1")
     expected = key if key is not None else os.environ.get("MINHU_SMSGW_KEY", "minhu-smsgw-local")
+    callback = inbound_url or os.environ.get("MINHU_SMSGW_INBOUND_URL", "")
     kept: dict[str, dict[str, Any]] = {}
     attempts: list[dict[str, Any]] = []
     faults = {"left": 0, "status": 503}
@@ -62,6 +77,27 @@ def create_app(key: str | None = None) -> FastAPI:
     async def set_faults(body: Faults) -> dict[str, int]:
         faults["left"], faults["status"] = body.fail_next, body.status
         return {"fail_next": body.fail_next}
+
+    @app.post("/v1/inbound", summary="模拟上行短信")
+    async def inbound(body: InboundIn) -> dict[str, Any]:
+        url = body.callback_url or callback
+        if not url:
+            raise HTTPException(409, "no inbound callback URL (MINHU_SMSGW_INBOUND_URL)")
+        sms = {
+            "msg_id": body.msg_id or uuid.uuid4().hex,
+            "mobile": body.mobile,
+            "content": body.content,
+            "received_at": datetime.now(UTC).isoformat(),
+        }
+        try:
+            async with httpx.AsyncClient(timeout=10.0) as client:
+                resp = await client.post(
+                    url, json=sms, headers={"Authorization": f"Bearer {expected}"}
+                )
+        except httpx.HTTPError as exc:
+            raise HTTPException(502, f"callback failed: {type(exc).__name__}") from exc
+        # A provider retries a callback that was not answered 2xx; the caller decides here.
+        return {"msg_id": sms["msg_id"], "callback_status": resp.status_code, "answer": resp.text}
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

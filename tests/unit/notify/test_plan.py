@@ -17,6 +17,7 @@ from services.notify.domain.plan import (
     Caller,
     Context,
 )
+from services.notify.domain.replies import read_reply
 
 CASE_NO = "20261122000001"
 UNIT = "U-D01-T01-V01"
@@ -229,7 +230,8 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
         n for t, fields in on_duty for n in plan(t, fields, templates, duty) if n.channel == SMS
     ]
 
-    assert {n.template for n in notices + texts} == set(templates.texts)
+    answers = {read_reply(reply).template for reply in ("1", "3", "好的")}
+    assert {n.template for n in notices + texts} | answers == set(templates.texts)
     assert {n.channel for n in texts} == {SMS}
     for n in notices:
         assert n.channel == IN_APP
