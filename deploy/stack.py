@@ -139,7 +139,14 @@ class Stack(Servers):
                 lambda: [str(ROOT / ".venv/bin/python"), "-m", "services.notify.smsgw"],
                 lambda: http_ok(f"http://127.0.0.1:{ports.smsgw}/readyz"),
                 ports.smsgw,
-                env={"MINHU_SMSGW_PORT": str(ports.smsgw), "MINHU_SMSGW_KEY": SMSGW_KEY},
+                env={
+                    "MINHU_SMSGW_PORT": str(ports.smsgw),
+                    "MINHU_SMSGW_KEY": SMSGW_KEY,
+                    # Citizens' replies (上行) go to notify, as a provider's callback would.
+                    "MINHU_SMSGW_INBOUND_URL": (
+                        f"http://127.0.0.1:{ports.notify}/provider/sms/inbound"
+                    ),
+                },
             )
         )
         for svc in SERVICES:

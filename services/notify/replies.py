@@ -162,7 +162,8 @@ class ReplyWorker:
             "actor": ACTOR,
             "satisfied": answer.satisfied,
             "reached": True,
-            "note": f"短信回复：{row['text'].strip()[:200]}",
+            # The message id lets a retry recognise its own earlier, unacknowledged success.
+            "note": f"短信回复：{row['text'].strip()[:200]}（上行编号 {row['msg_id']}）",
         }
         try:
             resp = await self.client.post(f"/v1/cases/{case_no}/callback", json=body)
@@ -170,9 +171,27 @@ class ReplyWorker:
             raise Transient(f"sla unreachable: {type(exc).__name__}") from exc
         if resp.status_code < 300:
             return None
+        # A closed case's workflow has ended, so sla answers 404 to it, 409 to other refusals.
+        refused = resp.status_code in (404, 409)
+        if refused and await self._recorded_before(case_no, row["msg_id"]):
+            return None  # applied by an earlier attempt whose answer was lost
         if resp.status_code in (404, 409, 422):
             return f"sla answered {resp.status_code}: {resp.text[:300]}"
         raise Transient(f"sla answered {resp.status_code}: {resp.text[:200]}")
+
+    async def _recorded_before(self, case_no: str, msg_id: str) -> bool:
+        """Whether the case's history already holds the callback this reply made."""
+        try:
+            resp = await self.client.get(f"/v1/cases/{case_no}")
+        except httpx.HTTPError as exc:
+            raise Transient(f"sla unreachable: {type(exc).__name__}") from exc
+        if resp.status_code == 404:
+            return False
+        if resp.status_code != 200:
+            raise Transient(f"sla status answered {resp.status_code}")
+        # A satisfied reply closes the case, an unsatisfied one reopens it: either way the
+        # transition carries the reply's note, and with it the message id.
+        return any(msg_id in str(t.get("note", "")) for t in resp.json().get("history", []))
 
     async def _answer(
         self, session: Any, row: dict[str, Any], case_no: str, answer: Answer, now: datetime
