@@ -17,6 +17,7 @@ from services.common.metrics import DISPATCH_BOUNCES
 from services.common.outbox import OutboxRelay
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.dispatch import store
+from services.dispatch.board import projector as board
 from services.dispatch.domain import CaseText, Classification, Difficulty, Tier, explain, route
 from services.dispatch.domain.bounce import (
     BouncePolicy,
@@ -203,6 +204,17 @@ class CaseWork:
             at=at,
         )
         DECISIONS.labels("arbitration_opened").inc()
+        # No event says an arbitration opened; the arbitrating tier's open pages hear it here.
+        await board.announce(
+            session,
+            {
+                "case_no": row["case_no"],
+                "unit_id": judge_step.unit_id,
+                "previous_unit_id": row["unit_id"],
+                **board.place(self.policies.directory, judge_step.unit_id),
+                "event": "arbitration_opened",
+            },
+        )
 
     async def _redispatch(
         self,

@@ -58,12 +58,22 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     expect(village.locator("#denied")).to_contain_text("本单位已退回该工单", timeout=15_000)
     expect(village.locator("#denied")).to_contain_text("湖滨街道")
 
+    # The district supervisor's situation map is open before the dispute arises.
+    ctx = context(browser)
+    page = ctx.new_page()
+    login(page, stack, "duban")
+    page.wait_for_function("document.body.dataset.stream === 'open'")
+    page.evaluate("window.__sameDocument = true")
+
     # The township bounces it too: the second bounce opens arbitration one tier up.
     wait_on_board(stack, "hubin", case_no, "dispatched")
     act(stack, "hubin", case_no, "bounce", {"note": "路灯日常维护属社区"})
     arbitration = wait_for_arbitration(stack, case_no)
     assert arbitration["bounced_units"] == [VILLAGE, TOWNSHIP]
     assert arbitration["arbitrator_unit_id"] == "U-D01-ZJJ"  # the district's tier
+    row = page.locator(f'#arbitrations tr[data-case="{case_no}"]')
+    expect(row).to_be_visible(timeout=15_000)  # arrives live on the open map
+    assert page.evaluate("window.__sameDocument") is True, "the map was reloaded"
 
     # 湖滨街道's supervisor sees the dispute in the township but may not decide it.
     other_ctx = context(browser)
@@ -105,11 +115,6 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     shot(on_phone, "phone-6-arbitration")
     phone_ctx.close()
 
-    ctx = context(browser)
-    page = ctx.new_page()
-    login(page, stack, "duban")
-    row = page.locator(f'#arbitrations tr[data-case="{case_no}"]')
-    expect(row).to_be_visible()
     expect(row).to_contain_text("柳岸社区")
     expect(row).to_contain_text("湖滨街道")
     # Nothing picked: refused in place.
@@ -125,6 +130,8 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     expect(page.locator(f'#arbitrations tr[data-case="{case_no}"]')).to_have_count(
         0, timeout=15_000
     )
+    # The outcome stays in place after the refresh that removed the row.
+    expect(page.locator("#action-msg.ok")).to_have_text("指定成功")
     shot(page, "arbitration-4-decided")
 
     mine = village.locator(f'tr[data-case="{case_no}"]')

@@ -76,6 +76,7 @@ async function refresh() {
     /INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName);
   if (keep) { setTimeout(schedule, 2000); return; }  // never wipe what someone is typing
   main.innerHTML = await resp.text();
+  showOutcome();
   tick();
   document.body.dataset.refreshed = String(Date.now());
 }
@@ -123,12 +124,20 @@ function problem(body, status) {
   return `操作失败（${status}）`;
 }
 
+// The last action's outcome stays in place for a while, across the refresh it causes.
+let outcome = null;
+function showOutcome() {
+  const msg = document.getElementById("action-msg");
+  if (!msg || !outcome || Date.now() - outcome.at > 15000) return;
+  msg.textContent = outcome.text;
+  msg.className = outcome.cls;
+}
+
 main.addEventListener("submit", async (ev) => {
   const form = ev.target;
   const url = target(form);
   if (!url) return;
   ev.preventDefault();
-  const msg = document.getElementById("action-msg");
   const button = form.querySelector("button");
   button.disabled = true;
   try {
@@ -141,12 +150,14 @@ main.addEventListener("submit", async (ev) => {
     const body = await resp.json().catch(() => null);
     if (resp.ok) {
       const label = form.querySelector("legend, button").textContent;
-      if (msg) { msg.textContent = `${label}成功`; msg.className = "msg ok"; }
+      outcome = { text: `${label}成功`, cls: "msg ok", at: Date.now() };
+      showOutcome();
       say(`${label}成功`);
       schedule();
     } else {
       const text = problem(body, resp.status);
-      if (msg) { msg.textContent = text; msg.className = "msg bad"; }
+      outcome = { text, cls: "msg bad", at: Date.now() };
+      showOutcome();
       say(text, true);
     }
   } catch (err) {
