@@ -7,10 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, Field
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.common.errors import not_found
+from services.common.logging import get_logger
 from services.sla.contracts import (
     CallbackResult,
     CaseStatus,
@@ -20,6 +26,7 @@ from services.sla.contracts import (
     workflow_id,
 )
 
+log = get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["sla"])
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
 
@@ -69,8 +76,22 @@ async def read_status(case_no: CaseNo, request: Request) -> dict[str, Any]:
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise not_found("时限记录", case_no) from exc
-        raise
+        raise _unreadable(case_no, exc) from exc
+    except WorkflowQueryFailedError as exc:
+        raise _unreadable(case_no, exc) from exc
     return asdict(status)
+
+
+def _unreadable(case_no: str, exc: Exception) -> HTTPException:
+    """503 with a reason, logged, instead of an unhandled error that drops the connection."""
+    log.error("case status unreadable", case_no=case_no, error=str(exc)[:300])
+    return HTTPException(
+        503,
+        {
+            "code": "status_unavailable",
+            "message": f"暂时无法读取工单 {case_no} 的时限状态，请稍后重试",
+        },
+    )
 
 
 async def _update(request: Request, case_no: str, name: str, arg: object) -> dict[str, Any]:

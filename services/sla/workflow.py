@@ -4,7 +4,8 @@ Deterministic orchestration only: deadlines are computed and events published by
 activities, and what a command may do is decided by the pure CaseFile. A deadline is "wait
 for the command or the timer, whichever comes first". Every change here must keep the
 recorded histories in tests/workflow_histories/ replayable: new timers go behind
-workflow.patched().
+workflow.patched(), and every new patch id also joins PATCHES in workflow_base, so new
+histories decide it at the start of a run (see check_patches_first).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 from services.sla.commands import CaseCommands
-from services.sla.workflow_base import PATCH_PROGRESS, at_time
+from services.sla.workflow_base import PATCH_PROGRESS, at_time, check_patches_first
 
 with workflow.unsafe.imports_passed_through():
     from services.sla.contracts import CaseStart
@@ -41,6 +42,7 @@ class CaseWorkflow(CaseCommands):
     @workflow.run
     async def run(self, start: CaseStart) -> str:
         """Hold deadlines phase by phase until the case is closed; returns the close reason."""
+        check_patches_first()
         self.start = start
         if start.carried is not None:
             self.file = start.carried

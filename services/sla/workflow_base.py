@@ -38,6 +38,31 @@ PATCH_DEADLINES_FIRST = "deadlines-before-state"
 PATCH_ANNOUNCE_DEADLINES = "announce-deadlines"
 # Deadline computations and event publications run as local activities.
 PATCH_LOCAL_ACTIVITIES = "local-activities"
+# Every patch below is checked once at the start of each run, before any activity.
+PATCH_CHECKS_FIRST = "patch-checks-first"
+# What a new history decides at its start, in this order. A new patch must be added here
+# (at the end) as well as checked where it applies.
+PATCHES = (
+    PATCH_PROGRESS,
+    PATCH_CALLBACK_WINDOW,
+    PATCH_DEADLINES_FIRST,
+    PATCH_ANNOUNCE_DEADLINES,
+    PATCH_LOCAL_ACTIVITIES,
+)
+
+
+def check_patches_first() -> None:
+    """Record every patch marker at the start of the run, in new histories only.
+
+    A local activity's result can reach the workflow in the next workflow task while the
+    worker runs live, and in the same task when it replays. A patch first checked right
+    after such a result then sees its marker live but not on replay (a non-determinism
+    error). Checked here, before any activity, each answer is decided once and remembered.
+    Older histories have no such marker and keep checking each patch where it applies.
+    """
+    if workflow.patched(PATCH_CHECKS_FIRST):
+        for patch in PATCHES:
+            workflow.patched(patch)
 
 
 def refusing(check: Callable[[], None]) -> None:
