@@ -174,7 +174,12 @@ async def test_the_callback_takes_the_gateway_key_not_the_service_token(
     right = await http.post(url, json=sms, headers={"Authorization": f"Bearer {GATEWAY_KEY}"})
 
     assert (as_service.status_code, wrong.status_code, right.status_code) == (401, 401, 200)
-    replies = await get_json(http, f"{stack.notify}/v1/sms/replies?phone=13800000001")
+
+    async def settled() -> list[dict[str, Any]] | None:
+        got = await get_json(http, f"{stack.notify}/v1/sms/replies?phone=13800000001") or []
+        return got if got and got[0]["status"] != "pending" else None
+
+    replies = await eventually(settled, timeout=15)
     assert [r["status"] for r in replies] == ["no_survey"]  # kept; no survey to answer
 
 
