@@ -104,7 +104,15 @@ async def _update(request: Request, case_no: str, name: str, arg: object) -> dic
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise not_found("时限记录", case_no) from exc
-        raise
+        # Temporal did not answer: the command may or may not have taken effect.
+        log.error("case command outcome unknown", case_no=case_no, update=name, error=str(exc))
+        raise HTTPException(
+            503,
+            {
+                "code": "outcome_unknown",
+                "message": "时限服务暂时无法确认该操作是否生效，请稍后刷新工单查看",
+            },
+        ) from exc
     return asdict(status)
 
 
