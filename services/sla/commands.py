@@ -80,7 +80,7 @@ class CaseCommands(CaseBase):
     @workflow.update(name="resolve")
     async def resolve(self, cmd: HandlerCommand) -> CaseStatus:
         """办结: the unit reports the matter solved; a callback follows within its window."""
-        if workflow.patched(PATCH_CALLBACK_WINDOW):
+        if self.patched(PATCH_CALLBACK_WINDOW):
             # Before the state changes, so the run loop waits with the window already set.
             self.f.callback_due = await workflow.execute_activity(
                 "callback_window",
@@ -123,7 +123,7 @@ class CaseCommands(CaseBase):
         if f.reopens > f.limits.reopen_limit:
             self._record("reopen_limit", actor=cmd.actor, note="重办次数已达上限，升级处理")
             await self._escalate("resolve")
-        elif workflow.patched(PATCH_DEADLINES_FIRST):
+        elif self.patched(PATCH_DEADLINES_FIRST):
             clock = await self._compute_clock()
             f.state = REOPENED
             f.clock, f.light = clock, GREEN

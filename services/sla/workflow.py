@@ -4,8 +4,7 @@ Deterministic orchestration only: deadlines are computed and events published by
 activities, and what a command may do is decided by the pure CaseFile. A deadline is "wait
 for the command or the timer, whichever comes first". Every change here must keep the
 recorded histories in tests/workflow_histories/ replayable: new timers go behind
-workflow.patched(), and every new patch id also joins PATCHES in workflow_base, so new
-histories decide it at the start of a run (see check_patches_first).
+a patch, decided at the start of a run (see decide_patches in workflow_base).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 from services.sla.commands import CaseCommands
-from services.sla.workflow_base import PATCH_PROGRESS, at_time, check_patches_first
+from services.sla.workflow_base import PATCH_PROGRESS, at_time
 
 with workflow.unsafe.imports_passed_through():
     from services.sla.contracts import CaseStart
@@ -42,7 +41,7 @@ class CaseWorkflow(CaseCommands):
     @workflow.run
     async def run(self, start: CaseStart) -> str:
         """Hold deadlines phase by phase until the case is closed; returns the close reason."""
-        check_patches_first()
+        self.decide_patches()
         self.start = start
         if start.carried is not None:
             self.file = start.carried
@@ -151,7 +150,7 @@ class CaseWorkflow(CaseCommands):
         clock = self.f.clock
         if phase != "resolve" or clock is None or clock.progress_every_seconds <= 0:
             return None
-        if not workflow.patched(PATCH_PROGRESS):
+        if not self.patched(PATCH_PROGRESS):
             return None
         since = self.f.last_progress_at or clock.start
         return at_time(since) + timedelta(seconds=clock.progress_every_seconds)

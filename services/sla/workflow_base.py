@@ -38,10 +38,9 @@ PATCH_DEADLINES_FIRST = "deadlines-before-state"
 PATCH_ANNOUNCE_DEADLINES = "announce-deadlines"
 # Deadline computations and event publications run as local activities.
 PATCH_LOCAL_ACTIVITIES = "local-activities"
-# Every patch below is checked once at the start of each run, before any activity.
+# The patches above, as they were recorded in new histories for a while: every marker at the
+# start of each run, before any activity.
 PATCH_CHECKS_FIRST = "patch-checks-first"
-# What a new history decides at its start, in this order. A new patch must be added here
-# (at the end) as well as checked where it applies.
 PATCHES = (
     PATCH_PROGRESS,
     PATCH_CALLBACK_WINDOW,
@@ -49,20 +48,8 @@ PATCHES = (
     PATCH_ANNOUNCE_DEADLINES,
     PATCH_LOCAL_ACTIVITIES,
 )
-
-
-def check_patches_first() -> None:
-    """Record every patch marker at the start of the run, in new histories only.
-
-    A local activity's result can reach the workflow in the next workflow task while the
-    worker runs live, and in the same task when it replays. A patch first checked right
-    after such a result then sees its marker live but not on replay (a non-determinism
-    error). Checked here, before any activity, each answer is decided once and remembered.
-    Older histories have no such marker and keep checking each patch where it applies.
-    """
-    if workflow.patched(PATCH_CHECKS_FIRST):
-        for patch in PATCHES:
-            workflow.patched(patch)
+# Now one marker at the start of a run says every patch in PATCHES is in force.
+PATCHES_IN_FORCE = "patches-in-force"
 
 
 def refusing(check: Callable[[], None]) -> None:
@@ -86,11 +73,34 @@ class CaseBase:
         # Bumped when deadlines move under a waiting phase (approved extension, new unit),
         # so the wait starts over; nothing else interrupts a running timer.
         self.moves = 0
+        # Every patch in PATCHES holds (decided at the start of the run; see decide_patches).
+        self.patches_in_force = False
 
     @property
     def f(self) -> CaseFile:
         assert self.file is not None, "the case file is set at the start of run()"
         return self.file
+
+    def decide_patches(self) -> None:
+        """Decide the workflow's patches at the start of a run, before any activity.
+
+        A local activity's result can reach the workflow in the next workflow task while
+        the worker runs live, and in the same task when it replays; a patch first checked
+        right after such a result sees its marker live but not on replay (a
+        non-determinism error). New histories therefore carry one marker, first thing,
+        saying every patch in PATCHES is in force; histories of a short-lived earlier
+        scheme carry each marker at the start; older ones check each patch where it
+        applies. A patch added later must be decided here too, never first checked later.
+        """
+        if workflow.patched(PATCHES_IN_FORCE):
+            self.patches_in_force = True
+        elif workflow.patched(PATCH_CHECKS_FIRST):
+            for patch in PATCHES:
+                workflow.patched(patch)
+
+    def patched(self, patch: str) -> bool:
+        """Whether this history follows `patch` (see decide_patches)."""
+        return self.patches_in_force or workflow.patched(patch)
 
     # -- the run -------------------------------------------------------------------------
     async def _escalate(self, deadline: str) -> None:
@@ -103,7 +113,7 @@ class CaseBase:
             return
         from_tier = f.unit.tier
         note = f"{deadline} 超时，由{from_tier}升级"
-        if workflow.patched(PATCH_DEADLINES_FIRST):
+        if self.patched(PATCH_DEADLINES_FIRST):
             clock = await self._compute_clock()
             f.rung += 1
             f.state = AWAITING_ACCEPT
@@ -128,7 +138,7 @@ class CaseBase:
     async def _run(self, name: str, arg: object, *, result_type: type | None = None) -> object:
         """Run a short activity: in the worker itself (local) for new histories, which saves a
         server round trip and a workflow task per call; as before for older ones."""
-        if workflow.patched(PATCH_LOCAL_ACTIVITIES):
+        if self.patched(PATCH_LOCAL_ACTIVITIES):
             return await workflow.execute_local_activity(
                 name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT
             )
@@ -142,7 +152,7 @@ class CaseBase:
 
     async def _deadlines_changed(self) -> None:
         """Publish the current deadlines (new code only: older histories never did)."""
-        if not workflow.patched(PATCH_ANNOUNCE_DEADLINES):
+        if not self.patched(PATCH_ANNOUNCE_DEADLINES):
             return
         f, c = self.f, self.f.clock
         assert c is not None

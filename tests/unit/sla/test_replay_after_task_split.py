@@ -16,7 +16,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from services.sla.workflow import CaseWorkflow
-from services.sla.workflow_base import PATCH_CHECKS_FIRST
+from services.sla.workflow_base import PATCH_CHECKS_FIRST, PATCHES_IN_FORCE
 
 HISTORIES = Path(__file__).resolve().parents[2] / "workflow_histories"
 MARKER = "EVENT_TYPE_MARKER_RECORDED"
@@ -90,7 +90,7 @@ def _split(name: str) -> WorkflowHistory:
 CURRENT = sorted(
     p.name
     for p in HISTORIES.glob("*.json")
-    if _has_patch(json.loads(p.read_text()), PATCH_CHECKS_FIRST)
+    if any(_has_patch(json.loads(p.read_text()), x) for x in (PATCH_CHECKS_FIRST, PATCHES_IN_FORCE))
 )
 
 
@@ -106,8 +106,8 @@ async def test_current_histories_replay_with_a_task_boundary_after_a_local_activ
 
 
 async def test_the_split_breaks_histories_that_check_a_patch_after_a_local_activity() -> None:
-    # Recorded before patch-checks-first: the split makes its replay fail, which is how
-    # cases got stuck; the histories above show the current code does not.
+    # Recorded before the patches were decided at the start: the split makes its replay
+    # fail, which is how cases got stuck; the histories above show the current code does not.
     result = await Replayer(workflows=[CaseWorkflow]).replay_workflow(
         _split("escalated_to_supervision_v4.json"), raise_on_replay_failure=False
     )
