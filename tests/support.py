@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -126,3 +128,20 @@ async def read_topic(bootstrap: str, topic: str, *, idle_ms: int = 1500) -> list
     finally:
         await consumer.stop()
     return out
+
+
+DRILL_POLICY = os.path.join(ROOT, "deploy", "sla", "drill.yaml")
+
+
+async def stack_command(*args: str, env: dict[str, str] | None = None) -> None:
+    """Run `deploy/stack.py` on this profile (e.g. "restart", "sla"); fail the test if it fails."""
+    proc = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "deploy/stack.py", "--profile", PROFILE, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

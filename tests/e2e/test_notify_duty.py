@@ -6,49 +6,29 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import yaml
 from aiokafka import AIOKafkaProducer
 
 from services.common.events import Topic
-from tests.support import PROFILE, ROOT, StackAddresses, eventually, get_json, new_case, read_topic
+from tests.support import (
+    ROOT,
+    StackAddresses,
+    eventually,
+    get_json,
+    new_case,
+    read_topic,
+)
 
-DRILL = str(Path(ROOT) / "deploy" / "sla" / "drill.yaml")
 SMSGW = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_URL", "")
 CONTACTS = yaml.safe_load(
     (Path(ROOT) / "services" / "notify" / "contacts.yaml").read_text(encoding="utf-8")
 )
 VILLAGE = "U-D01-T01-V01"
 TOWNSHIP = "U-D01-T01"
-
-
-async def _stack(*args: str, env: dict[str, str] | None = None) -> None:
-    proc = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "deploy/stack.py", "--profile", PROFILE, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-@pytest.fixture(scope="module")
-async def drill_sla() -> AsyncIterator[None]:
-    """The sla service runs the drill policy for this module only."""
-    await _stack("restart", "sla", env={**os.environ, "MINHU_SLA_POLICY": DRILL})
-    yield
-    plain = {k: v for k, v in os.environ.items() if k != "MINHU_SLA_POLICY"}
-    await _stack("restart", "sla", env=plain)
 
 
 async def _texts_about(http: httpx.AsyncClient, case_no: str) -> list[dict[str, Any]]:

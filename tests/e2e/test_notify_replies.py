@@ -6,28 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from typing import Any
 
 import httpx
 
-from tests.support import PROFILE, ROOT, StackAddresses, eventually, get_json, new_case
+from tests.support import (
+    StackAddresses,
+    eventually,
+    get_json,
+    new_case,
+    stack_command,
+)
 
 SMSGW = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_URL", "")
 GATEWAY_KEY = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_KEY", "")
-
-
-async def _stack(*args: str) -> None:
-    proc = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "deploy/stack.py", "--profile", PROFILE, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 async def _surveyed_case(stack: StackAddresses, http: httpx.AsyncClient) -> tuple[str, str]:
@@ -187,7 +179,7 @@ async def test_a_reply_waits_out_an_sla_outage(
     stack: StackAddresses, http: httpx.AsyncClient
 ) -> None:
     case_no, phone = await _surveyed_case(stack, http)
-    await _stack("down", "sla")
+    await stack_command("down", "sla")
     try:
         await _reply(http, phone, "2", f"up-{case_no}")
 
@@ -198,7 +190,7 @@ async def test_a_reply_waits_out_an_sla_outage(
         [reply] = await eventually(retried, timeout=20)
         assert reply["status"] == "pending" and reply["last_error"]
     finally:
-        await _stack("up", "sla")
+        await stack_command("up", "sla")
 
     async def closed() -> str | None:
         state = await _sla_state(http, stack, case_no)

@@ -3,53 +3,24 @@ and restarting the sla worker and the Temporal server mid-run loses no timer."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from services.common.events import Topic
 from tests.support import (
-    PROFILE,
-    ROOT,
+    DRILL_POLICY,
     RUN_DIR,
     StackAddresses,
     eventually,
     get_json,
     new_case,
     read_topic,
+    stack_command,
 )
-
-DRILL = str(Path(ROOT) / "deploy" / "sla" / "drill.yaml")
-
-
-async def _stack(*args: str, env: dict[str, str] | None = None) -> None:
-    proc = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "deploy/stack.py", "--profile", PROFILE, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-@pytest.fixture(scope="module")
-async def drill_sla() -> AsyncIterator[None]:
-    """The sla service runs the drill policy (deadlines of seconds) for this module only."""
-    await _stack("restart", "sla", env={**os.environ, "MINHU_SLA_POLICY": DRILL})
-    yield
-    plain = {k: v for k, v in os.environ.items() if k != "MINHU_SLA_POLICY"}
-    await _stack("restart", "sla", env=plain)
 
 
 async def _escalated_to(http: httpx.AsyncClient, url: str, tier: str) -> dict[str, Any] | None:
@@ -95,9 +66,9 @@ async def test_restarting_worker_and_temporal_loses_no_timer(
     before = await eventually(waiting, timeout=15)
     assert before["state"] == "dispatched" and before["tier"] == "village"
     os.kill(int((Path(RUN_DIR) / "sla.pid").read_text()), signal.SIGKILL)
-    await _stack("down", "temporal")
-    await _stack("up", "temporal")
-    await _stack("up", "sla", env={**os.environ, "MINHU_SLA_POLICY": DRILL})
+    await stack_command("down", "temporal")
+    await stack_command("up", "temporal")
+    await stack_command("up", "sla", env={**os.environ, "MINHU_SLA_POLICY": DRILL_POLICY})
 
     after = await eventually(lambda: _escalated_to(http, url, "township"), timeout=60, interval=1)
     escalation = after["escalations"][0]
