@@ -130,17 +130,24 @@ async def urgency(session: AsyncSession, *, case_no: str) -> bool | None:
     return None if value is None else bool(value)
 
 
-async def due(session: AsyncSession, *, now: Any, limit: int) -> list[dict[str, Any]]:
-    """Pending deliveries whose time has come, locked; other workers skip them."""
-    n = notifications.c
+async def _due_rows(
+    session: AsyncSession, table: sa.Table, *, now: Any, limit: int
+) -> list[dict[str, Any]]:
+    """Pending rows whose next attempt has come, locked; other workers skip them."""
+    t = table.c
     stmt = (
-        sa.select(notifications)
-        .where(n.status == "pending", n.next_attempt_at <= now)
-        .order_by(n.next_attempt_at, n.id)
+        sa.select(table)
+        .where(t.status == "pending", t.next_attempt_at <= now)
+        .order_by(t.next_attempt_at, t.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def due(session: AsyncSession, *, now: Any, limit: int) -> list[dict[str, Any]]:
+    """Pending deliveries whose time has come, locked; other workers skip them."""
+    return await _due_rows(session, notifications, now=now, limit=limit)
 
 
 async def settle(session: AsyncSession, *, id: int, **values: Any) -> None:
@@ -197,15 +204,7 @@ async def keep_reply(session: AsyncSession, **values: Any) -> bool:
 
 async def due_replies(session: AsyncSession, *, now: Any, limit: int) -> list[dict[str, Any]]:
     """Replies waiting to be applied whose time has come, locked; other workers skip them."""
-    r = sms_replies.c
-    stmt = (
-        sa.select(sms_replies)
-        .where(r.status == "pending", r.next_attempt_at <= now)
-        .order_by(r.next_attempt_at, r.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return [dict(row._mapping) for row in await session.execute(stmt)]
+    return await _due_rows(session, sms_replies, now=now, limit=limit)
 
 
 async def settle_reply(session: AsyncSession, *, id: int, **values: Any) -> None:
