@@ -10,30 +10,14 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.support import ROOT, StackAddresses
+from tests.browser.queue_support import ARTIFACTS, browser
+from tests.support import StackAddresses
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = os.path.join(ROOT, "test-artifacts")
+__all__ = ["browser"]
+
 CONTENT = "柳岸路靠近柳岸花园门口的路灯坏了一个星期了，晚上一片漆黑，走路很不安全。"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless; Playwright never downloads a browser here."""
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
