@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.support import ROOT, SERVICE_HEADERS, StackAddresses, new_case
 
@@ -118,7 +119,14 @@ def fits_width(page: Page) -> None:
 def within_window(page: Page, selector: str) -> None:
     """The control is shown, and wholly inside the window's width, where a thumb can reach it."""
     control = page.locator(selector).first
-    control.scroll_into_view_if_needed()
+    for attempt in range(5):
+        try:
+            control.scroll_into_view_if_needed()
+            break
+        except PlaywrightError as exc:
+            # A live refresh may swap the page's main part under the locator: look again.
+            if "not attached" not in str(exc) or attempt == 4:
+                raise
     box = control.bounding_box()
     assert box is not None and box["width"] > 0 and box["height"] > 0, f"{selector} not shown"
     width = screen_width(page)
