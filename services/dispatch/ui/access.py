@@ -68,3 +68,25 @@ def mask_phone(phone: str, user: User) -> str:
     if not phone or user.role in PHONE_ROLES:
         return phone
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def holds(scope: Scope, unit_id: str, directory: Directory) -> bool:
+    """Whether a unit lies within a scope (its own id, township or district)."""
+    return scope.admits({"unit_id": unit_id, **place(directory, unit_id)})
+
+
+def may_arbitrate(scope: Scope, arbitration: dict[str, Any], directory: Directory) -> bool:
+    """Only supervisors whose jurisdiction holds the arbitrating unit decide (one tier up)."""
+    return holds(scope, arbitration["arbitrator_unit_id"], directory)
+
+
+def sees_arbitration(scope: Scope, arbitration: dict[str, Any], directory: Directory) -> bool:
+    """The arbitrating tier, and the area of the units that bounced (so they know who decides)."""
+    return may_arbitrate(scope, arbitration, directory) or any(
+        holds(scope, u, directory) for u in arbitration["bounced_units"]
+    )
+
+
+def arbitration_refusal(arbitration: dict[str, Any]) -> str:
+    """Why a supervisor outside the arbitrating unit's jurisdiction may not decide."""
+    return f"该退单由{arbitration['arbitrator_name']}所在辖区的督办人员仲裁，您无权仲裁。"

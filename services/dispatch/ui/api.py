@@ -16,7 +16,7 @@ from services.dispatch.board import queries
 from services.dispatch.ui import access
 from services.dispatch.ui.auth import Viewer
 from services.dispatch.ui.context import sessions_db, ui_of
-from services.dispatch.ui.situation import arbitration_refusal, may_arbitrate, pending_arbitrations
+from services.dispatch.ui.situation import pending_arbitrations
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$")]
@@ -141,8 +141,8 @@ async def arbitrate(
             404, {"code": "not_found", "message": f"工单 {case_no} 没有待仲裁的退单"}
         )
     # The case may sit in this supervisor's area; the decision belongs one tier up.
-    if not may_arbitrate(access.scope_of(user, ui.directory), pending[0], ui):
-        raise _forbidden(arbitration_refusal(pending[0]))
+    if not access.may_arbitrate(access.scope_of(user, ui.directory), pending[0], ui.directory):
+        raise _forbidden(access.arbitration_refusal(pending[0]))
     if not body.get("unit_id"):
         raise _unit_missing()
     payload = {"actor": user.username, "unit_id": body.get("unit_id"), "note": body.get("note", "")}

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.dispatch.board import queries
-from services.dispatch.board.projector import place
 from services.dispatch.board.queries import Scope
 from services.dispatch.board.rates import UnitRates, month_start, ranking, unit_rates
 from services.dispatch.ui import access
@@ -40,8 +39,7 @@ def units_in(scope: Scope, ui: Ui) -> list[str]:
     return [
         u.id
         for u in ui.directory.units
-        if u.role != "dispatch_centre"
-        and scope.admits({"unit_id": u.id, **place(ui.directory, u.id)})
+        if u.role != "dispatch_centre" and access.holds(scope, u.id, ui.directory)
     ]
 
 
@@ -112,27 +110,8 @@ async def pending_arbitrations(ui: Ui) -> list[dict[str, Any]]:
     return list(resp.json()) if resp.status_code == 200 else []
 
 
-def _in(scope: Scope, ui: Ui, unit_id: str) -> bool:
-    return scope.admits({"unit_id": unit_id, **place(ui.directory, unit_id)})
-
-
-def may_arbitrate(scope: Scope, arbitration: dict[str, Any], ui: Ui) -> bool:
-    """Only supervisors whose jurisdiction holds the arbitrating unit decide (one tier up)."""
-    return _in(scope, ui, arbitration["arbitrator_unit_id"])
-
-
-def arbitration_refusal(arbitration: dict[str, Any]) -> str:
-    """Why a supervisor outside the arbitrating unit's jurisdiction may not decide."""
-    return f"该退单由{arbitration['arbitrator_name']}所在辖区的督办人员仲裁，您无权仲裁。"
-
-
 def _arbitrations(ui: Ui, scope: Scope, pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # The units that bounced see the dispute too, so they know who decides.
-    return [
-        a
-        for a in pending
-        if may_arbitrate(scope, a, ui) or any(_in(scope, ui, u) for u in a["bounced_units"])
-    ]
+    return [a for a in pending if access.sees_arbitration(scope, a, ui.directory)]
 
 
 def unit_choice(units: list[tuple[str, str]], selected: str | None, label: str) -> str:
@@ -150,7 +129,7 @@ def unit_choice(units: list[tuple[str, str]], selected: str | None, label: str) 
 def _arbitration_rows(items: list[dict[str, Any]], ui: Ui, scope: Scope) -> list[str]:
     out = []
     for a in items:
-        if may_arbitrate(scope, a, ui):
+        if access.may_arbitrate(scope, a, ui.directory):
             # The arbitrator may also send it back to a unit that bounced it: that is final.
             units = dict.fromkeys([*a["candidates"], *a["bounced_units"]])
             choice = unit_choice([(u, ui.unit_name(u)) for u in units], None, "指定承办单位")
@@ -160,7 +139,7 @@ def _arbitration_rows(items: list[dict[str, Any]], ui: Ui, scope: Scope) -> list
                 '<button class="primary">指定</button></form>'
             )
         else:
-            decision = f'<span class="refusal">{e(arbitration_refusal(a))}</span>'
+            decision = f'<span class="refusal">{e(access.arbitration_refusal(a))}</span>'
         out.append(
             cells(
                 [

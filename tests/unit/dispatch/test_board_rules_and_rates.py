@@ -3,7 +3,15 @@ from datetime import UTC, datetime
 from services.dispatch.board.rates import month_start, ranking, unit_rates
 from services.dispatch.board.rules import fold
 from services.dispatch.domain import Directory
-from services.dispatch.ui.access import allowed_actions, mask_phone, refusal, scope_of
+from services.dispatch.ui.access import (
+    allowed_actions,
+    arbitration_refusal,
+    mask_phone,
+    may_arbitrate,
+    refusal,
+    scope_of,
+    sees_arbitration,
+)
 from services.dispatch.ui.users import User, hash_password, verify_password
 
 V1, V2, T1 = "U-D01-T01-V01", "U-D01-T01-V02", "U-D01-T01"
@@ -77,3 +85,20 @@ def test_phone_numbers_are_masked_except_for_callers_back() -> None:
 def test_passwords_verify_only_with_the_right_secret() -> None:
     stored = hash_password("minhu-demo")
     assert verify_password("minhu-demo", stored) and not verify_password("minhu-dem0", stored)
+
+
+def test_only_the_arbitrating_tier_decides_and_the_bouncing_area_watches() -> None:
+    directory = Directory.from_file()
+    dispute = {
+        "arbitrator_unit_id": "U-D01-ZJJ",
+        "arbitrator_name": "明湖区住房和城乡建设局",
+        "bounced_units": [V1, T1],
+    }
+    township = scope_of(user("supervisor", T1), directory)
+    district = scope_of(user("supervisor", "U-D01-DBZX"), directory)
+    elsewhere = scope_of(user("supervisor", "U-D01-T03"), directory)
+    assert not may_arbitrate(township, dispute, directory)
+    assert sees_arbitration(township, dispute, directory)
+    assert may_arbitrate(district, dispute, directory)
+    assert not sees_arbitration(elsewhere, dispute, directory)
+    assert "住房和城乡建设局" in arbitration_refusal(dispute)
