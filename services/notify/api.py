@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -12,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from services.common.sse import sse_response
 from services.common.web import Session
 from services.notify import store
 
@@ -89,23 +87,4 @@ async def inbox_stream(
     """Server-sent events: each in-app notice to the recipient as it is delivered."""
     inbox = request.app.state.inbox
     queue = inbox.subscribe(recipient)
-
-    async def events() -> AsyncIterator[bytes]:
-        try:
-            yield b"retry: 2000\n\n"
-            while True:
-                try:
-                    notice = await asyncio.wait_for(queue.get(), timeout=15.0)
-                except TimeoutError:
-                    if await request.is_disconnected():
-                        return
-                    yield b": keep-alive\n\n"
-                    continue
-                data = json.dumps(notice, ensure_ascii=False)
-                yield f"event: notice\ndata: {data}\n\n".encode()
-        finally:
-            inbox.unsubscribe(queue)
-
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
-    )
+    return sse_response(request, queue, "notice", close=lambda: inbox.unsubscribe(queue))

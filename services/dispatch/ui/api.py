@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Body, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from services.common.sse import sse_response
 from services.dispatch.actions import Action
 from services.dispatch.board import queries
 from services.dispatch.ui import access
@@ -20,7 +18,6 @@ from services.dispatch.ui.situation import pending_arbitrations
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$")]
-HEARTBEAT = 15.0
 
 
 def _forbidden(message: str) -> HTTPException:
@@ -46,28 +43,7 @@ async def stream(request: Request, user: Viewer) -> StreamingResponse:
         )
 
     queue = ui.live.subscribe(accept)
-
-    async def events() -> AsyncIterator[bytes]:
-        try:
-            yield b"retry: 2000\n\n"
-            while True:
-                try:
-                    change = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT)
-                except TimeoutError:
-                    if await request.is_disconnected():
-                        return
-                    yield b": keep-alive\n\n"
-                    continue
-                data = json.dumps(change, ensure_ascii=False)
-                yield f"event: case\ndata: {data}\n\n".encode()
-        finally:
-            ui.live.unsubscribe(queue)
-
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return sse_response(request, queue, "case", close=lambda: ui.live.unsubscribe(queue))
 
 
 @router.get("/cases")
