@@ -145,3 +145,21 @@ async def stack_command(*args: str, env: dict[str, str] | None = None) -> None:
         env=env,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+async def open_and_resolve(
+    stack: StackAddresses, http: httpx.AsyncClient, body: dict[str, Any]
+) -> str:
+    """Post a case, let its unit accept and resolve it through sla; its case number."""
+    case_no = str((await http.post(f"{stack.intake}/v1/cases", json=body)).json()["case_no"])
+    sla_url = f"{stack.sla}/v1/cases/{case_no}"
+
+    async def waiting() -> dict[str, Any] | None:
+        status = await get_json(http, sla_url)
+        return status if status and status["accept_due"] else None
+
+    await eventually(waiting, timeout=20)
+    for command, note in (("accept", ""), ("resolve", "已更换路灯灯泡，恢复照明")):
+        resp = await http.post(f"{sla_url}/{command}", json={"actor": "柳岸社区", "note": note})
+        assert resp.status_code == 200, resp.text
+    return case_no

@@ -15,6 +15,7 @@ from tests.support import (
     eventually,
     get_json,
     new_case,
+    open_and_resolve,
     stack_command,
 )
 
@@ -26,17 +27,7 @@ async def _surveyed_case(stack: StackAddresses, http: httpx.AsyncClient) -> tupl
     """A resolved case whose caller (no consent to a call) has the survey SMS; (case, phone)."""
     # Urgent, so the SMS go out whatever the hour (others wait out the quiet hours).
     body = new_case(urgent=True, urgent_reason="路灯全灭，夜间行人安全隐患")
-    case_no = (await http.post(f"{stack.intake}/v1/cases", json=body)).json()["case_no"]
-    sla_url = f"{stack.sla}/v1/cases/{case_no}"
-
-    async def waiting() -> dict[str, Any] | None:
-        status = await get_json(http, sla_url)
-        return status if status and status["accept_due"] else None
-
-    await eventually(waiting, timeout=20)
-    for command, note in (("accept", ""), ("resolve", "已更换路灯灯泡，恢复照明")):
-        resp = await http.post(f"{sla_url}/{command}", json={"actor": "柳岸社区", "note": note})
-        assert resp.status_code == 200, resp.text
+    case_no = await open_and_resolve(stack, http, body)
     await _texts(http, body["caller_phone"], "MINHU_0004")
     return case_no, body["caller_phone"]
 

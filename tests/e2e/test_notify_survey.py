@@ -9,27 +9,9 @@ from typing import Any
 
 import httpx
 
-from tests.support import StackAddresses, eventually, get_json, new_case
+from tests.support import StackAddresses, eventually, get_json, new_case, open_and_resolve
 
 SMSGW = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_URL", "")
-
-
-async def _open_and_resolve(
-    stack: StackAddresses, http: httpx.AsyncClient, body: dict[str, Any]
-) -> str:
-    """Post a case, let its unit accept and resolve it; its case number."""
-    case_no = (await http.post(f"{stack.intake}/v1/cases", json=body)).json()["case_no"]
-    sla_url = f"{stack.sla}/v1/cases/{case_no}"
-
-    async def waiting() -> dict[str, Any] | None:
-        status = await get_json(http, sla_url)
-        return status if status and status["accept_due"] else None
-
-    await eventually(waiting, timeout=20)
-    for command, note in (("accept", ""), ("resolve", "已更换路灯灯泡，恢复照明")):
-        resp = await http.post(f"{sla_url}/{command}", json={"actor": "柳岸社区", "note": note})
-        assert resp.status_code == 200, resp.text
-    return case_no
 
 
 async def _texts(http: httpx.AsyncClient, phone: str, count: int) -> list[dict[str, Any]]:
@@ -45,7 +27,7 @@ async def test_without_consent_the_resolution_sms_is_the_survey(
 ) -> None:
     # Urgent, so the citizen's SMS go out whatever the hour (others wait out quiet hours).
     body = new_case(urgent=True, urgent_reason="路灯全灭，夜间行人安全隐患", callback_consent=False)
-    case_no = await _open_and_resolve(stack, http, body)
+    case_no = await open_and_resolve(stack, http, body)
 
     receipt, resolution = await _texts(http, body["caller_phone"], 2)
     assert receipt["template_id"] == "MINHU_0001"
@@ -59,7 +41,7 @@ async def test_with_consent_the_call_is_announced_and_the_survey_follows_an_unan
     stack: StackAddresses, http: httpx.AsyncClient
 ) -> None:
     body = new_case(urgent=True, urgent_reason="路灯全灭，夜间行人安全隐患", callback_consent=True)
-    case_no = await _open_and_resolve(stack, http, body)
+    case_no = await open_and_resolve(stack, http, body)
 
     _, resolution = await _texts(http, body["caller_phone"], 2)
     assert resolution["template_id"] == "MINHU_0002"
