@@ -11,15 +11,16 @@ from services.dispatch.ui.auth import Viewer
 from services.dispatch.ui.context import ui_of
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-# Pages refetch this hourly; two days ahead covers a tab left open over a night or weekend.
-AHEAD = timedelta(days=2)
+# Pages refetch this hourly; two days ahead covers a tab left open over a night or weekend,
+# a week behind covers pages rendered long before (they count from their render time).
+BEHIND, AHEAD = timedelta(days=7), timedelta(days=2)
 
 
 @router.get("/worktime")
 async def worktime(request: Request, user: Viewer) -> dict[str, Any]:
-    """Working spans from now on, in epoch ms; `spans` is null while sla cannot be reached."""
+    """Working spans around now, in epoch ms; `spans` is null while sla cannot be reached."""
     now = datetime.now(UTC)
     clock = await ui_of(request).worktime.get(now)
     if clock is None:
         return {"spans": None}
-    return clock.export(now, AHEAD)
+    return clock.export(now, BEHIND, AHEAD)

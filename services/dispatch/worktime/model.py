@@ -91,17 +91,21 @@ class WorkTime:
             row["office_day"] = self.office_day
             row["time_at"] = int(now.timestamp() * 1000)
 
-    def export(self, now: datetime, ahead: timedelta) -> dict[str, Any]:
-        """What the browser needs to keep counting: spans from now on, in epoch milliseconds."""
-        until = now + ahead
+    def export(self, now: datetime, behind: timedelta, ahead: timedelta) -> dict[str, Any]:
+        """What the browser needs to keep counting, in epoch milliseconds: spans around now.
+
+        The window reaches back because a page counts from when it was rendered, which
+        precedes its fetch of these spans.
+        """
+        start, until = now - behind, now + ahead
         spans = [
-            [int(max(a, now).timestamp() * 1000), int(min(b, until).timestamp() * 1000)]
+            [int(max(a, start).timestamp() * 1000), int(min(b, until).timestamp() * 1000)]
             for a, b in self.spans
-            if b > now and a < until
+            if b > start and a < until
         ]
         return {
             "spans": spans,
-            "from": int(now.timestamp() * 1000),
+            "from": int(start.timestamp() * 1000),
             "until": int(until.timestamp() * 1000),
             "office_day": int(self.office_day.total_seconds()),
         }

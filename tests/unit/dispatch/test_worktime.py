@@ -109,13 +109,17 @@ def test_without_sla_the_cell_says_it_falls_back_to_clock_time() -> None:
     assert "剩余 1小时0分" in cell
 
 
-def test_export_gives_spans_from_now_in_epoch_ms(wt: WorkTime) -> None:
-    now = sh(11, 23, 10)
-    out = wt.export(now, timedelta(days=1))
-    first = out["spans"][0]
-    assert first[0] == int(now.timestamp() * 1000)  # the running span is cut at now
-    assert first[1] == int(sh(11, 23, 12).timestamp() * 1000)
+def test_export_gives_spans_around_now_in_epoch_ms(wt: WorkTime) -> None:
+    now = sh(11, 23, 10)  # Monday
+    out = wt.export(now, timedelta(days=1), timedelta(days=1))
+    ms = [[a / 1000, b / 1000] for a, b in out["spans"]]
+    # A day back from Monday 10:00 is Sunday: the first span is Monday morning, whole.
+    assert ms[0] == [sh(11, 23, 9).timestamp(), sh(11, 23, 12).timestamp()]
+    assert out["from"] == int(sh(11, 22, 10).timestamp() * 1000)
     assert len(out["spans"]) == 3 and out["office_day"] == 27000
+    # From Sunday, a day back and two ahead: only Monday's spans count.
+    before = wt.export(sh(11, 22, 10), timedelta(days=1), timedelta(days=2))
+    assert before["spans"][0][0] == int(sh(11, 23, 9).timestamp() * 1000)
 
 
 class FakeSla:
