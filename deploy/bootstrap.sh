@@ -91,9 +91,22 @@ temporal_test_server() {
   touch "$dir/.complete"
 }
 
+# Browser libraries are vendored from the npm registry at build time, never fetched from a
+# CDN when a page loads: ECharts draws the desk's charts.
+browser_vendor() {
+  local dir="$cache/echarts-$ECHARTS_VERSION"
+  if [ ! -f "$dir/package/dist/echarts.min.js" ]; then
+    say "fetching ECharts $ECHARTS_VERSION from the npm registry"
+    mkdir -p "$dir"
+    (cd "$dir" && npm pack -q "echarts@$ECHARTS_VERSION" >/dev/null && tar xzf "echarts-$ECHARTS_VERSION.tgz")
+  fi
+  mkdir -p "$root/services/desk/static/vendor"
+  cp "$dir/package/dist/echarts.min.js" "$root/services/desk/static/vendor/echarts.min.js"
+}
+
 case "$what" in
-  python) python_env ;;
+  python) python_env; browser_vendor ;;
   servers) apt_packages; kafka_jars; temporal_cli; temporal_test_server ;;
-  all) apt_packages; python_env; kafka_jars; temporal_cli; temporal_test_server ;;
+  all) apt_packages; python_env; browser_vendor; kafka_jars; temporal_cli; temporal_test_server ;;
   *) echo "usage: $0 [all|python|servers]" >&2; exit 2 ;;
 esac

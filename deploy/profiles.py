@@ -18,8 +18,8 @@ CACHE = Path(
     or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "minhu"
 )
 PG_BIN = Path(f"/usr/lib/postgresql/{VERSIONS['POSTGRES_MAJOR']}/bin")
-SERVICES = ("intake", "dispatch", "sla", "notify")
-DATABASES = ("minhu_intake", "minhu_dispatch", "minhu_notify", "minhu_sla")
+SERVICES = ("intake", "dispatch", "sla", "notify", "desk")
+DATABASES = ("minhu_intake", "minhu_dispatch", "minhu_notify", "minhu_sla", "minhu_desk")
 PG_USER = "minhu"
 SMSGW_KEY = "minhu-smsgw-local"
 
@@ -46,6 +46,7 @@ class Ports:
             "sla": 8003,
             "notify": 8004,
             "smsgw": 8005,
+            "desk": 8006,
         }
         if name not in base:
             raise AttributeError(name)

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from profiles import CACHE, DATABASES, DEPLOY, PG_BIN, PG_USER, VERSIONS, Profile, pg_password
 
+# How long Temporal keeps a closed case's workflow history (the record keeps it for years).
+TEMPORAL_RETENTION = "720h"
+
 
 class Servers:
     """Server-specific steps; the Stack that runs them mixes this in."""
@@ -224,6 +227,28 @@ class Servers:
             "json",
         ]
 
+    def _temporal_retention(self) -> None:
+        # The dev server keeps a closed workflow 24 hours; the stack keeps it 30 days. What
+        # outlives that (the case record, for years) is the desk's, not Temporal's.
+        binary = CACHE / f"temporal-{VERSIONS['TEMPORAL_CLI_VERSION']}" / "temporal"
+        subprocess.run(
+            [
+                str(binary),
+                "operator",
+                "namespace",
+                "update",
+                "--namespace",
+                "default",
+                "--retention",
+                TEMPORAL_RETENTION,
+                "--address",
+                f"127.0.0.1:{self.p.ports.temporal}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
     # -- Prometheus ----------------------------------------------------------------------
 
     def _prometheus_prepare(self) -> None:
@@ -235,6 +260,7 @@ class Servers:
             "@DISPATCH@": f"127.0.0.1:{p.dispatch}",
             "@SLA@": f"127.0.0.1:{p.sla}",
             "@NOTIFY@": f"127.0.0.1:{p.notify}",
+            "@DESK@": f"127.0.0.1:{p.desk}",
             "@PROMETHEUS@": f"127.0.0.1:{p.prometheus}",
             "@TEMPORAL_METRICS@": f"127.0.0.1:{p.temporal_metrics}",
             "@SLA_TEMPORAL_METRICS@": f"127.0.0.1:{p.sla_temporal_metrics}",

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Starts, checks and stops Minhu's local stack: the servers, the SMS gateway simulator
-and the four services.
+and the five services.
 
 Every process runs on loopback, keeps its state under var/<profile>/ and is tracked by a
 pid file there, so `up` twice starts nothing new and `down` stops exactly what `up` started.
@@ -123,6 +123,7 @@ class Stack(Servers):
                 self._temporal_argv,
                 lambda: port_open(ports.temporal) and port_open(ports.temporal_ui),
                 ports.temporal,
+                after_start=self._temporal_retention,
                 timeout=120.0,
             ),
             Proc(
@@ -259,10 +260,10 @@ class Stack(Servers):
         print(f"""
 Minhu is up ({self.p.name} profile):
   Operator console (接线员受理台)   http://127.0.0.1:{p.intake}/
-  Queue UI (办理人工作台)           http://127.0.0.1:{p.dispatch}/
+  Queue UI, search, reports (工作台) http://127.0.0.1:{p.desk}/
   Temporal UI                      http://127.0.0.1:{p.temporal_ui}/
   Prometheus                       http://127.0.0.1:{p.prometheus}/
-  APIs: intake :{p.intake}  dispatch :{p.dispatch}  sla :{p.sla}  notify :{p.notify}
+  APIs: intake :{p.intake}  dispatch :{p.dispatch}  sla :{p.sla}  notify :{p.notify}  desk :{p.desk}
   SMS gateway simulator (texts kept) http://127.0.0.1:{p.smsgw}/v1/messages
   Logs: {self.p.var / "log"}    Stop everything: make down
 """)

@@ -21,11 +21,12 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"
-    # Addresses of the four services, so each one can link to the others.
+    # Addresses of the services, so each one can link to the others.
     intake_url: str = "http://127.0.0.1:8001"
     dispatch_url: str = "http://127.0.0.1:8002"
     sla_url: str = "http://127.0.0.1:8003"
     notify_url: str = "http://127.0.0.1:8004"
+    desk_url: str = "http://127.0.0.1:8006"
     environment: str = "local"
     # Bearer token one service shows another on its /v1 API (people sign in to the UIs).
     service_token: str = Field(default="minhu-local-service-token", repr=False)

@@ -1,17 +1,15 @@
-"""Dispatch's HTTP API: a case's assignment, a unit's queue and the manual queue; handler
-actions and SLA reads go on to sla."""
+"""Dispatch's HTTP API: a case's assignment, a unit's queue, the manual queue and the units."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
 from services.common.errors import not_found
 from services.common.web import Session
 from services.dispatch import store
-from services.dispatch.actions import Action, SlaGateway
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
 
@@ -69,15 +67,6 @@ class QueueItem(BaseModel):
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
 
 
-def sla_dep(request: Request) -> SlaGateway:
-    """The client that reaches sla."""
-    gateway: SlaGateway = request.app.state.sla
-    return gateway
-
-
-Sla = Annotated[SlaGateway, Depends(sla_dep)]
-
-
 @router.get("/cases/{case_no}", response_model=AssignmentOut, summary="查看派单结果")
 async def read_assignment(case_no: CaseNo, session: Session) -> dict[str, Any]:
     """A case's classification and routing."""
@@ -114,20 +103,3 @@ async def units(request: Request) -> list[dict[str, str]]:
         {"id": u.id, "name": u.name, "tier": u.tier.value}
         for u in request.app.state.directory.units
     ]
-
-
-@router.get("/cases/{case_no}/sla", summary="查看时限状态（转时限服务）")
-async def read_sla(case_no: CaseNo, sla: Sla) -> Response:
-    """sla's state, light, deadlines and history of a case, as sla answers."""
-    return await sla.status(case_no)
-
-
-@router.post("/cases/{case_no}/actions/{action}", summary="办理操作（转时限服务）")
-async def act(
-    case_no: CaseNo,
-    action: Action,
-    sla: Sla,
-    body: Annotated[dict[str, Any], Body(description="{actor, note}；回访为 {actor, satisfied}")],
-) -> Response:
-    """签收、反馈进展、办结、回访、销号: sla decides; its status code and body come back as is."""
-    return await sla.act(case_no, action, body)

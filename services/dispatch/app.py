@@ -1,4 +1,7 @@
-"""Dispatch's app: the case.received consumer, the queue API and UI, probes."""
+"""Dispatch's app: the case.received consumer, classification, routing, bounce and its API.
+
+The queue UI lives in the desk service; people who open dispatch's address are sent there.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 
 import yaml
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import RedirectResponse
 
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
@@ -18,7 +21,6 @@ from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, require_service_token
 from services.dispatch import store
-from services.dispatch.actions import SlaGateway
 from services.dispatch.api import router
 from services.dispatch.api_casework import router as casework_router
 from services.dispatch.casework import CaseWork
@@ -29,9 +31,7 @@ from services.dispatch.domain.hotspot import HotspotPolicy
 from services.dispatch.domain.hybrid import HybridClassifier
 from services.dispatch.publish import Policies
 from services.dispatch.settings import DispatchSettings
-from services.dispatch.ui import setup as queue_ui
 
-STATIC = Path(__file__).parent / "static"
 HANDLING = Path(__file__).parent / "policy" / "handling.yaml"
 
 
@@ -72,7 +72,6 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
             plumbing.sessions, plumbing.relay, classifier, policies, hotspots, casework, own.group
         )
         plumbing.consume(own.group, (Topic.RECEIVED, Topic.ACTION), dispatcher)
-        queue_ui.start(app, plumbing, common, own)
         app.state.casework = casework
         app.state.sessions = plumbing.sessions
         app.state.checks = plumbing.checks()
@@ -80,17 +79,18 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
             yield
         finally:
             await plumbing.stop()
-            await app.state.sla.aclose()
-            await queue_ui.stop(app)
 
     app = FastAPI(title="Minhu dispatch", version="1", lifespan=lifespan)
     app.state.directory = policies.directory
-    app.state.sla = SlaGateway(common.sla_url, headers=common.service_headers())
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     guard = [Depends(require_service_token(common.service_token))]
     app.include_router(router, dependencies=guard)
     app.include_router(casework_router, dependencies=guard)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    queue_ui.install(app, common, policies.directory)
+
+    @app.get("/", include_in_schema=False)
+    async def queue_ui_moved() -> RedirectResponse:
+        """The queue UI moved to the desk; old bookmarks of dispatch's address still work."""
+        return RedirectResponse(common.desk_url, status_code=308)
+
     return app

@@ -14,10 +14,9 @@ from services.common.events import Envelope
 from services.common.idempotency import claim
 from services.common.logging import get_logger
 from services.common.metrics import DISPATCH_BOUNCES
-from services.common.outbox import OutboxRelay
+from services.common.outbox import OutboxRelay, enqueue
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.dispatch import store
-from services.dispatch.board import projector as board
 from services.dispatch.domain import CaseText, Classification, Difficulty, Tier, explain, route
 from services.dispatch.domain.bounce import (
     BouncePolicy,
@@ -29,7 +28,7 @@ from services.dispatch.domain.bounce import (
 )
 from services.dispatch.domain.hybrid import HybridClassifier
 from services.dispatch.domain.ladder import LadderStep
-from services.dispatch.publish import Policies, announce, assignment_of, ladder_rows
+from services.dispatch.publish import SOURCE, Policies, announce, assignment_of, ladder_rows
 
 log = get_logger(__name__)
 DECISIONS = Counter(
@@ -204,17 +203,25 @@ class CaseWork:
             at=at,
         )
         DECISIONS.labels("arbitration_opened").inc()
-        # No event says an arbitration opened; the arbitrating tier's open pages hear it here.
-        await board.announce(
-            session,
-            {
-                "case_no": row["case_no"],
-                "unit_id": judge_step.unit_id,
-                "previous_unit_id": row["unit_id"],
-                **board.place(self.policies.directory, judge_step.unit_id),
-                "event": "arbitration_opened",
-            },
+        # The arbitration is on the record, and the arbitrating tier's open pages hear of it.
+        opened = case_pb2.CaseAction(
+            case_no=row["case_no"],
+            action="arbitration_opened",
+            actor="",
+            unit_id=judge_step.unit_id,
+            note=f"{why}；提请{judge_step.unit_name}仲裁",
+            state="bounced",
+            at=events.timestamp(at),
         )
+        env = events.envelope(
+            events.CASE_ACTION,
+            opened,
+            subject=row["case_no"],
+            source=SOURCE,
+            event_id=events.derived_event_id(row["case_no"], "arbitration", str(row["attempt"])),
+            time=at,
+        )
+        await enqueue(session, store.outbox, events.CASE_ACTION, env)
 
     async def _redispatch(
         self,

@@ -147,7 +147,13 @@ class Dispatcher:
                 reasons=row["reasons"],
                 at=now,
             )
-            dispatched = dispatched_event(row, event_id=event_id, now=now)
+            dispatched = dispatched_event(
+                row,
+                event_id=event_id,
+                now=now,
+                decision="manual_queue" if assignment.manual else "auto",
+                reasons=row["reasons"],
+            )
             await enqueue(session, store.outbox, events.CASE_DISPATCHED, dispatched)
         self.relay.wake()
         if verdict.links:

@@ -55,8 +55,16 @@ def assignment_of(row: Mapping[str, Any]) -> Assignment:
     )
 
 
-def dispatched_event(row: Mapping[str, Any], *, event_id: str, now: datetime) -> Envelope:
-    """case.dispatched for the assignment as stored."""
+def dispatched_event(
+    row: Mapping[str, Any],
+    *,
+    event_id: str,
+    now: datetime,
+    decision: str,
+    actor: str | None = None,
+    reasons: Sequence[str] = (),
+) -> Envelope:
+    """case.dispatched for the assignment as stored, with the decision that placed it."""
     out = case_pb2.CaseDispatched(
         case_no=row["case_no"],
         topic=row["topic"],
@@ -75,6 +83,9 @@ def dispatched_event(row: Mapping[str, Any], *, event_id: str, now: datetime) ->
         attempt=int(row.get("attempt") or 0),
         ladder=[case_pb2.LadderStep(**step) for step in row.get("ladder") or ()],
         arbitrated=bool(row.get("arbitrated")),
+        reasons=list(reasons),
+        decision=decision,
+        actor=actor or "",
     )
     return events.envelope(
         events.CASE_DISPATCHED,
@@ -102,7 +113,9 @@ async def announce(
     await store.update_assignment(
         session, case_no=row["case_no"], **{**changes, "dispatched_at": now, "event_id": event_id}
     )
-    env = dispatched_event(row, event_id=event_id, now=now)
+    env = dispatched_event(
+        row, event_id=event_id, now=now, decision=kind, actor=actor, reasons=reasons
+    )
     await store.add_decision(
         session,
         case_no=row["case_no"],

@@ -105,7 +105,7 @@ class CaseCommands(CaseBase):
         cmd = HandlerCommand(actor=result.actor, note=result.note)
         if not result.reached:
             f.callback_attempts += 1
-            await self._announce_action("callback_recorded", cmd, extra="未接通")
+            await self._announce_action("callback_recorded", cmd, extra="未接通", reached=False)
             if f.callback_attempts == f.limits.callback_attempts:
                 self._record(
                     "callback_unreachable",
@@ -115,10 +115,14 @@ class CaseCommands(CaseBase):
                 await self._announce_sla("supervised", "callback", "")
             return self.status()
         if result.satisfied:
-            await self._announce_action("callback_recorded", cmd, extra="满意")
+            await self._announce_action(
+                "callback_recorded", cmd, extra="满意", reached=True, satisfied=True
+            )
             await self._close("callback_satisfied", cmd)
             return self.status()
-        await self._announce_action("callback_recorded", cmd, extra="不满意")
+        await self._announce_action(
+            "callback_recorded", cmd, extra="不满意", reached=True, satisfied=False
+        )
         f.reopens += 1
         if f.reopens > f.limits.reopen_limit:
             self._record("reopen_limit", actor=cmd.actor, note="重办次数已达上限，升级处理")

@@ -179,7 +179,11 @@ class CaseBase:
         f.close_reason = reason
         self._record("closed", actor=cmd.actor, note=cmd.note)
         await self._publish(
-            "closed", reason=reason, note=cmd.note, closed_at=workflow.now().isoformat()
+            "closed",
+            reason=reason,
+            note=cmd.note,
+            closed_at=workflow.now().isoformat(),
+            actor=cmd.actor,
         )
 
     # -- queries -------------------------------------------------------------------------
@@ -230,7 +234,9 @@ class CaseBase:
             escalation_level=f.rung,
         )
 
-    async def _announce_action(self, action: str, cmd: HandlerCommand, extra: str = "") -> None:
+    async def _announce_action(
+        self, action: str, cmd: HandlerCommand, extra: str = "", **more: bool
+    ) -> None:
         f = self.f
         await self._publish(
             "action",
@@ -240,6 +246,7 @@ class CaseBase:
             note=f"{extra} {cmd.note}".strip(),
             state=f.state,
             at=workflow.now().isoformat(),
+            **more,
         )
 
     async def _publish(self, topic: str, **fields: str | int | bool) -> None:

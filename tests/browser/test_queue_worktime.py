@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, expect
 
-from services.dispatch.ui.html import remaining
+from services.desk.ui.html import remaining
 from tests.browser.queue_support import browser, context, login, post_case, shot
 from tests.support import StackAddresses
 

@@ -1,7 +1,7 @@
 """Dispatch domain: classify a case and route it to a unit. Pure Python, no I/O frameworks."""
 
+from services.common.jurisdiction.directory import Directory, DirectoryError
 from services.dispatch.domain.classify import Classifier, LexiconError
-from services.dispatch.domain.directory import Directory, DirectoryError
 from services.dispatch.domain.ladder import LadderStep, escalation_ladder
 from services.dispatch.domain.model import (
     TOPICS,

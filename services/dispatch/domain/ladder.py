@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.dispatch.domain.directory import Directory
+from services.common.jurisdiction.directory import Directory
 from services.dispatch.domain.model import Assignment, Tier
 from services.dispatch.domain.routing import RoutingPolicy
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from services.dispatch.domain.directory import Directory
+from services.common.jurisdiction.directory import Directory
 from services.dispatch.domain.model import (
     TOPICS,
     Assignment,

@@ -1,5 +1,6 @@
 import pytest
 
+from services.common.jurisdiction.directory import DISPATCH_CENTRE
 from services.dispatch.domain import (
     Assignment,
     CaseText,
@@ -11,7 +12,6 @@ from services.dispatch.domain import (
     escalation_ladder,
     route,
 )
-from services.dispatch.domain.directory import DISPATCH_CENTRE
 from services.dispatch.domain.ladder import SUPERVISION
 
 VILLAGE = LadderStep("village", "U-D01-T01-V01", "柳岸社区居民委员会")

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from services.common.jurisdiction.directory import DEFAULT_PATH
 from services.dispatch.domain import (
     TOPICS,
     CaseText,
@@ -17,7 +18,6 @@ from services.dispatch.domain import (
     explain,
     route,
 )
-from services.dispatch.domain.directory import DEFAULT_PATH
 
 CENTRE = "U-D01-DBZX"
 

@@ -181,7 +181,7 @@ def test_every_sms_template_has_a_gateway_code(templates: Templates) -> None:
 
 def test_the_shipped_contacts_cover_every_unit_of_the_demo_directory() -> None:
     directory = yaml.safe_load(
-        (Path(ROOT) / "services/dispatch/policy/directory.yaml").read_text(encoding="utf-8")
+        (Path(ROOT) / "services/common/jurisdiction/directory.yaml").read_text(encoding="utf-8")
     )
     contacts = DutyContacts.from_file()
 

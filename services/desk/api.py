@@ -1,0 +1,121 @@
+"""The desk's API for systems (service token): a case's record, search and reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+
+from services.common.errors import not_found
+from services.common.web import Session
+from services.desk.board import queries
+from services.desk.board.queries import Scope
+from services.desk.record.story import story
+from services.desk.record.writer import caller_of, case_entries
+from services.desk.search.query import COUNT_CAP, Search, run
+
+router = APIRouter(prefix="/v1", tags=["desk"])
+CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
+
+
+def _mask(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ("****" if phone else "")
+
+
+@router.get("/cases/{case_no}/record", summary="工单台账（全部办理记录）")
+async def case_record(request: Request, case_no: CaseNo, session: Session) -> dict[str, Any]:
+    """Everything that happened to a case, in order; the caller's number masked."""
+    row = await queries.one(session, case_no)
+    entries = await case_entries(session, case_no)
+    if row is None and not entries:
+        raise not_found("工单台账", case_no)
+    caller = await caller_of(session, case_no)
+    directory = request.app.state.directory
+
+    def names(unit_id: str) -> str:
+        try:
+            return str(directory.unit(unit_id).name)
+        except KeyError:
+            return unit_id
+
+    return {
+        "case_no": case_no,
+        "case": {
+            k: v for k, v in (row or {}).items() if k not in ("sla_stale", "sla_tries", "version")
+        },
+        "caller": None
+        if caller is None
+        else {
+            "anonymous": caller["anonymous"],
+            "callback_consent": caller["callback_consent"],
+            "caller_phone": _mask(caller["caller_phone"]),
+        },
+        "entries": [
+            {
+                k: x[k]
+                for k in (
+                    "seq",
+                    "event_id",
+                    "kind",
+                    "at",
+                    "actor",
+                    "actor_name",
+                    "actor_unit_id",
+                    "unit_id",
+                    "note",
+                    "signed_as",
+                    "data",
+                )
+            }
+            for x in entries
+        ],
+        "story": [
+            {
+                "at": ln.at,
+                "what": ln.what,
+                "who": ln.who,
+                "note": ln.note,
+                "signed": ln.signed,
+                "kind": ln.kind,
+            }
+            for ln in story(entries, names)
+        ],
+    }
+
+
+@router.get("/search", summary="查询全部工单")
+async def search(
+    session: Session,
+    q: Annotated[str, Query(max_length=100)] = "",
+    case_no: Annotated[str, Query(max_length=14)] = "",
+    phone: Annotated[str, Query(max_length=20)] = "",
+    unit_id: Annotated[str, Query(max_length=64)] = "",
+    township_id: Annotated[str, Query(max_length=64)] = "",
+    topic: Annotated[str, Query(max_length=32)] = "",
+    difficulty: Annotated[str, Query(max_length=16)] = "",
+    state: Annotated[str, Query(max_length=24)] = "",
+    light: Annotated[str, Query(max_length=8)] = "",
+    channel: Annotated[str, Query(max_length=16)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    sort: Annotated[
+        str, Query(pattern="^(received_desc|received_asc|closed_desc)$")
+    ] = "received_desc",
+) -> dict[str, Any]:
+    """Cases matching every given filter, newest first; `total` is capped (`more` says so)."""
+    equals = {
+        "unit_id": unit_id,
+        "township_id": township_id,
+        "topic": topic,
+        "difficulty": difficulty,
+        "state": state,
+        "light": light,
+        "channel": channel,
+    }
+    found = Search(
+        case_no=case_no, phone=phone, text=q, page=page, size=size, sort=sort, equals=equals
+    )
+    if case_no and not case_no.isdigit():
+        raise HTTPException(422, {"code": "invalid_case_no", "message": "工单编号须为数字"})
+    rows, total = await run(session, found, Scope("all"))
+    return {"total": min(total, COUNT_CAP), "more": total > COUNT_CAP, "page": page, "cases": rows}

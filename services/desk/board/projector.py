@@ -1,0 +1,132 @@
+"""Keeps the board up to date from the record's entries and tells live pages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from services.common.jurisdiction import Directory
+from services.common.kafka import PoisonEvent
+from services.desk.board.rules import Change, fold
+from services.desk.tables import cases, marks
+
+# PostgreSQL channel every desk process listens on; the payload says which case moved.
+CHANNEL = "minhu_board"
+
+
+def place(directory: Directory, unit_id: str) -> dict[str, str]:
+    """The district and township a unit belongs to (empty where it has none)."""
+    try:
+        unit = directory.unit(unit_id)
+    except KeyError:
+        return {"district_id": "", "township_id": ""}
+    chain: dict[str, str] = {}
+    area_id: str | None = unit.area_id
+    while area_id:
+        area = directory.area(area_id)
+        chain[area.tier.value] = area.id
+        area_id = area.parent_id
+    return {"district_id": chain.get("district", ""), "township_id": chain.get("township", "")}
+
+
+async def announce(session: Any, payload: dict[str, Any]) -> None:
+    """Tell every listening desk process, when this transaction commits."""
+    await session.execute(
+        sa.select(sa.func.pg_notify(CHANNEL, json.dumps(payload, ensure_ascii=False)))
+    )
+
+
+@dataclass
+class BoardProjector:
+    """Folds record entries into the board (rows and marks), then tells live pages."""
+
+    directory: Directory
+
+    async def project(
+        self,
+        session: Any,
+        *,
+        case_no: str,
+        event_type: str,
+        fields: dict[str, Any],
+        at: datetime,
+        live: bool = True,
+    ) -> None:
+        """Apply one event's fields to the board inside the caller's transaction.
+
+        PoisonEvent if the fields cannot be folded; `live` False when rebuilding.
+        """
+        row = (
+            await session.execute(
+                sa.select(cases.c.unit_id, cases.c.state)
+                .where(cases.c.case_no == case_no)
+                .with_for_update()
+            )
+        ).first()
+        try:
+            change = fold(event_type, fields, row.unit_id if row else None)
+        except (KeyError, ValueError) as exc:
+            raise PoisonEvent(f"cannot fold {event_type}: {exc!r}") from exc
+        if not change.values and not change.marks:
+            return
+        await self._apply(session, case_no, change, at, exists=row is not None)
+        if not live:
+            return
+        unit_id = change.values.get("unit_id") or (row.unit_id if row else "")
+        payload = {
+            "case_no": case_no,
+            "unit_id": unit_id,
+            "previous_unit_id": row.unit_id if row else "",
+            **place(self.directory, unit_id),
+            "event": event_type.split(".")[2],
+        }
+        if change.also_tell:
+            # e.g. an arbitration opened: the arbitrating unit's area must hear it too.
+            payload["also"] = {
+                "unit_id": change.also_tell,
+                **place(self.directory, change.also_tell),
+            }
+        await announce(session, payload)
+
+    async def _apply(
+        self, session: Any, case_no: str, change: Change, at: datetime, *, exists: bool
+    ) -> None:
+        # Marks carry the event's own time, so a rebuild counts every period the same way.
+        values = dict(change.values)
+        if "unit_id" in values:
+            values.update(place(self.directory, values["unit_id"]))
+            if "unit_name" not in values:
+                try:
+                    values["unit_name"] = self.directory.unit(values["unit_id"]).name
+                except KeyError:
+                    values["unit_name"] = values["unit_id"]
+        values["updated_at"] = datetime.now(UTC)
+        if change.words is not None:
+            values["words"] = sa.func.to_tsvector("simple", change.words)
+        if change.ask_sla:
+            values.update(sla_stale=True, sla_tries=0)
+        if exists:
+            await session.execute(
+                sa.update(cases)
+                .where(cases.c.case_no == case_no)
+                .values(version=cases.c.version + 1, **values)
+            )
+        else:
+            # An event may overtake the case's dispatch (other topic): start a partial row.
+            values.setdefault("unit_id", "")
+            values.setdefault("state", change.initial_state)
+            await session.execute(
+                insert(cases).values(case_no=case_no, version=1, **values).on_conflict_do_nothing()
+            )
+        for unit_id, mark in change.marks:
+            if unit_id:
+                await session.execute(
+                    insert(marks)
+                    .values(case_no=case_no, unit_id=unit_id, mark=mark, at=at)
+                    .on_conflict_do_nothing()
+                )

@@ -1,0 +1,106 @@
+"""What the queue UI reads from the board: queues, one case, the situation map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.desk.board.rules import OPEN_STATES
+from services.desk.tables import cases, marks
+
+c = cases.c
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a user may see: one unit's, a township's, a district's, or all."""
+
+    kind: str  # unit | township | district | all
+    id: str = ""
+
+    def where(self) -> sa.ColumnElement[bool]:
+        """The filter on board rows."""
+        if self.kind == "unit":
+            return c.unit_id == self.id
+        if self.kind == "township":
+            return c.township_id == self.id
+        if self.kind == "district":
+            return c.district_id == self.id
+        return sa.true()
+
+    def admits(self, row: dict[str, Any]) -> bool:
+        """Whether a board row (or a live change) lies within the scope."""
+        if self.kind == "unit":
+            return bool(row.get("unit_id") == self.id)
+        if self.kind == "township":
+            return bool(row.get("township_id") == self.id)
+        if self.kind == "district":
+            return bool(row.get("district_id") == self.id)
+        return True
+
+
+def _due() -> sa.ColumnElement[Any]:
+    # The deadline that matters now: acceptance until accepted, then resolution.
+    return sa.case((c.state == "dispatched", c.accept_due), else_=c.resolve_due)
+
+
+def _listing() -> sa.Select[Any]:
+    shown = [col for col in cases.c if col.name != "words"]
+    return sa.select(*shown, _due().label("due"))
+
+
+async def queue(session: AsyncSession, scope: Scope, *, limit: int = 300) -> list[dict[str, Any]]:
+    """Open cases in scope, the most pressing deadline first."""
+    stmt = (
+        _listing()
+        .where(scope.where(), c.state.in_(OPEN_STATES))
+        .order_by(_due().asc().nulls_last(), c.dispatched_at)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def one(session: AsyncSession, case_no: str) -> dict[str, Any] | None:
+    """One case's board row with its text, or None."""
+    row = (await session.execute(_listing().where(c.case_no == case_no))).first()
+    return dict(row._mapping) if row else None
+
+
+async def counts(session: AsyncSession, scope: Scope, column: str) -> list[tuple[Any, ...]]:
+    """Open cases in scope grouped by light and another column (tier or topic)."""
+    col = c[column]
+    stmt = (
+        sa.select(col, c.light, sa.func.count())
+        .where(scope.where(), c.state.in_(OPEN_STATES))
+        .group_by(col, c.light)
+    )
+    return [tuple(r) for r in await session.execute(stmt)]
+
+
+async def flagged(session: AsyncSession, scope: Scope, flag: str) -> list[dict[str, Any]]:
+    """Open cases in scope that are overdue, escalated or waiting for an extension decision."""
+    cond = {
+        "overdue": c.light == "red",
+        "escalated": sa.or_(c.escalation_level > 0, c.supervised),
+        "extension": c.extension_pending,
+    }[flag]
+    stmt = (
+        _listing()
+        .where(scope.where(), c.state.in_(OPEN_STATES), cond)
+        .order_by(_due().asc().nulls_last())
+        .limit(100)
+    )
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def period_marks(
+    session: AsyncSession, unit_ids: list[str], since: datetime
+) -> list[tuple[str, str, str]]:
+    """(case_no, unit_id, mark) of the given units since a time."""
+    m = marks.c
+    stmt = sa.select(m.case_no, m.unit_id, m.mark).where(m.unit_id.in_(unit_ids), m.at >= since)
+    return [(r.case_no, r.unit_id, r.mark) for r in await session.execute(stmt)]

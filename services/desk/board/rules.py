@@ -1,0 +1,178 @@
+"""How one case event changes the board's row of a case, and which marks a unit earns.
+
+Pure: no database, no framework. The projector applies what these rules decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.desk.search.words import search_words
+
+RECEIVED = "minhu.case.received.v1"
+DISPATCHED = "minhu.case.dispatched.v1"
+SLA = "minhu.case.sla.v1"
+ACTION = "minhu.case.action.v1"
+CLOSED = "minhu.case.closed.v1"
+OPEN_STATES = ("dispatched", "accepted", "in_progress", "resolved", "reopened", "bounced")
+# Marks counted by the three rates (see rates.py).
+ASSIGNED, ACCEPTED, ACCEPT_LATE, RESOLVED, RESOLVE_LATE = (
+    "assigned",
+    "accepted",
+    "accept_late",
+    "resolved",
+    "resolve_late",
+)
+SATISFIED, UNSATISFIED, BOUNCED = "satisfied", "unsatisfied", "bounced"
+# The unit a case was escalated away from (it missed a deadline and the tier above took over).
+ESCALATED = "escalated"
+
+
+@dataclass
+class Change:
+    """Column values to set on the case's row, marks to add, and whether sla must be asked."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    marks: list[tuple[str, str]] = field(default_factory=list)
+    ask_sla: bool = False
+    # Space-separated words of title and content for the search index, when they change.
+    words: str | None = None
+    # State of a row this change creates (events of a case may arrive in any topic order).
+    initial_state: str = "dispatched"
+    # Another unit whose area must hear of the change (the arbitrating unit).
+    also_tell: str = ""
+
+
+def _when(value: str) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def fold(event_type: str, f: dict[str, Any], current_unit: str | None) -> Change:
+    """The change one event makes; `f` is the payload as a dict of proto field names."""
+    if event_type == RECEIVED:
+        return _received(f)
+    if event_type == DISPATCHED:
+        return _dispatched(f)
+    if event_type == SLA:
+        return _sla(f, current_unit)
+    if event_type == ACTION:
+        return _action(f, current_unit)
+    if event_type == CLOSED:
+        change = Change({"state": "closed", "closed_at": _when(f["closed_at"])})
+        change.values["close_reason"] = f["reason"]
+        if f["reason"] == "callback_satisfied" and current_unit:
+            change.marks.append((current_unit, SATISFIED))
+        return change
+    return Change()
+
+
+def _received(f: dict[str, Any]) -> Change:
+    # Never the state of a row that exists: dispatch's event may have come first.
+    title, content = str(f.get("title") or ""), str(f.get("content") or "")
+    return Change(
+        {
+            "title": title,
+            "content": content,
+            "address": str(f.get("address") or ""),
+            "channel": str(f.get("channel") or ""),
+            "received_at": _when(str(f.get("received_at") or "")),
+        },
+        words=search_words(f"{title} {content}"),
+        initial_state="received",
+    )
+
+
+def _dispatched(f: dict[str, Any]) -> Change:
+    manual = bool(f["manual"])
+    change = Change(
+        {
+            "unit_id": f["unit_id"],
+            "unit_name": f["unit_name"],
+            "tier": f["tier"],
+            "topic": f["topic"],
+            "difficulty": f["difficulty"],
+            "urgent": bool(f["urgent"]),
+            "state": "manual" if manual else "dispatched",
+            "light": "green",
+            "accept_due": None,
+            "resolve_due": None,
+            "extension_pending": False,
+            "dispatched_at": _when(f["dispatched_at"]),
+        },
+        ask_sla=not manual,
+    )
+    if not manual:
+        change.marks.append((f["unit_id"], ASSIGNED))
+    return change
+
+
+def _sla(f: dict[str, Any], current_unit: str | None) -> Change:
+    # Timestamps are message fields: absent from the event's dict when unset.
+    kind, deadline, due = f["kind"], f["deadline"], _when(f.get("due", ""))
+    due_col = {"accept": "accept_due", "resolve": "resolve_due"}.get(deadline)
+    change = Change({"light": f["light"] or "green"})
+    if kind == "light_changed" and due_col and due:
+        change.values[due_col] = due
+    elif kind == "breached":
+        change.values["light"] = "red"
+        late = {"accept": ACCEPT_LATE, "resolve": RESOLVE_LATE}.get(deadline)
+        if late and current_unit:
+            change.marks.append((current_unit, late))
+    elif kind == "escalated":
+        # Same case, one rung up: a new unit with a fresh accept deadline.
+        change.values.update(
+            unit_id=f["unit_id"],
+            tier=f["tier"],
+            state="dispatched",
+            light="green",
+            accept_due=due,
+            resolve_due=None,
+            escalation_level=int(f["escalation_level"]),
+        )
+        change.marks.append((f["unit_id"], ASSIGNED))
+        if current_unit:
+            change.marks.append((current_unit, ESCALATED))
+        change.ask_sla = True
+    elif kind == "supervised":
+        change.values["supervised"] = True
+    elif kind == "deadlines_set":
+        # sla announces every new set of deadlines: nothing left to ask it for.
+        change.values.update(
+            accept_due=_when(f.get("accept_due", "")),
+            resolve_due=_when(f.get("resolve_due", "")),
+            unit_id=f["unit_id"],
+            tier=f["tier"],
+            sla_stale=False,
+        )
+        if f["state"]:
+            change.values["state"] = f["state"]
+    return change
+
+
+def _action(f: dict[str, Any], current_unit: str | None) -> Change:
+    action, unit = f["action"], f["unit_id"] or current_unit or ""
+    change = Change()
+    if f["state"]:
+        change.values["state"] = f["state"]
+    if action == "accepted":
+        change.marks.append((unit, ACCEPTED))
+        change.values["light"] = "green"
+        change.ask_sla = True  # the resolve deadline starts now
+    elif action == "extension_requested":
+        change.values.update(extension_pending=True, extension_note=f["note"])
+    elif action == "extension_decided":
+        change.values.update(extension_pending=False, extension_note="")
+        change.ask_sla = True
+    elif action == "bounced":
+        change.marks.append((unit, BOUNCED))
+    elif action == "resolved":
+        change.marks.append((unit, RESOLVED))
+        change.values["resolved_at"] = _when(str(f.get("at") or ""))
+    elif action == "arbitration_opened":
+        change.also_tell = str(f.get("unit_id") or "")
+    elif action == "reopened":
+        change.marks.append((unit, UNSATISFIED))
+        change.ask_sla = True
+    return change

@@ -1,0 +1,1 @@
+"""The case record (工单台账): one append-only entry per case event, kept for years."""

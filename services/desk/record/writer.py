@@ -1,0 +1,131 @@
+"""The desk's consumer: each case event becomes a record entry, then folds into the board.
+
+One transaction per event: the entry (its unique event id makes a redelivery a no-op),
+the caller's data, the board row and marks, and the live notice all commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from sqlalchemy.dialects.postgresql import insert
+
+from services.common.events import Envelope, to_datetime
+from services.common.kafka import PoisonEvent
+from services.desk.board.projector import BoardProjector
+from services.desk.record.entries import Entry, entry_of
+from services.desk.tables import callers, entries
+
+
+class People:
+    """Who an actor id names (a person's name and unit), as known to the desk."""
+
+    def __init__(self, known: dict[str, tuple[str, str]] | None = None) -> None:
+        self.known = known or {}
+
+    def of(self, actor: str) -> tuple[str, str]:
+        """(name, unit id) of an actor; the id itself when unknown (a system, a partner)."""
+        return self.known.get(actor, (actor, ""))
+
+
+def fields_of(payload: Message) -> dict[str, Any]:
+    """A payload as a dict of proto field names, unset scalars included."""
+    fields: dict[str, Any] = MessageToDict(
+        payload, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    return fields
+
+
+async def append(session: Any, entry: Entry, people: People) -> bool:
+    """Add an entry (and the caller it names) unless its event is already recorded."""
+    name, unit = people.of(entry.actor) if entry.actor else ("", "")
+    seq = (
+        await session.execute(
+            insert(entries)
+            .values(
+                case_no=entry.case_no,
+                event_id=entry.event_id,
+                event_type=entry.event_type,
+                source=entry.source,
+                kind=entry.kind,
+                at=entry.at,
+                actor=entry.actor,
+                actor_name=name,
+                actor_unit_id=unit,
+                unit_id=entry.unit_id,
+                note=entry.note,
+                signed_as=entry.signed_as,
+                data=entry.data,
+            )
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(entries.c.seq)
+        )
+    ).first()
+    if seq is None:
+        return False
+    if entry.caller is not None:
+        c = entry.caller
+        await session.execute(
+            insert(callers)
+            .values(
+                case_no=entry.case_no,
+                caller_name=c.name,
+                caller_phone=c.phone,
+                anonymous=c.anonymous,
+                callback_consent=c.callback_consent,
+            )
+            .on_conflict_do_nothing()
+        )
+    return True
+
+
+@dataclass
+class Recorder:
+    """Applies every case topic's events: record first, then the board."""
+
+    sessions: Any  # async_sessionmaker
+    board: BoardProjector
+    people: People
+
+    async def __call__(self, env: Envelope, payload: Message) -> bool:
+        """Record one event; False if it was recorded before."""
+        fields = fields_of(payload)
+        if fields.get("case_no") != env.subject:
+            raise PoisonEvent(f"{env.type} subject does not match its case number")
+        entry = entry_of(
+            event_type=env.type,
+            event_id=env.id,
+            source=env.source,
+            case_no=env.subject,
+            time=to_datetime(env.time),
+            fields=fields,
+        )
+        async with self.sessions() as session, session.begin():
+            if not await append(session, entry, self.people):
+                return False
+            await self.board.project(
+                session,
+                case_no=entry.case_no,
+                event_type=entry.event_type,
+                fields=fields,
+                at=entry.at,
+            )
+        return True
+
+
+async def case_entries(session: Any, case_no: str) -> list[dict[str, Any]]:
+    """Every entry of one case, in the order recorded."""
+    rows = await session.execute(
+        sa.select(entries).where(entries.c.case_no == case_no).order_by(entries.c.seq)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def caller_of(session: Any, case_no: str) -> dict[str, Any] | None:
+    """The caller of a case (personal data: mask before showing), or None."""
+    row = (await session.execute(sa.select(callers).where(callers.c.case_no == case_no))).first()
+    return dict(row._mapping) if row else None

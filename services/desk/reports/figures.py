@@ -1,0 +1,222 @@
+"""The figures of a report, counted from the board's marks and cases of one period. Pure.
+
+Per unit, and rolled up per township and district:
+  派单 assigned, 按时签收 accepted on time, 办结 resolved, 销号 closed, 回访 answered
+  callbacks, 满意 satisfied, 超时 overdue (a deadline missed), 升级 escalated away,
+  退单 bounced, 重办 reopened; and the rates 响应率, 解决率, 满意率, 销号率 as in
+  services/desk/board/rates.py (销号率 = closed / assigned).
+Handling time is received → 办结, in hours, for cases resolved within the period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.desk.board.rates import UnitRates, ranking, unit_rates
+from services.desk.board.rules import (
+    ACCEPT_LATE,
+    BOUNCED,
+    ESCALATED,
+    RESOLVE_LATE,
+    UNSATISFIED,
+)
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+PERIODS = {"day": "日", "week": "周", "month": "月", "quarter": "季度", "custom": "自定义"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in local time, with its Chinese label."""
+
+    kind: str
+    start: datetime
+    end: datetime
+    label: str
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one."""
+        return period(self.kind, (self.start - timedelta(days=1)).date())
+
+
+def _local(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=LOCAL)
+
+
+def period(kind: str, day: date, until: date | None = None) -> Period:
+    """The period of a kind holding `day` (custom: from `day` to `until`, both included)."""
+    if kind == "day":
+        return Period(kind, _local(day), _local(day + timedelta(days=1)), f"{day:%Y年%m月%d日}")
+    if kind == "week":
+        monday = day - timedelta(days=day.weekday())
+        end = monday + timedelta(days=7)
+        return Period(kind, _local(monday), _local(end), f"{monday:%Y年%m月%d日}起一周")
+    if kind == "month":
+        first = day.replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        return Period(kind, _local(first), _local(nxt), f"{first:%Y年%m月}")
+    if kind == "quarter":
+        q = (day.month - 1) // 3
+        first = date(day.year, 3 * q + 1, 1)
+        nxt = date(day.year + (q == 3), (3 * q + 3) % 12 + 1, 1)
+        return Period(kind, _local(first), _local(nxt), f"{day.year}年第{q + 1}季度")
+    if kind == "custom":
+        last = until or day
+        if last < day:
+            raise ValueError("结束日期不能早于开始日期")
+        label = f"{day:%Y年%m月%d日}至{last:%Y年%m月%d日}"
+        return Period(kind, _local(day), _local(last + timedelta(days=1)), label)
+    raise ValueError(f"未知的统计周期：{kind}")
+
+
+@dataclass
+class Counts:
+    """One unit's (or area's) counts for a period."""
+
+    assigned: int = 0
+    accepted_on_time: int = 0
+    resolved: int = 0
+    closed: int = 0
+    answered: int = 0
+    satisfied: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    bounced: int = 0
+    reopened: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Add another's counts to these."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @staticmethod
+    def _rate(num: int, den: int) -> float | None:
+        return num / den if den else None
+
+    @property
+    def response(self) -> float | None:
+        """响应率."""
+        return self._rate(self.accepted_on_time, self.assigned)
+
+    @property
+    def resolution(self) -> float | None:
+        """解决率."""
+        return self._rate(self.resolved, self.assigned)
+
+    @property
+    def satisfaction(self) -> float | None:
+        """满意率."""
+        return self._rate(self.satisfied, self.answered)
+
+    @property
+    def close_out(self) -> float | None:
+        """销号率."""
+        return self._rate(self.closed, self.assigned)
+
+
+@dataclass
+class Report:
+    """Everything a period's report shows."""
+
+    period: Period
+    units: dict[str, Counts]
+    townships: dict[str, Counts]
+    districts: dict[str, Counts]
+    red: list[UnitRates]
+    black: list[UnitRates]
+    by_topic_area: dict[tuple[str, str], int]
+    by_day: dict[str, int]
+    handling_hours: list[float] = field(default_factory=list)
+
+    @property
+    def mean_hours(self) -> float | None:
+        """Mean handling time in hours."""
+        h = self.handling_hours
+        return sum(h) / len(h) if h else None
+
+    @property
+    def p90_hours(self) -> float | None:
+        """90th percentile of handling time in hours (nearest rank)."""
+        h = sorted(self.handling_hours)
+        if not h:
+            return None
+        return h[max(0, -(-9 * len(h) // 10) - 1)]
+
+
+def unit_counts(
+    marks: Iterable[tuple[str, str, str]], closed: Iterable[tuple[str, str]]
+) -> dict[str, Counts]:
+    """Counts per unit from (case_no, unit_id, mark) and (case_no, unit_id) of close-outs."""
+    marks = list(marks)
+    rates = unit_rates(marks)
+    seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for case_no, unit_id, mark in marks:
+        seen[unit_id][mark].add(case_no)
+    out: dict[str, Counts] = {}
+    for unit_id, r in rates.items():
+        m = seen[unit_id]
+        out[unit_id] = Counts(
+            assigned=r.assigned,
+            accepted_on_time=r.accepted_on_time,
+            resolved=r.resolved,
+            answered=r.answered,
+            satisfied=r.satisfied,
+            overdue=len(m[ACCEPT_LATE] | m[RESOLVE_LATE]),
+            escalated=len(m[ESCALATED]),
+            bounced=len(m[BOUNCED]),
+            reopened=len(m[UNSATISFIED]),
+        )
+    for _case_no, unit_id in closed:
+        out.setdefault(unit_id, Counts()).closed += 1
+    return out
+
+
+def roll_up(units: dict[str, Counts], area_of: Callable[[str], str]) -> dict[str, Counts]:
+    """Counts summed per area (the area each unit lies in; units outside any are left out)."""
+    out: dict[str, Counts] = defaultdict(Counts)
+    for unit_id, counts in units.items():
+        area = area_of(unit_id)
+        if area:
+            out[area].add(counts)
+    return dict(out)
+
+
+def build(
+    p: Period,
+    *,
+    marks: list[tuple[str, str, str]],
+    closed: list[tuple[str, str]],
+    cases: list[dict[str, Any]],
+    township_of: Callable[[str], str],
+    district_of: Callable[[str], str],
+) -> Report:
+    """The report of a period from its marks, close-outs and cases received or resolved."""
+    units = unit_counts(marks, closed)
+    red, black = ranking(unit_rates(marks).values())
+    topic_area: dict[tuple[str, str], int] = defaultdict(int)
+    by_day: dict[str, int] = defaultdict(int)
+    hours: list[float] = []
+    for row in cases:
+        received = row.get("received_at")
+        if received is not None and p.start <= received < p.end:
+            topic_area[(row.get("topic") or "未分类", row.get("township_id") or "")] += 1
+            by_day[received.astimezone(LOCAL).strftime("%Y-%m-%d")] += 1
+        resolved = row.get("resolved_at")
+        if received is not None and resolved is not None and p.start <= resolved < p.end:
+            hours.append((resolved - received).total_seconds() / 3600)
+    return Report(
+        period=p,
+        units=units,
+        townships=roll_up(units, township_of),
+        districts=roll_up(units, district_of),
+        red=red,
+        black=black,
+        by_topic_area=dict(topic_area),
+        by_day=dict(sorted(by_day.items())),
+        handling_hours=hours,
+    )

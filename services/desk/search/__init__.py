@@ -1,0 +1,1 @@
+"""Search of every case: filters, Chinese full text, caller phone, pages."""

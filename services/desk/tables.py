@@ -1,0 +1,119 @@
+"""The desk's tables: the case record (append-only), callers' personal data, read models.
+
+The record (`record_entries`) is the source of truth: every read model here (the board of
+cases, the units' marks, the search columns) can be rebuilt from it alone
+(`python -m services.desk.rebuild`). Created by the migrations in migrations/versions.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+
+metadata = sa.MetaData()
+
+# One entry per case event, in the order the desk received them. Entries are only ever
+# added: a trigger refuses UPDATE, DELETE and TRUNCATE (migration desk_0001). The event id
+# is unique, so a redelivered event adds nothing (it is the consumer's idempotency key).
+entries = sa.Table(
+    "record_entries",
+    metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("case_no", sa.String(20), nullable=False),
+    sa.Column("event_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(32), nullable=False, server_default=""),
+    # What happened, in the record's own words (received, dispatched, accepted, ...).
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column(
+        "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    # Who did it, as known when it was recorded (a person's name outlives their account).
+    sa.Column("actor", sa.String(64), nullable=False, server_default=""),
+    sa.Column("actor_name", sa.String(64), nullable=False, server_default=""),
+    sa.Column("actor_unit_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("unit_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    # Sign-off (签字背书): "verified" — the 核实人 of a resolution; "closed_out" — the
+    # signer of a 销号. Empty for entries nobody signs.
+    sa.Column("signed_as", sa.String(16), nullable=False, server_default=""),
+    # The event's payload without personal data (callers live in record_callers).
+    sa.Column("data", JSONB, nullable=False),
+    sa.Index("ix_record_case", "case_no", "seq"),
+)
+
+# Callers' personal data, apart from the record so it can be pseudonymised after its
+# retention while the record of the case stays whole.
+callers = sa.Table(
+    "record_callers",
+    metadata,
+    sa.Column("case_no", sa.String(20), primary_key=True),
+    sa.Column("caller_name", sa.String(64), nullable=False, server_default=""),
+    sa.Column("caller_phone", sa.String(32), nullable=False, server_default=""),
+    sa.Column("anonymous", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("callback_consent", sa.Boolean, nullable=False, server_default="false"),
+    sa.Index("ix_record_callers_phone", "caller_phone"),
+)
+
+# The board: one row per case with where it is, how late, what waits on it, and what
+# search filters on. A read model, folded from the record by services/desk/board/rules.py.
+cases = sa.Table(
+    "board_cases",
+    metadata,
+    sa.Column("case_no", sa.String(20), primary_key=True),
+    sa.Column("unit_id", sa.String(64), nullable=False),
+    sa.Column("unit_name", sa.String(128), nullable=False, server_default=""),
+    sa.Column("tier", sa.String(16), nullable=False, server_default=""),
+    # The unit's place in the jurisdiction tree, so a supervisor's subtree is one filter.
+    sa.Column("district_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("township_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("topic", sa.String(32), nullable=False, server_default=""),
+    sa.Column("difficulty", sa.String(16), nullable=False, server_default=""),
+    sa.Column("urgent", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("state", sa.String(24), nullable=False),
+    sa.Column("light", sa.String(8), nullable=False, server_default="green"),
+    sa.Column("accept_due", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("resolve_due", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("escalation_level", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("supervised", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("extension_pending", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("extension_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("close_reason", sa.String(32), nullable=False, server_default=""),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("channel", sa.String(16), nullable=False, server_default=""),
+    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("content", sa.Text, nullable=False, server_default=""),
+    sa.Column("address", sa.Text, nullable=False, server_default=""),
+    # Chinese words of title and content (jieba), for full-text search.
+    sa.Column("words", TSVECTOR, nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Bumped by every event; the sla refresher writes only if nothing moved meanwhile.
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("sla_stale", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("sla_tries", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_board_unit", "unit_id", "state"),
+    sa.Index("ix_board_township", "township_id", "state"),
+    sa.Index("ix_board_stale", "case_no", postgresql_where=sa.text("sla_stale")),
+    sa.Index("ix_board_received", "received_at"),
+    sa.Index("ix_board_unit_received", "unit_id", "received_at"),
+    sa.Index("ix_board_township_received", "township_id", "received_at"),
+    sa.Index("ix_board_words", "words", postgresql_using="gin"),
+)
+
+# What a unit did with a case (assigned, accepted, late, resolved, satisfied...), once per
+# case, unit and mark: the three rates and the rankings are counted from these.
+marks = sa.Table(
+    "board_marks",
+    metadata,
+    sa.Column("case_no", sa.String(20), primary_key=True),
+    sa.Column("unit_id", sa.String(64), primary_key=True),
+    sa.Column("mark", sa.String(24), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_board_marks_at", "at"),
+)
+
+READ_MODELS = (cases, marks)

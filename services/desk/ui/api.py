@@ -1,0 +1,136 @@
+"""The UI's JSON and SSE endpoints: live changes, actions checked here, then sent on."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Body, HTTPException, Path, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from services.common.sse import sse_response
+from services.desk.board import queries
+from services.desk.slagateway import Action
+from services.desk.ui import access
+from services.desk.ui.auth import Viewer
+from services.desk.ui.context import sessions_db, ui_of
+from services.desk.ui.situation import pending_arbitrations
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+# 办结 and 销号 are signed for (签字背书): the form's box must be ticked by the signer.
+SIGNED_ACTIONS = {
+    Action.RESOLVE: "办结须由核实人勾选“本人已核实办理结果”后签字提交。",
+    Action.CLOSE: "销号须勾选“本人确认销号并签字”后提交。",
+}
+CaseNo = Annotated[str, Path(pattern=r"^\d{14}$")]
+
+
+def _forbidden(message: str) -> HTTPException:
+    return HTTPException(403, {"code": "forbidden", "message": message})
+
+
+def _unit_missing() -> HTTPException:
+    return HTTPException(422, {"code": "unit_required", "message": "请选择承办单位后再提交。"})
+
+
+@router.get("/stream")
+async def stream(request: Request, user: Viewer) -> StreamingResponse:
+    """Server-sent events: one `case` event per change the user may see."""
+    ui = ui_of(request)
+    scope = access.scope_of(user, ui.directory)
+
+    def accept(change: dict[str, Any]) -> bool:
+        # A case leaving the unit is news to that unit too: its row must disappear.
+        return (
+            "case_no" not in change
+            or scope.admits(change)
+            or scope.admits(change.get("also") or {"unit_id": None})
+            or (scope.kind == "unit" and change.get("previous_unit_id") == scope.id)
+        )
+
+    queue = ui.live.subscribe(accept)
+    return sse_response(request, queue, "case", close=lambda: ui.live.unsubscribe(queue))
+
+
+@router.get("/cases")
+async def my_cases(request: Request, user: Viewer) -> list[dict[str, Any]]:
+    """The signed-in user's queue as JSON (what the queue page shows)."""
+    ui = ui_of(request)
+    async with sessions_db(request)() as session:
+        rows = await queries.queue(session, access.scope_of(user, ui.directory))
+    keep = ("case_no", "unit_id", "state", "light", "due", "topic", "title")
+    return [{k: (str(r[k]) if k == "due" and r[k] else r[k]) for k in keep} for r in rows]
+
+
+@router.post("/cases/{case_no}/act/{action:path}")
+async def act(
+    request: Request,
+    case_no: CaseNo,
+    action: str,
+    user: Viewer,
+    body: Annotated[dict[str, Any], Body()],
+) -> Response:
+    """An action from the case page: allowed for this user and case here, valid at sla."""
+    ui = ui_of(request)
+    async with sessions_db(request)() as session:
+        row = await queries.one(session, case_no)
+    if row is None:
+        raise HTTPException(404, {"code": "not_found", "message": f"未找到工单 {case_no}"})
+    if action not in access.allowed_actions(user, row, ui.directory):
+        raise _forbidden(access.action_refusal(user, action, row, ui.directory))
+    try:
+        command = Action(action.replace("/", "_"))
+    except ValueError as exc:
+        raise HTTPException(404, {"code": "unknown_action", "message": "未知操作"}) from exc
+    body = dict(body)
+    if command in SIGNED_ACTIONS and body.pop("signed", None) is not True:
+        raise HTTPException(422, {"code": "signature_required", "message": SIGNED_ACTIONS[command]})
+    body.pop("signed", None)
+    # The actor is the signed-in user, whatever the form says: the record names them as
+    # the one who did it, and for 办结 and 销号 as the one who signed it.
+    return await ui.sla.act(case_no, command, {**body, "actor": user.username})
+
+
+async def _peer_post(request: Request, path: str, body: dict[str, Any]) -> Response:
+    ui = ui_of(request)
+    try:
+        resp = await ui.peers.post(f"{ui.dispatch_url}{path}", json=body, timeout=15.0)
+    except httpx.HTTPError:
+        return JSONResponse({"code": "unavailable", "message": "派单服务暂不可用，请稍后重试"}, 503)
+    return Response(resp.content, resp.status_code, media_type="application/json")
+
+
+@router.post("/manual/{case_no}")
+async def manual_dispatch(
+    request: Request, case_no: CaseNo, user: Viewer, body: Annotated[dict[str, Any], Body()]
+) -> Response:
+    """A dispatcher confirms or corrects the model's suggestion."""
+    if user.role not in ("dispatcher", "admin"):
+        raise _forbidden("只有派单员可以人工派单。")
+    if not body.get("unit_id"):
+        # Dispatch would route it again by itself: the page must name the unit chosen.
+        raise _unit_missing()
+    payload = {"actor": user.username, "unit_id": body.get("unit_id"), "note": body.get("note", "")}
+    return await _peer_post(request, f"/v1/manual-queue/{case_no}/dispatch", payload)
+
+
+@router.post("/arbitrations/{case_no}")
+async def arbitrate(
+    request: Request, case_no: CaseNo, user: Viewer, body: Annotated[dict[str, Any], Body()]
+) -> Response:
+    """A supervisor of the arbitrating unit's jurisdiction picks the final unit."""
+    if user.role not in ("supervisor", "admin"):
+        raise _forbidden("只有督办人员可以仲裁退单。")
+    ui = ui_of(request)
+    pending = [a for a in await pending_arbitrations(ui) if a["case_no"] == case_no]
+    if not pending:
+        raise HTTPException(
+            404, {"code": "not_found", "message": f"工单 {case_no} 没有待仲裁的退单"}
+        )
+    # The case may sit in this supervisor's area; the decision belongs one tier up.
+    if not access.may_arbitrate(access.scope_of(user, ui.directory), pending[0], ui.directory):
+        raise _forbidden(access.arbitration_refusal(pending[0]))
+    if not body.get("unit_id"):
+        raise _unit_missing()
+    payload = {"actor": user.username, "unit_id": body.get("unit_id"), "note": body.get("note", "")}
+    return await _peer_post(request, f"/v1/arbitrations/{case_no}/decision", payload)

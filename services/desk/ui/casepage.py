@@ -1,0 +1,238 @@
+"""A case's page and its printable record, both read from the desk's record alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.desk.board import queries
+from services.desk.record.story import CHANNELS, CLOSE_REASONS, Line, story
+from services.desk.record.writer import caller_of, case_entries
+from services.desk.ui import access
+from services.desk.ui.auth import sessions_of
+from services.desk.ui.context import Ui, sessions_db, ui_of
+from services.desk.ui.html import DIFFICULTY, STATES, TIERS, due_cell, e, light, when
+from services.desk.ui.pages import login_needed, render
+from services.desk.ui.users import User
+
+router = APIRouter(include_in_schema=False)
+
+SIGN = '<label class="sign"><input type="checkbox" name="signed" required> {text}</label>'
+ACTION_FORMS = {
+    "accept": ("签收", '<input name="note" placeholder="备注（可选）" maxlength="500">'),
+    "progress": ("反馈进展", '<textarea name="note" required placeholder="办理进展"></textarea>'),
+    "extension": (
+        "申请延期",
+        '<input name="amount" type="number" min="1" max="30"'
+        ' value="2" required aria-label="延期天数"> 个工作日'
+        '<textarea name="reason" required placeholder="延期理由"></textarea>',
+    ),
+    "bounce": (
+        "退单",
+        '<textarea name="note" required placeholder="退单理由（如：不属于本单位职责）"></textarea>',
+    ),
+    "resolve": (
+        "办结",
+        '<textarea name="note" required placeholder="办理结果"></textarea>'
+        + SIGN.format(text="本人已核实办理结果，作为核实人签字"),
+    ),
+    "extension/decision": (
+        "审批延期",
+        '<select name="approve"><option value="true">同意</option>'
+        '<option value="false">不同意</option></select>'
+        '<input name="note" placeholder="审批意见" maxlength="500">',
+    ),
+    "close": (
+        "督办销号",
+        '<textarea name="note" required placeholder="销号理由"></textarea>'
+        + SIGN.format(text="本人确认销号并签字"),
+    ),
+    "callback": (
+        "记录回访",
+        '<select name="satisfied"><option value="true">满意</option>'
+        '<option value="false">不满意</option></select>'
+        '<label><input type="checkbox" name="reached" checked> 已接通</label>'
+        '<input name="note" placeholder="回访记录">',
+    ),
+}
+
+
+def action_form(case_no: str, action: str) -> str:
+    """One action as a small form the script sends as JSON."""
+    label, fields = ACTION_FORMS[action]
+    slug = action.replace("/", "-")
+    return (
+        f'<form class="act" data-case="{e(case_no)}" data-action="{e(action)}" id="act-{slug}">'
+        f"<fieldset><legend>{label}</legend>{fields}"
+        f'<button class="primary">{label}</button></fieldset></form>'
+    )
+
+
+def caller_line(caller: dict[str, Any] | None, user: User) -> str:
+    """The caller's number as this user may see it, and whether they agreed to a callback."""
+    if caller is None:
+        return "—"
+    if caller["anonymous"]:
+        return "匿名来电（不回访）"
+    phone = access.mask_phone(caller["caller_phone"] or "", user)
+    consent = "同意回访" if caller["callback_consent"] else "未同意回访"
+    return f'<span id="caller-phone">{e(phone) or "—"}</span> <small>（{consent}）</small>'
+
+
+def timeline(lines: list[Line]) -> str:
+    """The record as an ordered list; sign-offs name their signer's role."""
+    items = "".join(
+        f'<li data-kind="{e(x.kind)}"><time>{when(x.at)}</time> <b>{e(x.what)}</b>'
+        + (
+            f' <span class="who">{e(x.signed + "：") if x.signed else ""}{e(x.who)}</span>'
+            if x.who
+            else ""
+        )
+        + (f' <span class="note">{e(x.note)}</span>' if x.note else "")
+        + "</li>"
+        for x in lines
+    )
+    return f'<ol class="timeline" id="timeline">{items or "<li>暂无记录</li>"}</ol>'
+
+
+def last_of(entries: list[dict[str, Any]], *kinds: str) -> dict[str, Any] | None:
+    """The latest entry of one of the kinds."""
+    return next((x for x in reversed(entries) if x["kind"] in kinds), None)
+
+
+async def load(request: Request, case_no: str) -> tuple[dict[str, Any] | None, list[Any], Any]:
+    """The board row, the record entries and the caller of a case."""
+    async with sessions_db(request)() as session:
+        row = await queries.one(session, case_no)
+        entries = await case_entries(session, case_no) if row else []
+        caller = await caller_of(session, case_no) if row else None
+    return row, entries, caller
+
+
+def denied_page(request: Request, user: User, message: str) -> Response:
+    """A refusal the user can read, with the way back."""
+    body = (
+        '<section class="denied"><h1>无法查看工单</h1>'
+        '<p class="error" role="alert" id="denied">'
+        f'{e(message)}</p><p><a href="/queue">返回待办队列</a></p></section>'
+    )
+    return render(request, "无权查看", body, user, "", status=403)
+
+
+def refusal_for(
+    user: User, row: dict[str, Any], entries: list[dict[str, Any]], ui: Ui
+) -> str | None:
+    """Why this user may not see the case, or None."""
+    denied = access.refusal(user, row, ui.directory)
+    bounced_here = any(x["kind"] == "bounced" and x["unit_id"] == user.unit_id for x in entries)
+    if denied and bounced_here:
+        # The unit's own bounce moved the case on: say that, not a bare refusal.
+        return f"本单位已退回该工单，现由{row['unit_name']}承办，本单位不能再查看或办理。"
+    return denied
+
+
+@router.get("/cases/{case_no}")
+async def case_page(request: Request, case_no: str) -> Response:
+    """Content, classification and why, SLA, the whole record, and the user's actions."""
+    user = sessions_of(request).user(request)
+    if user is None:
+        return login_needed(request)
+    ui = ui_of(request)
+    row, entries, caller = await load(request, case_no)
+    if row is None:
+        body = f'<p class="error" role="alert" id="denied">未找到工单 {e(case_no)}。</p>'
+        return render(request, "未找到", body, user, "", status=404)
+    denied = refusal_for(user, row, entries, ui)
+    if denied:
+        return denied_page(request, user, denied)
+    await ui.time_left([row])
+    dispatched = last_of(
+        entries, "auto", "dispatched", "manual_queue", "redispatched", "arbitrated", "human"
+    )
+    d = (dispatched or {}).get("data", {})
+    reasons = "".join(f"<li>{e(r)}</li>" for r in d.get("reasons") or [])
+    actions = "".join(
+        action_form(case_no, act) for act in access.allowed_actions(user, row, ui.directory)
+    )
+    ext = ""
+    if row["extension_pending"]:
+        asked = last_of(entries, "extension_requested")
+        who = (asked or {}).get("actor_name") or (asked or {}).get("actor", "")
+        ext = (
+            f'<p class="ext" id="pending-extension">延期申请：{e(row["extension_note"])}'
+            f"（{e(who)}）</p>"
+        )
+    bounces = sum(1 for x in entries if x["kind"] == "bounced")
+    lines = story(entries, ui.unit_name)
+    body = (
+        f'<header class="bar"><h1>工单 <span id="case-no">{e(case_no)}</span></h1>'
+        f'{light(row["light"])} <span class="state"'
+        f' id="case-state">{STATES.get(row["state"], e(row["state"]))}</span>'
+        f' <span class="remain-wrap">{due_cell(row)}</span>'
+        f' <a class="print" href="/cases/{e(case_no)}/record">打印台账</a></header>'
+        '<div class="case-grid">'
+        f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
+        f'<p class="content">{e(row["content"])}</p>'
+        f"<dl><dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"
+        f"<dt>来电号码</dt><dd>{caller_line(caller, user)}</dd>"
+        f"<dt>渠道</dt><dd>{e(CHANNELS.get(row['channel'], row['channel'] or '—'))}</dd></dl>"
+        "</section>"
+        f'<section class="card"><h2>分类与派单理由</h2><dl>'
+        f"<dt>主题</dt><dd>{e(row['topic'])}</dd>"
+        f"<dt>难度</dt><dd>{DIFFICULTY.get(row['difficulty'], e(row['difficulty']))}"
+        f"{'（紧急）' if row['urgent'] else ''}</dd>"
+        "<dt>承办</dt><dd"
+        f' id="case-unit">{e(row["unit_name"])}（{TIERS.get(row["tier"], e(row["tier"]))}）</dd>'
+        f"<dt>置信度</dt><dd>{float(d.get('confidence') or 0):.2f}</dd></dl>"
+        f'<p class="why">{e(d.get("explanation", ""))}</p>'
+        f'<ul class="reasons">{reasons}</ul></section>'
+        f'<section class="card"><h2>时限</h2><dl>'
+        f"<dt>签收时限</dt><dd>{when(row['accept_due'])}</dd>"
+        f"<dt>办结时限</dt><dd>{when(row['resolve_due'])}</dd>"
+        f"<dt>升级次数</dt><dd>{row['escalation_level']}</dd>"
+        f"<dt>退单次数</dt><dd>{bounces}</dd></dl>{ext}</section>"
+        f'<section class="card"><h2>办理记录（台账）</h2>{timeline(lines)}</section>'
+        f'<section class="card actions"><h2>办理</h2>'
+        '<p class="msg" id="action-msg" role="alert">'
+        f"</p>{actions or '<p>无可执行的操作</p>'}</section>"
+        "</div>"
+    )
+    return render(request, f"工单 {case_no}", body, user, f"case:{case_no}")
+
+
+@router.get("/cases/{case_no}/record")
+async def printable_record(request: Request, case_no: str) -> Response:
+    """One case's whole record on a printable page, personal data masked for the reader."""
+    user = sessions_of(request).user(request)
+    if user is None:
+        return login_needed(request)
+    ui = ui_of(request)
+    row, entries, caller = await load(request, case_no)
+    if row is None:
+        body = f'<p class="error" role="alert" id="denied">未找到工单 {e(case_no)}。</p>'
+        return render(request, "未找到", body, user, "", status=404)
+    denied = refusal_for(user, row, entries, ui)
+    if denied:
+        return denied_page(request, user, denied)
+    lines = story(entries, ui.unit_name, everything=True)
+    rows = "".join(
+        f"<tr><td>{when(x.at)}</td><td>{e(x.what)}</td>"
+        f"<td>{e(x.signed + '：' if x.signed else '')}{e(x.who)}</td><td>{e(x.note)}</td></tr>"
+        for x in lines
+    )
+    closed = CLOSE_REASONS.get(row["close_reason"], "") if row["state"] == "closed" else ""
+    body = (
+        f'<article class="record-print"><h1>12345 工单台账 · {e(case_no)}</h1>'
+        f"<dl><dt>诉求</dt><dd>{e(row['title'])}</dd><dt>内容</dt><dd>{e(row['content'])}</dd>"
+        f"<dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"
+        f"<dt>来电号码</dt><dd>{caller_line(caller, user)}</dd>"
+        f"<dt>承办单位</dt><dd>{e(row['unit_name'])}</dd>"
+        f"<dt>状态</dt><dd>{STATES.get(row['state'], e(row['state']))}"
+        f"{('（' + e(closed) + '）') if closed else ''}</dd></dl>"
+        '<table class="grid record" id="record"><thead><tr><th>时间</th><th>事项</th>'
+        f"<th>经办/签字</th><th>内容</th></tr></thead><tbody>{rows}</tbody></table>"
+        f'<p class="note">打印人：{e(user.name)} · 个人信息已按查看权限处理。</p></article>'
+    )
+    return render(request, f"工单台账 {case_no}", body, user, "")

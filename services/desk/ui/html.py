@@ -1,0 +1,172 @@
+"""HTML building blocks of the queue UI: layout, lights, times, labels (Chinese)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.desk.ui.users import ROLE_LABELS, User
+from services.desk.worktime.model import CLOCK, UNKNOWN, WORKING
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+DAY = timedelta(days=1)
+STATES = {
+    "dispatched": "待签收",
+    "accepted": "已签收",
+    "in_progress": "办理中",
+    "resolved": "已办结待回访",
+    "reopened": "重办",
+    "bounced": "已退单",
+    "closed": "已销号",
+    "manual": "待人工派单",
+}
+TIERS = {"village": "村/社区", "township": "乡镇/街道", "district": "区级", "supervision": "督办"}
+DIFFICULTY = {"simple": "立即办", "general": "协调办", "complex": "联动办", "legacy": "历史遗留"}
+LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+EVENTS = {
+    "dispatched": "派单",
+    "redispatched": "重新派单",
+    "accepted": "签收",
+    "progressed": "反馈进展",
+    "resolved": "办结",
+    "escalated": "超时升级",
+    "supervised": "督办",
+    "bounced": "退单",
+    "extension_requested": "申请延期",
+    "extension_decided": "延期审批",
+    "callback_recorded": "回访",
+    "reopened": "重办",
+    "closed": "销号",
+    "progress_report_missed": "未按期报告进展",
+    "callback_overdue": "回访超期",
+}
+
+
+def script_json(value: object) -> str:
+    """JSON for a <script type="application/json"> block (no "</" can close the element)."""
+    return json.dumps(value, ensure_ascii=False, default=str).replace("</", "<\\/")
+
+
+def e(value: object) -> str:
+    """Escaped text; None becomes empty."""
+    return "" if value is None else escape(str(value))
+
+
+def when(value: datetime | str | None) -> str:
+    """A local date and time, or a dash."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(LOCAL).strftime("%m-%d %H:%M")
+
+
+def remaining(left: timedelta | None, basis: str = CLOCK, office_day: timedelta = DAY) -> str:
+    """剩余 / 已超时 text; working time counts office days (工作日), clock time days (天)."""
+    if left is None:
+        return "—"
+    seconds = int(left.total_seconds())
+    late, seconds = seconds < 0, abs(seconds)
+    day = int(office_day.total_seconds()) if basis == WORKING else 86400
+    days, rest = divmod(seconds, day)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    unit = "个工作日" if basis == WORKING else "天"
+    if days:
+        parts = f"{days}{unit}{hours}小时" if hours else f"{days}{unit}"
+    else:
+        parts = f"{hours}小时{minutes}分" if hours else f"{minutes}分"
+    return ("已超时 " if late else "剩余 ") + parts
+
+
+def light(value: str) -> str:
+    """A coloured dot with its name, readable without colour too."""
+    v = value if value in LIGHTS else "green"
+    return f'<span class="light light-{v}" title="{LIGHTS[v]}">{LIGHTS[v]}</span>'
+
+
+def due_cell(row: dict[str, Any]) -> str:
+    """What is left of the row's deadline (see Ui.time_left); queue.js keeps it current."""
+    left: timedelta | None = row.get("time_left")
+    if left is None:
+        return '<span class="remain">—</span>'
+    basis, day = row["time_basis"], row["office_day"]
+    hint = {
+        WORKING: "按工作时间计（节假日、夜间不计）",
+        CLOCK: "按自然时间计（该时限不按工作日计）",
+        UNKNOWN: "工作日历暂不可用，按自然时间计",
+    }[basis]
+    attrs = (
+        f'data-left="{int(left.total_seconds())}" data-at="{row["time_at"]}"'
+        f' data-basis="{basis}" data-day="{int(day.total_seconds())}"'
+    )
+    late = " late" if left < timedelta() else ""
+    return (
+        f'<span class="remain{late}" {attrs} title="{hint}">{e(remaining(left, basis, day))}</span>'
+    )
+
+
+def nav(user: User) -> str:
+    """Links for the user's role."""
+    links = [("/queue", "待办队列"), ("/search", "全部工单")]
+    if user.role in ("dispatcher", "admin"):
+        links.append(("/manual", "人工派单"))
+    if user.role in ("supervisor", "admin", "dispatcher"):
+        links.append(("/map", "作战图"))
+        links.append(("/reports", "统计与通报"))
+    items = "".join(f'<a href="{href}">{label}</a>' for href, label in links)
+    return (
+        f'<nav class="top"><strong class="brand">12345 工作台</strong>{items}'
+        f'<span class="who">{e(user.name)} · {ROLE_LABELS[user.role]}</span>'
+        '<form method="post" action="/logout"><button class="link">退出</button></form></nav>'
+    )
+
+
+def page(title: str, body: str, user: User | None, *, live: str = "") -> str:
+    """A whole page; `live` names what the page refreshes on live changes."""
+    top = nav(user) if user else ""
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(title)} · 12345 工作台</title>"
+        '<link rel="stylesheet" href="/static/queue.css"></head>'
+        f'<body data-live="{e(live)}">{top}<main id="main">{body}</main>'
+        '<div id="toast" role="status" aria-live="polite"></div>'
+        '<script src="/static/queue.js" defer></script></body></html>'
+    )
+
+
+def table(headers: list[str], rows: list[str], *, empty: str, cls: str = "") -> str:
+    """A table that turns into cards on a phone (labels come from data-label)."""
+    if not rows:
+        return f'<p class="empty">{e(empty)}</p>'
+    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    return (
+        f'<table class="grid {cls}"><thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def cells(values: list[tuple[str, str]], attrs: str = "") -> str:
+    """One row from (label, html) pairs."""
+    tds = "".join(f'<td data-label="{e(label)}">{html}</td>' for label, html in values)
+    return f"<tr {attrs}>{tds}</tr>"
+
+
+def pct(value: float | None) -> str:
+    """A rate as a percentage, or a dash when there is nothing to divide by."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def case_link(case_no: str) -> str:
+    """A case number linking to its page."""
+    return f'<a class="case-no" href="/cases/{e(case_no)}">{e(case_no)}</a>'
+
+
+def short(text: Any, n: int = 40) -> str:
+    """Text cut to n characters."""
+    s = str(text or "")
+    return e(s if len(s) <= n else s[: n - 1] + "…")

@@ -1,0 +1,269 @@
+"""统计与通报: a period's figures on a page with charts, as .xlsx or CSV, and the bulletin."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.desk.board.projector import place
+from services.desk.reports.export import COUNT_HEADERS, count_row, tables, to_csv, to_xlsx
+from services.desk.reports.figures import LOCAL, PERIODS, Period, Report, build, period
+from services.desk.reports.queries import period_inputs
+from services.desk.ui import access
+from services.desk.ui.auth import sessions_of
+from services.desk.ui.context import Ui, sessions_db, ui_of
+from services.desk.ui.html import cells, e, pct, script_json, table
+from services.desk.ui.pages import login_needed, render
+from services.desk.ui.situation import units_in
+
+router = APIRouter(include_in_schema=False)
+HISTORY = 6  # periods of 红黑榜 history shown beside the current one
+
+
+def _day(value: str | None) -> date:
+    if not value:
+        return datetime.now(UTC).astimezone(LOCAL).date()
+    return date.fromisoformat(value)
+
+
+def period_of(request: Request) -> Period:
+    """The period the query asks for (?period=month&day=2026-11-03, custom with &until=)."""
+    q = request.query_params
+    until = q.get("until")
+    return period(q.get("period", "month"), _day(q.get("day")), _day(until) if until else None)
+
+
+def area_name(ui: Ui, area_id: str) -> str:
+    """An area's or a unit's name, or its id."""
+    try:
+        return ui.directory.area(area_id).name
+    except KeyError:
+        return ui.unit_name(area_id)
+
+
+async def report_for(request: Request, ui: Ui, user: Any, p: Period) -> Report:
+    """The report of a period within the user's jurisdiction."""
+    scope = access.scope_of(user, ui.directory)
+    units = units_in(scope, ui)
+    async with sessions_db(request)() as session:
+        marks, closed, rows = await period_inputs(session, scope, units, p)
+    return build(
+        p,
+        marks=marks,
+        closed=closed,
+        cases=rows,
+        township_of=lambda u: place(ui.directory, u)["township_id"],
+        district_of=lambda u: place(ui.directory, u)["district_id"],
+    )
+
+
+def refused(request: Request, user: Any) -> Response | None:
+    """Reports are for supervisors, dispatchers, admins and auditors."""
+    if user.role in ("supervisor", "dispatcher", "admin"):
+        return None
+    body = '<p class="error" role="alert" id="denied">统计与通报仅对督办、派单和管理人员开放。</p>'
+    return render(request, "无权查看", body, user, "", status=403)
+
+
+def _counts_table(title: str, rows: list[list[object]]) -> str:
+    lines = [
+        cells([(h, e(v)) for h, v in zip([title, *COUNT_HEADERS], r, strict=True)]) for r in rows
+    ]
+    return table([title, *COUNT_HEADERS], lines, empty="本期暂无数据", cls="report")
+
+
+def _form(p: Period) -> str:
+    options = "".join(
+        f'<option value="{k}"{" selected" if k == p.kind else ""}>{v}</option>'
+        for k, v in PERIODS.items()
+    )
+    until = (p.end.date().toordinal() - 1) if p.kind == "custom" else None
+    until_value = date.fromordinal(until).isoformat() if until else ""
+    return (
+        '<form class="period" method="get" action="/reports">'
+        f'<label>周期<select name="period" id="period">{options}</select></label>'
+        '<label>日期<input type="date" name="day" id="day"'
+        f' value="{p.start.date().isoformat()}"></label>'
+        f'<label>至（自定义）<input type="date" name="until" value="{until_value}"></label>'
+        '<button class="primary">统计</button></form>'
+    )
+
+
+def _query(p: Period) -> str:
+    q = f"period={p.kind}&day={p.start.date().isoformat()}"
+    if p.kind == "custom":
+        q += f"&until={date.fromordinal(p.end.date().toordinal() - 1).isoformat()}"
+    return q
+
+
+def chart_data(report: Report, ui: Ui, history: list[tuple[str, Report]]) -> dict[str, Any]:
+    """What the page's charts draw: the daily trend, the units' rates, the ranking history."""
+    units = sorted(report.units.items(), key=lambda kv: -kv[1].assigned)[:12]
+    return {
+        "trend": {"days": list(report.by_day), "counts": list(report.by_day.values())},
+        "rates": {
+            "units": [ui.unit_name(u) for u, _ in units],
+            "response": [round((c.response or 0) * 100, 1) for _, c in units],
+            "resolution": [round((c.resolution or 0) * 100, 1) for _, c in units],
+            "satisfaction": [round((c.satisfaction or 0) * 100, 1) for _, c in units],
+        },
+        "history": [
+            {
+                "label": label,
+                "red": [ui.unit_name(r.unit_id) for r in h.red],
+                "black": [ui.unit_name(r.unit_id) for r in h.black],
+            }
+            for label, h in history
+        ],
+    }
+
+
+@router.get("/reports")
+async def reports_page(request: Request) -> Response:
+    """统计与通报 for any period, with downloads and charts."""
+    user = sessions_of(request).user(request)
+    if user is None:
+        return login_needed(request)
+    if (denied := refused(request, user)) is not None:
+        return denied
+    ui = ui_of(request)
+    try:
+        p = period_of(request)
+    except ValueError as exc:
+        body = f'<p class="error" role="alert" id="denied">{e(exc)}</p>'
+        return render(request, "统计与通报", body, user, "", status=422)
+    report = await report_for(request, ui, user, p)
+    history: list[tuple[str, Report]] = []
+    earlier = p
+    for _ in range(HISTORY if p.kind != "custom" else 0):
+        earlier = earlier.previous()
+        history.append((earlier.label, await report_for(request, ui, user, earlier)))
+    t = tables(report, lambda a: area_name(ui, a))
+    q = _query(p)
+    ranks = "".join(
+        f"<tr><td>{e(label)}</td>"
+        f"<td>{e('、'.join(ui.unit_name(r.unit_id) for r in h.red)) or '—'}</td>"
+        f"<td>{e('、'.join(ui.unit_name(r.unit_id) for r in h.black)) or '—'}</td></tr>"
+        for label, h in [(p.label, report), *history]
+    )
+    body = (
+        f'<header class="bar"><h1>统计与通报 · <span id="period-label">{e(p.label)}</span></h1>'
+        f"{_form(p)}"
+        f'<p class="downloads"><a id="download-xlsx" href="/reports.xlsx?{q}">下载 Excel</a> · '
+        f'<a id="download-csv" href="/reports.csv?{q}">下载 CSV</a> · '
+        f'<a href="/reports/bulletin?{q}">打印通报</a></p></header>'
+        f'<script type="application/json" id="chart-data">'
+        f"{script_json(chart_data(report, ui, history))}</script>"
+        '<div class="map-grid">'
+        '<section class="card wide"><h2>每日受理趋势</h2>'
+        '<div class="chart" id="chart-trend"></div></section>'
+        '<section class="card wide"><h2>单位三率</h2><div class="chart" id="chart-rates"></div>'
+        f"{_counts_table('单位', t['单位三率'][1:])}"
+        '<p class="note">响应率＝按时签收/派单；解决率＝办结/派单；满意率＝满意/回访接通；'
+        "销号率＝销号/派单。按本期发生的事项计数。</p></section>"
+        '<section class="card wide"><h2>乡镇/街道</h2>'
+        f"{_counts_table('乡镇/街道', t['乡镇街道'][1:])}</section>"
+        f'<section class="card wide"><h2>区</h2>{_counts_table("区", t["区"][1:])}</section>'
+        '<section class="card" id="ranking-history"><h2>红黑榜（含往期）</h2>'
+        '<table class="grid"><thead><tr><th>周期</th><th>红榜</th><th>黑榜</th></tr></thead>'
+        f"<tbody>{ranks}</tbody></table></section>"
+        '<section class="card"><h2>办理时长</h2>'
+        f"<p>办结 <b>{len(report.handling_hours)}</b> 件 · 平均 "
+        f"{'—' if report.mean_hours is None else f'{report.mean_hours:.1f} 小时'} · 90% 在 "
+        f"{'—' if report.p90_hours is None else f'{report.p90_hours:.1f} 小时'}内</p></section>"
+        '<section class="card wide"><h2>按主题与区域</h2>'
+        + table(
+            ["主题", "乡镇/街道", "件数"],
+            [
+                cells([("主题", e(r[0])), ("乡镇/街道", e(r[1])), ("件数", e(r[2]))])
+                for r in t["主题与区域"][1:]
+            ],
+            empty="本期暂无受理",
+        )
+        + "</section></div>"
+        '<script src="/static/vendor/echarts.min.js" defer></script>'
+        '<script src="/static/charts.js" defer></script>'
+    )
+    return render(request, "统计与通报", body, user, "")
+
+
+def _download(data: bytes | str, media: str, filename: str) -> Response:
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+@router.get("/reports.xlsx")
+async def reports_xlsx(request: Request) -> Response:
+    """The period's report as an Excel workbook."""
+    user = sessions_of(request).user(request)
+    if user is None:
+        return login_needed(request)
+    if (denied := refused(request, user)) is not None:
+        return denied
+    ui = ui_of(request)
+    p = period_of(request)
+    report = await report_for(request, ui, user, p)
+    data = to_xlsx(report, lambda a: area_name(ui, a))
+    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(data, media, f"12345统计-{p.label}.xlsx")
+
+
+@router.get("/reports.csv")
+async def reports_csv(request: Request) -> Response:
+    """One table of the period's report as CSV (?table=单位三率 by default)."""
+    user = sessions_of(request).user(request)
+    if user is None:
+        return login_needed(request)
+    if (denied := refused(request, user)) is not None:
+        return denied
+    ui = ui_of(request)
+    p = period_of(request)
+    report = await report_for(request, ui, user, p)
+    name = request.query_params.get("table", "单位三率")
+    try:
+        data = to_csv(report, lambda a: area_name(ui, a), name)
+    except KeyError:
+        body = f'<p class="error" role="alert">没有名为“{e(name)}”的统计表。</p>'
+        return render(request, "统计与通报", body, user, "", status=404)
+    return _download(data, "text/csv; charset=utf-8", f"12345统计-{p.label}-{name}.csv")
+
+
+@router.get("/reports/bulletin")
+async def bulletin(request: Request) -> Response:
+    """The period's 通报 as a printable page: the rankings, the rates, the laggards."""
+    user = sessions_of(request).user(request)
+    if user is None:
+        return login_needed(request)
+    if (denied := refused(request, user)) is not None:
+        return denied
+    ui = ui_of(request)
+    p = period_of(request)
+    report = await report_for(request, ui, user, p)
+    rows = "".join(
+        f"<tr>{''.join(f'<td>{e(v)}</td>' for v in count_row(ui.unit_name(u), c))}</tr>"
+        for u, c in sorted(report.units.items(), key=lambda kv: -kv[1].assigned)
+    )
+    red = "、".join(f"{ui.unit_name(r.unit_id)}（{pct(r.score)}）" for r in report.red) or "暂无"
+    black = (
+        "、".join(f"{ui.unit_name(r.unit_id)}（{pct(r.score)}）" for r in report.black) or "暂无"
+    )
+    total = sum(report.by_day.values())
+    body = (
+        f'<article class="bulletin"><h1>关于{e(p.label)}12345热线诉求办理情况的通报</h1>'
+        f"<p>本期共受理诉求 <b>{total}</b> 件，办结 {len(report.handling_hours)} 件。</p>"
+        f"<h2>一、红榜</h2><p>{e(red)}</p><h2>二、黑榜</h2><p>{e(black)}</p>"
+        "<h2>三、各单位三率</h2>"
+        '<table class="grid"><thead><tr><th>单位</th>'
+        f"{''.join(f'<th>{h}</th>' for h in COUNT_HEADERS)}"
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+        '<p class="note">综合得分＝响应率×20%＋解决率×40%＋满意率×40%（无回访时按前两项折算）。</p>'
+        '<p class="print-hint"><button onclick="window.print()">打印</button></p></article>'
+    )
+    return render(request, f"通报 {p.label}", body, user, "")

@@ -1,0 +1,301 @@
+"""Supervisors' situation map (作战图) and the dispatchers' manual queue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.desk.board import queries
+from services.desk.board.queries import Scope
+from services.desk.board.rates import UnitRates, month_start, ranking, unit_rates
+from services.desk.ui import access
+from services.desk.ui.auth import sessions_of
+from services.desk.ui.casepage import action_form
+from services.desk.ui.context import Ui, sessions_db, ui_of
+from services.desk.ui.html import (
+    LIGHTS,
+    TIERS,
+    case_link,
+    cells,
+    due_cell,
+    e,
+    light,
+    pct,
+    script_json,
+    short,
+    table,
+    when,
+)
+from services.desk.ui.pages import login_needed, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def units_in(scope: Scope, ui: Ui) -> list[str]:
+    """Handling units within a scope (the 12345 centre itself is not ranked)."""
+    return [
+        u.id
+        for u in ui.directory.units
+        if u.role != "dispatch_centre" and access.holds(scope, u.id, ui.directory)
+    ]
+
+
+def _by_light(rows: list[tuple[Any, ...]], labels: dict[str, str]) -> str:
+    grouped: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, colour, n in rows:
+        grouped[key][colour] += n
+    lines = [
+        cells(
+            [("分组", e(labels.get(k, k)))]
+            + [(LIGHTS[c], str(v.get(c, 0))) for c in ("green", "yellow", "red")]
+            + [("合计", str(sum(v.values())))]
+        )
+        for k, v in sorted(grouped.items(), key=lambda kv: -sum(kv[1].values()))
+    ]
+    return table(["分组", "绿灯", "黄灯", "红灯", "合计"], lines, empty="暂无在办工单")
+
+
+def breakdown(rows: list[tuple[Any, ...]], labels: dict[str, str]) -> dict[str, list[Any]]:
+    """Open cases per group and light, as the map's stacked bar chart draws them."""
+    grouped: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, colour, n in rows:
+        grouped[key or "未分类"][colour] += n
+    order = sorted(grouped, key=lambda k: sum(grouped[k].values()))
+    return {
+        "groups": [labels.get(k, k) for k in order],
+        **{c: [grouped[k].get(c, 0) for k in order] for c in ("green", "yellow", "red")},
+    }
+
+
+def _case_list(rows: list[dict[str, Any]], extra: str = "") -> list[str]:
+    return [
+        cells(
+            [
+                ("灯", light(r["light"])),
+                ("工单", case_link(r["case_no"])),
+                ("诉求", short(r["title"] or r["content"], 30)),
+                ("承办", e(r["unit_name"])),
+                ("层级", TIERS.get(r["tier"], e(r["tier"]))),
+                ("时限", when(r["due"])),
+                ("剩余", due_cell(r)),
+            ]
+            + ([("处理", action_form(r["case_no"], extra))] if extra else []),
+            f'data-case="{e(r["case_no"])}"',
+        )
+        for r in rows
+    ]
+
+
+def _rates_table(rates: list[UnitRates], ui: Ui) -> str:
+    lines = [
+        cells(
+            [
+                ("单位", e(ui.unit_name(r.unit_id))),
+                ("派单", str(r.assigned)),
+                ("响应率", pct(r.response)),
+                ("解决率", pct(r.resolution)),
+                ("满意率", pct(r.satisfaction)),
+            ],
+            f'data-unit="{e(r.unit_id)}"',
+        )
+        for r in rates
+    ]
+    return table(
+        ["单位", "派单", "响应率", "解决率", "满意率"], lines, empty="本月暂无派单", cls="rates"
+    )
+
+
+def _rank(title: str, rows: list[UnitRates], ui: Ui, cls: str) -> str:
+    items = "".join(f"<li>{e(ui.unit_name(r.unit_id))} <b>{pct(r.score)}</b></li>" for r in rows)
+    return f'<div class="rank {cls}"><h3>{title}</h3><ol>{items or "<li>暂无</li>"}</ol></div>'
+
+
+async def pending_arbitrations(ui: Ui) -> list[dict[str, Any]]:
+    """Every arbitration waiting for a decision (empty if dispatch's API does not answer)."""
+    try:
+        resp = await ui.peers.get(f"{ui.dispatch_url}/v1/arbitrations")
+    except httpx.HTTPError:
+        return []
+    return list(resp.json()) if resp.status_code == 200 else []
+
+
+def _arbitrations(ui: Ui, scope: Scope, pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [a for a in pending if access.sees_arbitration(scope, a, ui.directory)]
+
+
+def unit_choice(units: list[tuple[str, str]], selected: str | None, label: str) -> str:
+    """A unit picker that starts on `selected`, or on an empty 请选择 when it names none."""
+    options = "".join(
+        f'<option value="{e(uid)}"{" selected" if uid == selected else ""}>{e(name)}</option>'
+        for uid, name in units
+    )
+    return (
+        f'<select name="unit_id" aria-label="{label}">'
+        f'<option value="">请选择承办单位</option>{options}</select>'
+    )
+
+
+def _arbitration_rows(items: list[dict[str, Any]], ui: Ui, scope: Scope) -> list[str]:
+    out = []
+    for a in items:
+        if access.may_arbitrate(scope, a, ui.directory):
+            # The arbitrator may also send it back to a unit that bounced it: that is final.
+            units = dict.fromkeys([*a["candidates"], *a["bounced_units"]])
+            choice = unit_choice([(u, ui.unit_name(u)) for u in units], None, "指定承办单位")
+            decision = (
+                f'<form class="arbitrate" data-case="{e(a["case_no"])}">{choice}'
+                '<input name="note" placeholder="仲裁意见" aria-label="仲裁意见">'
+                '<button class="primary">指定</button></form>'
+            )
+        else:
+            decision = f'<span class="refusal">{e(access.arbitration_refusal(a))}</span>'
+        out.append(
+            cells(
+                [
+                    ("工单", case_link(a["case_no"])),
+                    ("已退单单位", e("、".join(ui.unit_name(u) for u in a["bounced_units"]))),
+                    ("仲裁单位", e(a["arbitrator_name"])),
+                    ("仲裁", decision),
+                ],
+                f'data-case="{e(a["case_no"])}"',
+            )
+        )
+    return out
+
+
+@router.get("/map")
+async def situation_map(request: Request) -> Response:
+    """作战图: open cases by tier, light and topic; overdue; escalations; rates; ranking."""
+    user = sessions_of(request).user(request)
+    if user is None:
+        return login_needed(request)
+    if user.role == "handler":
+        body = '<p class="error" role="alert" id="denied">作战图仅对督办、派单和管理人员开放。</p>'
+        return render(request, "无权查看", body, user, "", status=403)
+    ui = ui_of(request)
+    scope = access.scope_of(user, ui.directory)
+    units = units_in(scope, ui)
+    async with sessions_db(request)() as session:
+        by_tier = await queries.counts(session, scope, "tier")
+        by_topic = await queries.counts(session, scope, "topic")
+        overdue = await queries.flagged(session, scope, "overdue")
+        escalated = await queries.flagged(session, scope, "escalated")
+        extensions = await queries.flagged(session, scope, "extension")
+        marks = await queries.period_marks(session, units, month_start(datetime.now(UTC)))
+    await ui.time_left([*overdue, *escalated, *extensions])
+    rates = sorted(unit_rates(marks).values(), key=lambda r: (-r.assigned, r.unit_id))
+    red, black = ranking(rates)
+    arbitrations = (
+        _arbitrations(ui, scope, await pending_arbitrations(ui))
+        if user.role in ("supervisor", "admin")
+        else []
+    )
+    decide = "extension/decision" if user.role in ("supervisor", "admin") else ""
+    total = {
+        c: sum(n for _, colour, n in by_tier if colour == c) for c in ("green", "yellow", "red")
+    }
+    area = ui.unit_name(user.unit_id) if scope.kind != "all" else "全区"
+    charts = {"tier": breakdown(by_tier, TIERS), "topic": breakdown(by_topic, {})}
+    body = (
+        f'<header class="bar"><h1>作战图 · {e(area)}</h1>'
+        f'<p class="counts" id="counts">在办 <b>{sum(total.values())}</b> · 绿 {total["green"]} · '
+        f"黄 {total['yellow']} · 红 {total['red']} · 升级"
+        f" {len(escalated)} · 待批延期 {len(extensions)}</p>"
+        '<p class="msg" id="action-msg" role="alert"></p></header>'
+        '<div class="map-grid">'
+        '<script type="application/json" id="chart-data">'
+        f"{script_json(charts)}"
+        "</script>"
+        '<section class="card"><h2>按层级</h2><div class="chart" id="chart-tier"></div>'
+        f"{_by_light(by_tier, TIERS)}</section>"
+        '<section class="card"><h2>按主题</h2><div class="chart" id="chart-topic"></div>'
+        f"{_by_light(by_topic, {})}</section>"
+        f'<section class="card wide" id="rates"><h2>本月三率</h2>{_rates_table(rates, ui)}'
+        '<p class="note">响应率＝按时签收/派单；解决率＝办结/派单；满意率＝满意/已接通回访。</p>'
+        "</section>"
+        '<section class="card" id="ranking">'
+        f"<h2>本月红黑榜</h2>{_rank('红榜', red, ui, 'red-list')}"
+        f"{_rank('黑榜', black, ui, 'black-list')}</section>"
+        f'<section class="card wide" id="extensions"><h2>延期审批</h2>'
+        + table(
+            ["灯", "工单", "诉求", "承办", "层级", "时限", "剩余"] + (["处理"] if decide else []),
+            _case_list(extensions, decide),
+            empty="暂无待审批的延期申请",
+        )
+        + '</section><section class="card wide" id="arbitrations"><h2>退单仲裁</h2>'
+        + table(
+            ["工单", "已退单单位", "仲裁单位", "仲裁"],
+            _arbitration_rows(arbitrations, ui, scope),
+            empty="暂无待仲裁工单",
+        )
+        + '</section><section class="card wide" id="overdue"><h2>超期工单</h2>'
+        + table(
+            ["灯", "工单", "诉求", "承办", "层级", "时限", "剩余"],
+            _case_list(overdue),
+            empty="暂无超期工单",
+        )
+        + '</section><section class="card wide" id="escalated"><h2>升级与督办</h2>'
+        + table(
+            ["灯", "工单", "诉求", "承办", "层级", "时限", "剩余"],
+            _case_list(escalated),
+            empty="暂无升级工单",
+        )
+        + "</section></div>"
+        '<script src="/static/vendor/echarts.min.js" defer></script>'
+        '<script src="/static/charts.js" defer></script>'
+    )
+    return render(request, "作战图", body, user, "map")
+
+
+@router.get("/manual")
+async def manual_page(request: Request) -> Response:
+    """人工派单: cases the model could not place, with its suggestion and reasons."""
+    user = sessions_of(request).user(request)
+    if user is None:
+        return login_needed(request)
+    if user.role not in ("dispatcher", "admin"):
+        body = '<p class="error" role="alert" id="denied">人工派单仅对派单员开放。</p>'
+        return render(request, "无权查看", body, user, "", status=403)
+    ui = ui_of(request)
+    try:
+        resp = await ui.peers.get(f"{ui.dispatch_url}/v1/manual-queue")
+        items = resp.json() if resp.status_code == 200 else []
+    except httpx.HTTPError:
+        items = []
+    units = [(u.id, u.name) for u in ui.directory.units if u.role != "dispatch_centre"]
+    lines = []
+    for item in items:
+        form = (
+            f'<form class="manual" data-case="{e(item["case_no"])}">'
+            f"{unit_choice(units, item['unit_id'], '承办单位')}"
+            '<input name="note" placeholder="派单说明" aria-label="派单说明">'
+            '<button class="primary">派单</button></form>'
+        )
+        lines.append(
+            cells(
+                [
+                    ("工单", case_link(item["case_no"])),
+                    ("诉求", short(item["title"] or item["content"], 50)),
+                    (
+                        "建议",
+                        f"{e(item['unit_name'])}<br><small>{e(item['topic'])}"
+                        f" · 置信度 {item['confidence']:.2f}</small>",
+                    ),
+                    ("理由", short(item["explanation"], 80)),
+                    ("派单", form),
+                ],
+                f'data-case="{e(item["case_no"])}"',
+            )
+        )
+    body = (
+        '<header class="bar"><h1>人工派单</h1><p'
+        f' class="counts">待派 <b>{len(items)}</b> 件</p>'
+        '<p class="msg" id="action-msg" role="alert"></p></header>'
+        + table(["工单", "诉求", "模型建议", "理由", "派单"], lines, empty="暂无待人工派单的工单")
+    )
+    return render(request, "人工派单", body, user, "manual")

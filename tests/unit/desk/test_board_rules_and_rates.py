@@ -1,0 +1,105 @@
+from datetime import UTC, datetime
+
+from services.desk.board.rates import month_start, ranking, unit_rates
+from services.desk.board.rules import fold
+from services.desk.ui.access import (
+    allowed_actions,
+    arbitration_refusal,
+    mask_phone,
+    may_arbitrate,
+    refusal,
+    scope_of,
+    sees_arbitration,
+)
+from services.desk.ui.users import User, hash_password, verify_password
+from services.common.jurisdiction import Directory
+
+V1, V2, T1 = "U-D01-T01-V01", "U-D01-T01-V02", "U-D01-T01"
+
+
+def user(role: str, unit: str) -> User:
+    return User("u", "U", unit, role, "")
+
+
+def test_a_breach_marks_the_unit_late_and_an_escalation_moves_the_case() -> None:
+    breach = fold(
+        "minhu.case.sla.v1",
+        {"kind": "breached", "deadline": "accept", "light": "red", "due": ""},
+        V1,
+    )
+    assert breach.values["light"] == "red" and breach.marks == [(V1, "accept_late")]
+    up = fold(
+        "minhu.case.sla.v1",
+        {
+            "kind": "escalated",
+            "deadline": "accept",
+            "light": "green",
+            "tier": "township",
+            "unit_id": T1,
+            "due": "2026-11-23T03:00:00Z",
+            "escalation_level": 1,
+        },
+        V1,
+    )
+    assert up.values["unit_id"] == T1 and up.values["state"] == "dispatched"
+    # The township takes it over; the village that missed the deadline is marked escalated.
+    assert up.marks == [(T1, "assigned"), (V1, "escalated")] and up.ask_sla
+
+
+def test_rates_count_on_time_acceptance_resolution_and_answered_callbacks() -> None:
+    marks = [
+        ("1", V1, "assigned"), ("1", V1, "accepted"), ("1", V1, "resolved"), ("1", V1, "satisfied"),
+        ("2", V1, "assigned"), ("2", V1, "accept_late"), ("2", V1, "accepted"),
+        ("2", V1, "unsatisfied"),
+        ("3", V2, "assigned"),
+    ]  # fmt: skip
+    rates = unit_rates(marks)
+    v1 = rates[V1]
+    assert (v1.response, v1.resolution, v1.satisfaction) == (0.5, 0.5, 0.5)
+    assert rates[V2].satisfaction is None and rates[V2].response == 0.0
+    red, black = ranking(rates.values())
+    assert [r.unit_id for r in red] == [V1, V2] and black == []
+
+
+def test_month_starts_at_local_midnight() -> None:
+    start = month_start(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))  # 1 Dec 01:00 local
+    assert (start.month, start.day, start.hour) == (12, 1, 0)
+
+
+def test_handlers_see_their_unit_and_supervisors_their_township() -> None:
+    directory = Directory.from_file()
+    row = {"unit_id": V1, "township_id": "D01-T01", "district_id": "D01"}
+    assert refusal(user("handler", V1), row, directory) is None
+    assert "不属于本单位" in (refusal(user("handler", V2), row, directory) or "")
+    assert allowed_actions(user("handler", V2), row, directory) == ()
+    assert scope_of(user("supervisor", T1), directory).kind == "township"
+    assert "extension/decision" in allowed_actions(user("supervisor", T1), row, directory)
+    other = {"unit_id": "U-D01-T03-V01", "township_id": "D01-T03", "district_id": "D01"}
+    assert refusal(user("supervisor", T1), other, directory) is not None
+
+
+def test_phone_numbers_are_masked_except_for_callers_back() -> None:
+    assert mask_phone("13800138000", user("handler", V1)) == "138****8000"
+    assert mask_phone("13800138000", user("dispatcher", V1)) == "13800138000"
+
+
+def test_passwords_verify_only_with_the_right_secret() -> None:
+    stored = hash_password("minhu-demo")
+    assert verify_password("minhu-demo", stored) and not verify_password("minhu-dem0", stored)
+
+
+def test_only_the_arbitrating_tier_decides_and_the_bouncing_area_watches() -> None:
+    directory = Directory.from_file()
+    dispute = {
+        "arbitrator_unit_id": "U-D01-ZJJ",
+        "arbitrator_name": "明湖区住房和城乡建设局",
+        "bounced_units": [V1, T1],
+    }
+    township = scope_of(user("supervisor", T1), directory)
+    district = scope_of(user("supervisor", "U-D01-DBZX"), directory)
+    elsewhere = scope_of(user("supervisor", "U-D01-T03"), directory)
+    assert not may_arbitrate(township, dispute, directory)
+    assert sees_arbitration(township, dispute, directory)
+    assert may_arbitrate(district, dispute, directory)
+    assert not sees_arbitration(elsewhere, dispute, directory)
+    assert "住房和城乡建设局" in arbitration_refusal(dispute)
