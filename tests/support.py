@@ -34,6 +34,7 @@ class StackAddresses:
     dispatch: str
     sla: str
     notify: str
+    desk: str
     kafka: str
     temporal: str
     pg_host: str
@@ -53,6 +54,7 @@ class StackAddresses:
             dispatch=env["MINHU_DISPATCH_URL"],
             sla=env["MINHU_SLA_URL"],
             notify=env["MINHU_NOTIFY_URL"],
+            desk=env["MINHU_DESK_URL"],
             kafka=env["MINHU_KAFKA_BOOTSTRAP"],
             temporal=env["MINHU_TEMPORAL_ADDRESS"],
             pg_host=env["MINHU_PG_HOST"],

@@ -28,7 +28,7 @@ from services.desk.board.sync import SlaRefresher
 from services.desk.record.writer import People, Recorder
 from services.desk.settings import DeskSettings
 from services.desk.slagateway import SlaGateway
-from services.desk.ui import api, clock, pages, reports, search, situation
+from services.desk.ui import api, casepage, clock, pages, reports, search, situation
 from services.desk.ui.auth import Sessions
 from services.desk.ui.context import Ui
 from services.desk.ui.users import Users
@@ -97,6 +97,6 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     vendor.mkdir(parents=True, exist_ok=True)
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, situation, search, reports, api, clock):
+    for module in (pages, casepage, situation, search, reports, api, clock):
         app.include_router(module.router)
     return app

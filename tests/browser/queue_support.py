@@ -47,7 +47,7 @@ def context(browser: Browser, *, phone: bool = False) -> BrowserContext:
 
 def login(page: Page, stack: StackAddresses, username: str) -> None:
     """Sign in through the form, as a person would."""
-    page.goto(stack.dispatch + "/login")
+    page.goto(stack.desk + "/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("#login")
@@ -71,7 +71,7 @@ def post_case(stack: StackAddresses, **overrides: Any) -> str:
 
 def wait_on_board(stack: StackAddresses, username: str, case_no: str, state: str) -> None:
     """Until the board shows the case in a state for this user (API login, no browser)."""
-    with httpx.Client(base_url=stack.dispatch, timeout=10) as client:
+    with httpx.Client(base_url=stack.desk, timeout=10) as client:
         client.post("/login", data={"username": username, "password": PASSWORD})
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -86,7 +86,7 @@ def act(
     stack: StackAddresses, username: str, case_no: str, action: str, body: dict[str, Any]
 ) -> None:
     """An action through the UI's API, as another signed-in user's browser would send it."""
-    with httpx.Client(base_url=stack.dispatch, timeout=15) as client:
+    with httpx.Client(base_url=stack.desk, timeout=15) as client:
         client.post("/login", data={"username": username, "password": PASSWORD})
         resp = client.post(f"/ui/cases/{case_no}/act/{action}", json=body)
         assert resp.status_code == 200, resp.text

@@ -49,7 +49,7 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     village_ctx = context(browser)
     village = village_ctx.new_page()
     login(village, stack, "liuan")
-    village.goto(f"{stack.dispatch}/cases/{case_no}")
+    village.goto(f"{stack.desk}/cases/{case_no}")
     village.fill("#act-bounce textarea", "路灯线路归街道市政维护")
     village.click("#act-bounce button")
     expect(village.locator("#action-msg")).to_contain_text("退单成功", timeout=10_000)
@@ -99,7 +99,7 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     other_ctx.close()
 
     # The village handler's queue is open when the district decides.
-    village.goto(f"{stack.dispatch}/queue")
+    village.goto(f"{stack.desk}/queue")
     village.wait_for_function("document.body.dataset.stream === 'open'")
     expect(village.locator(f'tr[data-case="{case_no}"]')).to_have_count(0)
 

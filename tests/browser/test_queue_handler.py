@@ -61,7 +61,7 @@ def test_a_village_handler_cannot_open_another_units_case(
     login(page, stack, "jinqiao")
     # The case belongs to 柳岸社区: it is not in 金桥社区's queue, and its page says why.
     expect(page.locator(f'tr[data-case="{case_no}"]')).to_have_count(0)
-    resp = page.goto(f"{stack.dispatch}/cases/{case_no}")
+    resp = page.goto(f"{stack.desk}/cases/{case_no}")
     assert resp is not None and resp.status == 403
     expect(page.locator("#denied")).to_contain_text("不属于本单位")
     shot(page, "4-village-handler-refused-phone")

@@ -59,6 +59,6 @@ def test_supervisor_sees_rates_change_and_approves_an_extension(
     expect(page.locator(f'#extensions tr[data-case="{second}"]')).to_have_count(0, timeout=15_000)
     shot(page, "7-supervisor-extension-approved")
 
-    page.goto(f"{stack.dispatch}/cases/{second}")
+    page.goto(f"{stack.desk}/cases/{second}")
     expect(page.locator("#timeline")).to_contain_text("延期审批")
     ctx.close()

@@ -31,7 +31,7 @@ CLOSE_REASONS = {
     "merged": "合并办理",
     "rejected": "不予受理",
 }
-NOTICE_CHANNELS = {"sms": "短信", "email": "邮件", "webhook": "接口推送", "inapp": "站内消息"}
+NOTICE_CHANNELS = {"sms": "短信", "email": "邮件", "webhook": "接口推送", "in_app": "站内消息"}
 NOTICE_STATUS = {
     "sent": "已发送",
     "delivered": "已送达",
@@ -135,9 +135,13 @@ def _verdict(d: dict[str, Any], note: str) -> str:
 def story(
     entries: Iterable[dict[str, Any]], names: Callable[[str], str], *, everything: bool = False
 ) -> list[Line]:
-    """The lines of a case's record; `everything` keeps deadline restatements too."""
+    """The lines of a case's record in time order; `everything` keeps deadline restatements.
+
+    Entries are recorded in the order they arrive, which across topics may differ by a few
+    milliseconds from the order things happened; people read them by time.
+    """
     out = []
-    for e in entries:
+    for e in sorted(entries, key=lambda x: (x["at"], x["seq"])):
         if e["kind"] in QUIET and not everything:
             continue
         what, note = _what(e, names)

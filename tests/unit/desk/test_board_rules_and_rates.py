@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from services.common.jurisdiction import Directory
 from services.desk.board.rates import month_start, ranking, unit_rates
 from services.desk.board.rules import fold
 from services.desk.ui.access import (
@@ -12,7 +13,6 @@ from services.desk.ui.access import (
     sees_arbitration,
 )
 from services.desk.ui.users import User, hash_password, verify_password
-from services.common.jurisdiction import Directory
 
 V1, V2, T1 = "U-D01-T01-V01", "U-D01-T01-V02", "U-D01-T01"
 

@@ -17,17 +17,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Raised for any change to a written entry, whoever asks: the record is kept as written.
-APPEND_ONLY = """
-CREATE FUNCTION record_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+APPEND_ONLY = (
+    """CREATE FUNCTION record_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'record_entries is append-only: % refused', TG_OP
     USING ERRCODE = 'insufficient_privilege';
-END $$;
-CREATE TRIGGER record_entries_no_update BEFORE UPDATE OR DELETE ON record_entries
-  FOR EACH ROW EXECUTE FUNCTION record_entries_append_only();
-CREATE TRIGGER record_entries_no_truncate BEFORE TRUNCATE ON record_entries
-  FOR EACH STATEMENT EXECUTE FUNCTION record_entries_append_only();
-"""
+END $$""",
+    """CREATE TRIGGER record_entries_no_update BEFORE UPDATE OR DELETE ON record_entries
+  FOR EACH ROW EXECUTE FUNCTION record_entries_append_only()""",
+    """CREATE TRIGGER record_entries_no_truncate BEFORE TRUNCATE ON record_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION record_entries_append_only()""",
+)
 
 
 def upgrade() -> None:
@@ -52,7 +52,8 @@ def upgrade() -> None:
         sa.Column("data", JSONB, nullable=False),
     )
     op.create_index("ix_record_case", "record_entries", ["case_no", "seq"])
-    op.execute(APPEND_ONLY)
+    for statement in APPEND_ONLY:
+        op.execute(statement)
     op.create_table(
         "record_callers",
         sa.Column("case_no", sa.String(20), primary_key=True),
