@@ -72,6 +72,9 @@ cases = sa.Table(
     sa.Column("difficulty", sa.String(16), nullable=False, server_default=""),
     sa.Column("urgent", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("state", sa.String(24), nullable=False),
+    # When the event that set the state happened: events of one case come on several topics,
+    # so a later-arriving older event must not put the case back (a close-out is final).
+    sa.Column("state_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("light", sa.String(8), nullable=False, server_default="green"),
     sa.Column("accept_due", sa.DateTime(timezone=True), nullable=True),
     sa.Column("resolve_due", sa.DateTime(timezone=True), nullable=True),

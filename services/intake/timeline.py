@@ -1,4 +1,5 @@
-"""A case's timeline: intake's record joined with what dispatch, sla and notify know of it.
+"""A case's timeline: intake's record joined with what dispatch, sla, notify and the desk's
+case record know of it.
 
 The other services are asked concurrently, each with its own short timeout. A service
 that does not answer leaves its part empty and is named in `unavailable`; the operator
@@ -27,6 +28,7 @@ class Peers:
     dispatch: str
     sla: str
     notify: str
+    desk: str = ""
     timeout: float = PEER_TIMEOUT
     headers: tuple[tuple[str, str], ...] = ()  # the service token the peers ask for
 
@@ -37,6 +39,7 @@ class Peers:
             dispatch=common.dispatch_url.rstrip("/"),
             sla=common.sla_url.rstrip("/"),
             notify=common.notify_url.rstrip("/"),
+            desk=common.desk_url.rstrip("/"),
             headers=tuple(common.service_headers().items()),
         )
 
@@ -91,6 +94,8 @@ async def build_timeline(
         _part(client, "dispatch", f"{peers.dispatch}/v1/cases/{case_no}", wait),
         _part(client, "sla", f"{peers.sla}/v1/cases/{case_no}", wait),
         _part(client, "notify", f"{peers.notify}/v1/cases/{case_no}/notifications", wait),
+        # The record stays when sla's workflow and its history are long gone.
+        _part(client, "desk", f"{peers.desk}/v1/cases/{case_no}/record", wait),
     )
     parts = {name: body for name, body, _ in results}
     return {
@@ -98,6 +103,7 @@ async def build_timeline(
         "dispatch": parts["dispatch"],
         "sla": parts["sla"],
         "notifications": parts["notify"] or [],
+        "record": (parts["desk"] or {}).get("story", []),
         "unavailable": [name for name, _, answered in results if not answered],
     }
 

@@ -38,6 +38,7 @@ def test_a_new_case_appears_live_and_is_accepted_and_resolved(
     expect(page.locator("#caller-phone")).to_have_text(re.compile(r"^\d{3}\*{4}\d{4}$"))
     # Resolving before accepting: sla refuses, and its reason is shown as it is.
     page.fill("#act-resolve textarea", "已更换路灯")
+    page.check("#act-resolve input[name=signed]")
     page.click("#act-resolve button")
     expect(page.locator("#action-msg")).to_contain_text("不能办结", timeout=10_000)
     shot(page, "2-handler-refused-by-sla")
@@ -45,9 +46,11 @@ def test_a_new_case_appears_live_and_is_accepted_and_resolved(
     page.click("#act-accept button")
     expect(page.locator("#case-state")).to_have_text("已签收", timeout=15_000)
     page.fill("#act-resolve textarea", "已更换路灯，现场恢复照明")
+    page.check("#act-resolve input[name=signed]")
     page.click("#act-resolve button")
     expect(page.locator("#case-state")).to_have_text("已办结待回访", timeout=15_000)
-    expect(page.locator("#timeline")).to_contain_text("办结")
+    # The record names the one who verified the result (核实人) as the signed-in handler.
+    expect(page.locator("#timeline")).to_contain_text("核实人：")
     shot(page, "3-handler-resolved")
     ctx.close()
 

@@ -41,7 +41,7 @@ def test_supervisor_sees_rates_change_and_approves_an_extension(
 
     # The village handler resolves one case and asks for more time on the other.
     act(stack, "liuan", first, "accept", {"note": ""})
-    act(stack, "liuan", first, "resolve", {"note": "已修复"})
+    act(stack, "liuan", first, "resolve", {"note": "已修复", "signed": True})
     act(stack, "liuan", second, "accept", {"note": ""})
     act(stack, "liuan", second, "extension", {"amount": 2, "reason": "需供电公司配合更换线路"})
 

@@ -11,7 +11,8 @@ from tests.support import StackAddresses, eventually, get_json, new_case
 PROTECTED = [
     ("dispatch", "GET", "/v1/manual-queue"),
     ("dispatch", "GET", "/v1/cases/{case_no}"),
-    ("dispatch", "POST", "/v1/cases/{case_no}/actions/accept"),
+    ("desk", "GET", "/v1/cases/{case_no}/record"),
+    ("desk", "GET", "/v1/search?case_no={case_no}"),
     ("sla", "GET", "/v1/cases/{case_no}"),
     ("sla", "POST", "/v1/cases/{case_no}/accept"),
     ("notify", "GET", "/v1/inbox?recipient=U-D01-T01-V01"),
@@ -46,12 +47,12 @@ async def test_refused_action_changed_nothing_and_the_token_opens_the_api(
     assert first["state"] == "dispatched"
     async with httpx.AsyncClient(timeout=10) as stranger:
         refused = await stranger.post(
-            f"{stack.dispatch}/v1/cases/{case_no}/actions/accept", json={"actor": "x", "note": ""}
+            f"{stack.sla}/v1/cases/{case_no}/accept", json={"actor": "x", "note": ""}
         )
     assert refused.status_code == 401
     assert (await http.get(status_url)).json()["state"] == "dispatched"
     accepted = await http.post(
-        f"{stack.dispatch}/v1/cases/{case_no}/actions/accept",
+        f"{stack.sla}/v1/cases/{case_no}/accept",
         json={"actor": "系统对接", "note": "外部系统签收"},
     )
     assert accepted.status_code == 200, accepted.text
@@ -60,6 +61,6 @@ async def test_refused_action_changed_nothing_and_the_token_opens_the_api(
 
 async def test_probes_stay_open(stack: StackAddresses) -> None:
     async with httpx.AsyncClient(timeout=10) as stranger:
-        for base in (stack.dispatch, stack.sla, stack.notify):
+        for base in (stack.dispatch, stack.sla, stack.notify, stack.desk):
             assert (await stranger.get(f"{base}/healthz")).status_code == 200
             assert (await stranger.get(f"{base}/metrics")).status_code == 200

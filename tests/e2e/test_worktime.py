@@ -42,7 +42,7 @@ async def test_queue_rows_count_working_time_and_urgent_ones_clock_time(
     ordinary = (await http.post(f"{stack.intake}/v1/cases", json=new_case())).json()["case_no"]
     urgent_case = new_case(urgent=True, urgent_reason="燃气味很重，担心泄漏")
     urgent = (await http.post(f"{stack.intake}/v1/cases", json=urgent_case)).json()["case_no"]
-    async with httpx.AsyncClient(base_url=stack.dispatch, timeout=10) as browser:
+    async with httpx.AsyncClient(base_url=stack.desk, timeout=10) as browser:
         await browser.post("/login", data={"username": "admin", "password": PASSWORD})
         spans = (await browser.get("/ui/worktime")).json()
         assert spans["office_day"] == 27000 and spans["until"] > spans["from"]

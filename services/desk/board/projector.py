@@ -111,6 +111,16 @@ class BoardProjector:
         if change.ask_sla:
             values.update(sla_stale=True, sla_tries=0)
         if exists:
+            if "state" in values:
+                state = values.pop("state")
+                newer = sa.and_(
+                    cases.c.state != "closed",
+                    sa.or_(cases.c.state_at.is_(None), cases.c.state_at < at),
+                )
+                if state == "closed":
+                    newer = sa.true()
+                values["state"] = sa.case((newer, state), else_=cases.c.state)
+                values["state_at"] = sa.case((newer, at), else_=cases.c.state_at)
             await session.execute(
                 sa.update(cases)
                 .where(cases.c.case_no == case_no)
@@ -120,6 +130,7 @@ class BoardProjector:
             # An event may overtake the case's dispatch (other topic): start a partial row.
             values.setdefault("unit_id", "")
             values.setdefault("state", change.initial_state)
+            values["state_at"] = at
             await session.execute(
                 insert(cases).values(case_no=case_no, version=1, **values).on_conflict_do_nothing()
             )

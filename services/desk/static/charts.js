@@ -23,7 +23,8 @@ function drawCharts() {
   }
   if (data.rates) {
     draw("chart-rates", {
-      legend: {},
+      legend: { top: 0 },
+      grid: { bottom: 90 },
       xAxis: { type: "category", data: data.rates.units, axisLabel: { rotate: 30 } },
       yAxis: { type: "value", name: "%", max: 100 },
       series: [
@@ -37,7 +38,8 @@ function drawCharts() {
     const part = data[key];
     if (!part) continue;
     draw(`chart-${key}`, {
-      legend: {},
+      legend: { top: 0 },
+      grid: { left: 110 },
       yAxis: { type: "category", data: part.groups },
       xAxis: { type: "value", name: "件" },
       series: [

@@ -16,6 +16,8 @@ from services.desk.slagateway import SlaGateway
 from services.desk.worktime import WorkTimeSource
 from services.desk.worktime.model import annotate_clock_time
 
+FINISHED = ("resolved", "closed")
+
 
 @dataclass
 class Ui:
@@ -29,8 +31,12 @@ class Ui:
     worktime: WorkTimeSource
 
     async def time_left(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Rows with what is left of their deadlines, in working time where that applies."""
+        """Rows with what is left of their deadlines, in working time where that applies.
+
+        A resolved or closed case has nothing left to count down.
+        """
         now = datetime.now(UTC)
+        rows = [r for r in rows if r.get("state") not in FINISHED]
         clock = await self.worktime.get(now)
         if clock is None:
             annotate_clock_time(rows, now)

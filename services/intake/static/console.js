@@ -26,7 +26,7 @@ const LABELS = {
     "minhu.case.received.v1": "受理", "minhu.case.dispatched.v1": "派单",
     "minhu.case.sla.v1": "时限", "minhu.case.action.v1": "办理", "minhu.case.closed.v1": "销号",
   },
-  service: { dispatch: "派单服务", sla: "时限服务", notify: "通知服务" },
+  service: { dispatch: "派单服务", sla: "时限服务", notify: "通知服务", desk: "工单台账" },
 };
 const FIELDS = ["channel", "caller_phone", "caller_name", "title", "content", "address",
   "grid_code", "urgent", "operator", "anonymous", "callback_consent", "latitude", "longitude",
@@ -358,7 +358,7 @@ function renderTimeline(t) {
   ]), h("p", { class: "content" }, c.content)));
   out.push(section("派单", dispatchPart(t)));
   out.push(section("时限", slaPart(t)));
-  out.push(section("办理记录", historyPart(t.sla)));
+  out.push(section("办理记录", recordPart(t) || historyPart(t.sla)));
   out.push(section("通知记录", notificationsPart(t)));
   return out;
 }
@@ -417,6 +417,16 @@ function historyPart(s) {
     h("time", { datetime: e.at }, localTime(e.at)),
     h("strong", {}, label("kind", e.kind)),
     e.note ? h("span", {}, e.note.replace(/：$/, "")) : null)));
+}
+
+// The case record (工单台账) outlives the workflow: its story is shown when it has one.
+function recordPart(t) {
+  if (!t.record || !t.record.length) return null;
+  return h("ol", { class: "history record" }, t.record.map((e) => h("li", {},
+    h("time", { datetime: e.at }, localTime(e.at)),
+    h("strong", {}, e.what),
+    e.who ? h("span", {}, e.signed ? `${e.signed}：${e.who}` : e.who) : null,
+    e.note ? h("span", {}, e.note) : null)));
 }
 
 function notificationsPart(t) {

@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.Column("difficulty", sa.String(16), nullable=False, server_default=""),
         sa.Column("urgent", sa.Boolean, nullable=False, server_default="false"),
         sa.Column("state", sa.String(24), nullable=False),
+        sa.Column("state_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("light", sa.String(8), nullable=False, server_default="green"),
         sa.Column("accept_due", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resolve_due", sa.DateTime(timezone=True), nullable=True),

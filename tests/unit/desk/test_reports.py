@@ -1,0 +1,103 @@
+"""Report periods, counts, roll-ups and exports, without a server."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from services.desk.reports.export import to_csv, to_xlsx
+from services.desk.reports.figures import LOCAL, build, period
+from services.desk.search.words import query_words, search_words
+
+V1, V2, T1 = "U-V1", "U-V2", "U-T1"
+TOWNSHIP = {V1: "T-A", V2: "T-A", T1: "T-A"}
+
+
+def test_periods_hold_their_day_and_start_at_local_midnight() -> None:
+    q = period("quarter", date(2026, 11, 15))
+    assert (q.start, q.end) == (
+        datetime(2026, 10, 1, tzinfo=LOCAL),
+        datetime(2027, 1, 1, tzinfo=LOCAL),
+    )
+    assert q.label == "2026年第4季度" and q.previous().label == "2026年第3季度"
+    w = period("week", date(2026, 12, 3))  # a Thursday
+    assert w.start.date() == date(2026, 11, 30) and w.end - w.start == timedelta(days=7)
+    m = period("month", date(2026, 2, 10))
+    assert m.end.date() == date(2026, 3, 1)
+    c = period("custom", date(2026, 1, 1), date(2026, 1, 31))
+    assert c.end.date() == date(2026, 2, 1)
+    with pytest.raises(ValueError, match="结束日期"):
+        period("custom", date(2026, 2, 1), date(2026, 1, 1))
+    with pytest.raises(ValueError, match="未知"):
+        period("year", date(2026, 1, 1))
+
+
+def _report():  # type: ignore[no-untyped-def]
+    p = period("month", date(2026, 11, 1))
+    at = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)
+    marks = [
+        ("1", V1, "assigned"), ("1", V1, "accepted"), ("1", V1, "resolved"), ("1", V1, "satisfied"),
+        ("2", V1, "assigned"), ("2", V1, "accept_late"), ("2", V1, "accepted"),
+        ("2", V1, "escalated"), ("2", T1, "assigned"), ("2", T1, "bounced"),
+        ("3", V2, "assigned"), ("3", V2, "unsatisfied"),
+    ]  # fmt: skip
+    cases = [
+        {"topic": "城乡建设", "township_id": "T-A", "received_at": at,
+         "resolved_at": at + timedelta(hours=10)},
+        {"topic": "城乡建设", "township_id": "T-A", "received_at": at, "resolved_at": None},
+        {"topic": "环境保护", "township_id": "T-A", "received_at": at + timedelta(days=1),
+         "resolved_at": at + timedelta(days=1, hours=30)},
+    ]  # fmt: skip
+    return build(
+        p,
+        marks=marks,
+        closed=[("1", V1)],
+        cases=cases,
+        township_of=TOWNSHIP.get,  # type: ignore[arg-type]
+        district_of=lambda _u: "D",
+    )
+
+
+def test_counts_rates_roll_ups_and_handling_time() -> None:
+    r = _report()
+    v1 = r.units[V1]
+    assert (v1.assigned, v1.accepted_on_time, v1.resolved, v1.closed) == (2, 1, 1, 1)
+    assert (v1.overdue, v1.escalated, v1.response, v1.close_out) == (1, 1, 0.5, 0.5)
+    assert r.units[T1].bounced == 1 and r.units[V2].reopened == 1
+    assert r.units[V2].satisfaction == 0.0 and r.units[T1].satisfaction is None
+    area = r.townships["T-A"]
+    assert (area.assigned, area.resolved, area.answered, area.satisfied) == (4, 1, 2, 1)
+    assert r.districts["D"].assigned == 4
+    assert r.by_topic_area == {("城乡建设", "T-A"): 2, ("环境保护", "T-A"): 1}
+    assert sorted(r.handling_hours) == [10.0, 30.0] and r.mean_hours == 20.0
+    assert r.p90_hours == 30.0
+    assert list(r.by_day) == ["2026-11-10", "2026-11-11"]
+
+
+def test_the_workbook_and_the_csv_carry_the_same_counts() -> None:
+    r = _report()
+    names = {V1: "柳岸社区", V2: "金桥社区", T1: "湖滨街道", "T-A": "湖滨街道", "D": "明湖区"}.get
+    book = load_workbook(io.BytesIO(to_xlsx(r, lambda a: names(a) or a)))
+    assert book.sheetnames[:3] == ["单位三率", "乡镇街道", "区"]
+    rows = list(book["单位三率"].iter_rows(values_only=True))
+    assert rows[0][0] == "统计周期：2026年11月"
+    by_unit = {row[0]: row for row in rows[2:]}
+    assert by_unit["柳岸社区"][1:5] == (2, 1, 1, 1)
+    assert by_unit["柳岸社区"][11] == "50.0%"
+    text = to_csv(r, lambda a: names(a) or a)
+    assert text.startswith("\ufeff")
+    parsed = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert parsed[2][:3] == ["柳岸社区", "2", "1"] or parsed[3][:3] == ["柳岸社区", "2", "1"]
+    with pytest.raises(KeyError):
+        to_csv(r, lambda a: a, "没有这张表")
+
+
+def test_search_words_are_jieba_words_and_queries_keep_single_characters() -> None:
+    words = search_words("柳岸路路灯坏了三天了，晚上很黑").split()
+    assert "路灯" in words and "，" not in words and all(len(w) >= 2 for w in words)
+    assert "路灯" in query_words("路灯") and query_words("灯") == ["灯"]
+    assert query_words("   ") == []
