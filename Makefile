@@ -11,10 +11,10 @@ PYTEST := deploy/pytest.sh
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-bootstrap: ## fetch and build everything (Debian packages, .venv, Kafka jars, Temporal CLI)
+bootstrap: ## fetch and build everything (Debian packages, .venv, ECharts, Kafka jars, Temporal CLI)
 	@deploy/bootstrap.sh all
 
-up: bootstrap ## start servers, the four services and demo data, then print the URLs
+up: bootstrap ## start servers, the five services and demo data, then print the URLs
 	@$(STACK) up
 	@$(PY) deploy/demo.py --once
 	@$(STACK) urls
@@ -29,7 +29,7 @@ demo: ## post a few realistic cases to the running stack
 	@$(PY) deploy/demo.py
 
 logs: ## follow the services' logs
-	@tail -F var/dev/log/{intake,dispatch,sla,notify}.log
+	@tail -F var/dev/log/{intake,dispatch,sla,notify,desk}.log
 
 lint: bootstrap ## ruff and mypy
 	@.venv/bin/ruff check services deploy tests

@@ -34,12 +34,11 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
 import sqlalchemy as sa
@@ -58,6 +57,7 @@ from services.desk.search.query import COUNT_CAP, Search, count_statement, run, 
 from services.desk.search.words import search_words, words
 from services.desk.ui.access import holds
 
+ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "services/desk/migrations/versions"
 CORPUS = sorted((ROOT / "services/dispatch/model").glob("corpus_*.tsv"))
 MESSAGES = Path(
@@ -213,12 +213,37 @@ class Batch:
     checks: list[tuple[str, str]] = field(default_factory=list)
 
 
-CASE_COLUMNS = (
-    "case_no unit_id unit_name tier district_id township_id topic difficulty urgent state light "
-    "accept_due resolve_due escalation_level supervised extension_pending extension_note "
-    "dispatched_at resolved_at closed_at close_reason received_at channel title content "
-    "address updated_at version words_text"
-).split()
+CASE_COLUMNS = [
+    "case_no",
+    "unit_id",
+    "unit_name",
+    "tier",
+    "district_id",
+    "township_id",
+    "topic",
+    "difficulty",
+    "urgent",
+    "state",
+    "light",
+    "accept_due",
+    "resolve_due",
+    "escalation_level",
+    "supervised",
+    "extension_pending",
+    "extension_note",
+    "dispatched_at",
+    "resolved_at",
+    "closed_at",
+    "close_reason",
+    "received_at",
+    "channel",
+    "title",
+    "content",
+    "address",
+    "updated_at",
+    "version",
+    "words_text",
+]
 CALLER_COLUMNS = ["case_no", "caller_name", "caller_phone", "anonymous", "callback_consent"]
 MARK_COLUMNS = ["case_no", "unit_id", "mark", "at"]
 ENTRY_COLUMNS = ["case_no", "event_id", "event_type", "source", "kind", "at", "unit_id", "note"]
@@ -250,7 +275,9 @@ def generate(spec: tuple[int, list[tuple[date, int]]]) -> Batch:
         start = datetime(day.year, day.month, day.day, tzinfo=LOCAL)
         # Calls cluster in the day: few at night, most between 8 and 22.
         seconds = sorted(
-            int(rng.triangular(0, 86_399, 13 * 3600)) if rng.random() < 0.93 else rng.randrange(86_400)
+            int(rng.triangular(0, 86_399, 13 * 3600))
+            if rng.random() < 0.93
+            else rng.randrange(86_400)
             for _ in range(n)
         )
         for seq, sec in enumerate(seconds, 1):
@@ -305,7 +332,9 @@ def _case(
         accepted_at_or_none = accepted_at
     close_reason = pick(rng, CLOSE_REASONS) if closed_at else ""
     open_case = state != "closed"
-    light = rng.choices(("green", "yellow", "red"), weights=(60, 25, 15) if open_case else (85, 8, 7))[0]
+    light = rng.choices(
+        ("green", "yellow", "red"), weights=(60, 25, 15) if open_case else (85, 8, 7)
+    )[0]
     escalation = 0 if rng.random() > 0.035 else (1 if rng.random() < 0.85 else 2)
     supervised = rng.random() < 0.02
     extension = open_case and rng.random() < 0.03
@@ -363,7 +392,16 @@ def _case(
     if state == "reopened" and resolved_at is not None:
         marks.append((case_no, unit["id"], "unsatisfied", resolved_at + timedelta(hours=30)))
     if w.entries:
-        _entries(out, case_no, unit, base.topic, (channel, title, close_reason), received, dispatched, closed_at)
+        _entries(
+            out,
+            case_no,
+            unit,
+            base.topic,
+            (channel, title, close_reason),
+            received,
+            dispatched,
+            closed_at,
+        )
 
 
 def _state(rng: random.Random, age: timedelta) -> str:
@@ -416,12 +454,40 @@ def _entries(
     add = out.entries.append
     channel, title, reason = said
     data = json.dumps({"case_no": case_no, "channel": channel, "title": title}, ensure_ascii=False)
-    add((case_no, f"{case_no}-r", "minhu.case.received.v1", "intake", "received", received, "", title, data))
-    data = json.dumps({"case_no": case_no, "unit_id": unit["id"], "topic": topic}, ensure_ascii=False)
-    add((case_no, f"{case_no}-d", "minhu.case.dispatched.v1", "dispatch", "dispatched", dispatched, unit["id"], "", data))
+    add(
+        (
+            case_no,
+            f"{case_no}-r",
+            "minhu.case.received.v1",
+            "intake",
+            "received",
+            received,
+            "",
+            title,
+            data,
+        )
+    )
+    data = json.dumps(
+        {"case_no": case_no, "unit_id": unit["id"], "topic": topic}, ensure_ascii=False
+    )
+    add(
+        (
+            case_no,
+            f"{case_no}-d",
+            "minhu.case.dispatched.v1",
+            "dispatch",
+            "dispatched",
+            dispatched,
+            unit["id"],
+            "",
+            data,
+        )
+    )
     if closed is not None:
         data = json.dumps({"case_no": case_no, "reason": reason})
-        add((case_no, f"{case_no}-c", "minhu.case.closed.v1", "sla", "closed", closed, "", "", data))
+        add(
+            (case_no, f"{case_no}-c", "minhu.case.closed.v1", "sla", "closed", closed, "", "", data)
+        )
 
 
 def day_counts(rows: int, now: datetime, rng: random.Random) -> list[tuple[date, int]]:
@@ -538,10 +604,14 @@ async def write(conn: asyncpg.Connection, batch: Batch) -> None:
         f"SELECT {stage_cols}, to_tsvector('simple', words_text) FROM bench_stage"
     )
     await conn.execute("TRUNCATE bench_stage")
-    await conn.copy_records_to_table("record_callers", records=batch.callers, columns=CALLER_COLUMNS)
+    await conn.copy_records_to_table(
+        "record_callers", records=batch.callers, columns=CALLER_COLUMNS
+    )
     await conn.copy_records_to_table("board_marks", records=batch.marks, columns=MARK_COLUMNS)
     if batch.entries:
-        await conn.copy_records_to_table("record_entries", records=batch.entries, columns=ENTRY_COLUMNS)
+        await conn.copy_records_to_table(
+            "record_entries", records=batch.entries, columns=ENTRY_COLUMNS
+        )
 
 
 async def load(url: str, world: World, rows: int, workers: int) -> dict[str, Any]:
@@ -618,3 +688,506 @@ def _take(it: Iterator[Any], n: int) -> list[Any]:
         except StopIteration:
             break
     return out
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One search to time: its class, the scope it runs in, and what was asked."""
+
+    kind: str
+    scope: Scope
+    search: Search
+
+
+@dataclass
+class Timing:
+    """How long one search took: both statements of run(), and what it found."""
+
+    probe: Probe
+    total_ms: float
+    page_ms: float
+    count_ms: float
+    rows: int
+    hits: int
+
+
+class TimedSession:
+    """A session whose execute() records its own duration (run() calls it twice)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session, self.times = session, list[float]()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return await self.session.execute(*args, **kwargs)
+        finally:
+            self.times.append((time.perf_counter() - t0) * 1000)
+
+
+async def time_probe(sessions: Any, probe: Probe) -> Timing:
+    """Run one search with the desk's own run() and time it."""
+    async with sessions() as session:
+        timed = TimedSession(session)
+        t0 = time.perf_counter()
+        rows, hits = await run(timed, probe.search, probe.scope)
+        total = (time.perf_counter() - t0) * 1000
+    page, count = [*timed.times, 0.0, 0.0][:2]
+    return Timing(probe, total, page, count, len(rows), hits)
+
+
+def text_queries(bases: list[Base], rng: random.Random, n: int) -> dict[str, list[str]]:
+    """Query texts from the real messages' words: common, rare, and 2–3 words of one message."""
+    real = [b for b in bases if b.real] or bases
+    doc_words = [
+        list(dict.fromkeys(_WORDS.get(b.title, ()) + _WORDS.get(b.content, ()))) for b in real
+    ]
+    df = Counter(w for ws in doc_words for w in set(ws))
+    common = [w for w, _ in df.most_common(300)]
+    rare = sorted(w for w, k in df.items() if k == 1 and not w.isdigit())
+    multi = []
+    while len(multi) < n:
+        ws = rng.choice(doc_words)
+        if len(ws) >= 3:
+            multi.append(" ".join(rng.sample(ws, rng.choice((2, 2, 3)))))
+    return {
+        "common word": [rng.choice(common) for _ in range(n)],
+        "rare word": rng.sample(rare, min(n, len(rare))),
+        "2-3 words": multi,
+    }
+
+
+async def samples(sessions: Any, sql: str, n: int) -> list[Any]:
+    """n values of a query's first column (sampled rows of a table)."""
+    async with sessions() as session:
+        return list((await session.execute(sa.text(sql), {"n": n})).scalars())
+
+
+async def probes(sessions: Any, world: World, topics: list[str], n: int, seed: int) -> list[Probe]:
+    """Every search to time, in the order they run."""
+    rng = random.Random(seed)
+    units = [u["id"] for u in world.units]
+    townships = sorted({u["township_id"] for u in world.units if u["township_id"]})
+    out: list[Probe] = []
+    texts = text_queries(world.bases, rng, n)
+    for sub, queries in texts.items():
+        out += [Probe(f"text · all · {sub}", Scope("all"), Search(text=q)) for q in queries]
+    for sub, queries in texts.items():
+        out += [
+            Probe(f"text · unit · {sub}", Scope("unit", rng.choice(units)), Search(text=q))
+            for q in queries
+        ]
+    chars = "路灯水电房车噪费学医"
+    out += [
+        Probe("text · all · one character", Scope("all"), Search(text=rng.choice(chars)))
+        for _ in range(max(10, n // 10))
+    ]
+    phones = await samples(
+        sessions,
+        "SELECT caller_phone FROM record_callers ORDER BY random() LIMIT :n",
+        n - n // 10,
+    )
+    phones += [f"1{rng.randrange(3, 10)}{rng.randrange(10**9):09d}" for _ in range(n // 10)]
+    rng.shuffle(phones)
+    out += [Probe("phone", Scope("all"), Search(phone=p)) for p in phones]
+    for _ in range(n):
+        state = "closed" if rng.random() < 0.3 else rng.choice(OPEN_STATES)
+        equals = {"unit_id": rng.choice(units), "state": state}
+        out.append(Probe("filter · unit + state", Scope("all"), Search(equals=equals)))
+    first = world.now - timedelta(days=DAYS)
+    for _ in range(n):
+        since = first + timedelta(days=rng.randrange(DAYS - 30))
+        until = since + timedelta(days=rng.choice((7, 30, 30, 90)))
+        equals = {"township_id": rng.choice(townships), "topic": rng.choice(topics)}
+        search = Search(since=since, until=until, equals=equals)
+        out.append(Probe("filter · township + topic + dates", Scope("all"), search))
+    for _ in range(n):
+        equals = {"difficulty": pick(rng, DIFFICULTIES), "light": rng.choice(("red", "yellow"))}
+        out.append(Probe("filter · difficulty + light", Scope("all"), Search(equals=equals)))
+    numbers = await samples(
+        sessions, "SELECT case_no FROM board_cases ORDER BY random() LIMIT :n", n - n // 10
+    )
+    numbers += [
+        f"{rng.randrange(20240101, 20261231)}{rng.randrange(900_000, 999_999)}"
+        for _ in range(n // 10)
+    ]
+    rng.shuffle(numbers)
+    out += [Probe("case number", Scope("all"), Search(case_no=x)) for x in numbers]
+    return out
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, -(-int(q * len(ordered)) // 100) - 1))]
+
+
+def summary(timings: list[Timing]) -> list[dict[str, Any]]:
+    """p50/p95/max per class, in the order the classes ran."""
+    kinds = list(dict.fromkeys(t.probe.kind for t in timings))
+    out = []
+    for kind in kinds:
+        ts = [t for t in timings if t.probe.kind == kind]
+        total = [t.total_ms for t in ts]
+        out.append(
+            {
+                "class": kind,
+                "n": len(ts),
+                "p50_ms": round(percentile(total, 50), 1),
+                "p95_ms": round(percentile(total, 95), 1),
+                "max_ms": round(max(total), 1),
+                "page_p95_ms": round(percentile([t.page_ms for t in ts], 95), 1),
+                "count_p95_ms": round(percentile([t.count_ms for t in ts], 95), 1),
+                "median_hits": statistics.median(t.hits for t in ts),
+                "capped": sum(t.hits > COUNT_CAP for t in ts),
+                "over_target": sum(t.total_ms > TARGET_MS for t in ts),
+            }
+        )
+    return out
+
+
+async def measure(sessions: Any, all_probes: list[Probe]) -> list[Timing]:
+    """Time every probe; the first three of each class only warm up."""
+    timings: list[Timing] = []
+    seen = Counter[str]()
+    bar = Progress("searching", len(all_probes))
+    for probe in all_probes:
+        if seen[probe.kind] < 3:
+            await time_probe(sessions, probe)
+        seen[probe.kind] += 1
+        timings.append(await time_probe(sessions, probe))
+        bar.advance(1)
+    bar.close()
+    return timings
+
+
+async def reports(
+    sessions: Any, directory: Directory, now: datetime, runs: int
+) -> list[dict[str, Any]]:
+    """Time one month's report (period_inputs + build), whole district and one township."""
+    last_month = now.astimezone(LOCAL).date().replace(day=1) - timedelta(days=1)
+    p = period("month", last_month)
+    district = directory.default_district.id
+    township = sorted({place(directory, u.id)["township_id"] for u in directory.units} - {""})[0]
+    out = []
+    for label, scope in (
+        ("district", Scope("district", district)),
+        ("township", Scope("township", township)),
+    ):
+        units = [
+            u.id
+            for u in directory.units
+            if u.role != "dispatch_centre" and holds(scope, u.id, directory)
+        ]
+        inputs, builds, totals = [], [], []
+        sizes: dict[str, int] = {}
+        for _ in range(runs + 1):  # the first run warms up
+            t0 = time.perf_counter()
+            async with sessions() as session:
+                marks, closed, rows = await period_inputs(session, scope, units, p)
+            t1 = time.perf_counter()
+            report = build(
+                p,
+                marks=marks,
+                closed=closed,
+                cases=rows,
+                township_of=lambda u: place(directory, u)["township_id"],
+                district_of=lambda u: place(directory, u)["district_id"],
+            )
+            t2 = time.perf_counter()
+            inputs.append((t1 - t0) * 1000)
+            builds.append((t2 - t1) * 1000)
+            totals.append((t2 - t0) * 1000)
+            sizes = {"marks": len(marks), "closed": len(closed), "cases": len(rows)}
+            sizes["received"] = sum(report.by_day.values())
+        out.append(
+            {
+                "class": f"report · month {p.label} · {label} ({scope.id})",
+                "n": runs,
+                "p50_ms": round(statistics.median(totals[1:]), 1),
+                "max_ms": round(max(totals[1:]), 1),
+                "inputs_ms": round(statistics.median(inputs[1:]), 1),
+                "build_ms": round(statistics.median(builds[1:]), 1),
+                "rows_read": sizes,
+            }
+        )
+    return out
+
+
+async def explain(sessions: Any, stmt: Any) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of a statement as the asyncpg dialect sends it."""
+    async with sessions() as session:
+        conn = await session.connection()
+        compiled = stmt.compile(dialect=conn.dialect)
+        params = [compiled.params[k] for k in compiled.positiontup or ()]
+        raw = (await conn.get_raw_connection()).driver_connection
+        rows = await raw.fetch("EXPLAIN (ANALYZE, BUFFERS) " + str(compiled), *params)
+    return "\n".join(r[0] for r in rows)
+
+
+async def slow_plans(sessions: Any, timings: list[Timing]) -> list[dict[str, Any]]:
+    """The plans of the slowest search of each class whose p95 misses the target."""
+    out = []
+    for row in summary(timings):
+        if row["p95_ms"] <= TARGET_MS:
+            continue
+        worst = max((t for t in timings if t.probe.kind == row["class"]), key=lambda t: t.total_ms)
+        p = worst.probe
+        out.append(
+            {
+                "class": row["class"],
+                "search": describe(p),
+                "total_ms": round(worst.total_ms, 1),
+                "page_plan": await explain(sessions, statement(p.search, p.scope)),
+                "count_plan": await explain(sessions, count_statement(p.search, p.scope)),
+            }
+        )
+    return out
+
+
+def describe(p: Probe) -> dict[str, Any]:
+    """A probe as JSON."""
+    s = p.search
+    d: dict[str, Any] = {"scope": f"{p.scope.kind}:{p.scope.id}"}
+    d |= {k: v for k, v in (("text", s.text), ("phone", s.phone), ("case_no", s.case_no)) if v}
+    d |= {k: v for k, v in s.equals.items() if v}
+    d |= {k: v.isoformat() for k, v in (("since", s.since), ("until", s.until)) if v}
+    return d
+
+
+# Indexes tried by --try-fixes, in the bench database only (the repo's migrations are untouched).
+CANDIDATES = (
+    ("bench_board_resolved", "CREATE INDEX bench_board_resolved ON board_cases (resolved_at)"),
+    ("bench_board_closed", "CREATE INDEX bench_board_closed ON board_cases (closed_at)"),
+)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def markdown(rows: list[dict[str, Any]], reports_rows: list[dict[str, Any]]) -> str:
+    """The figures as a Markdown table."""
+    lines = [
+        "| class | n | p50 ms | p95 ms | max ms | page p95 | count p95 | median hits | ≤ 300 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for r in rows:
+        hits = f"{r['median_hits']:g}" + (f" ({r['capped']} capped)" if r["capped"] else "")
+        ok = "yes" if r["p95_ms"] <= TARGET_MS else "**no**"
+        lines.append(
+            f"| {r['class']} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | "
+            f"{r['page_p95_ms']} | {r['count_p95_ms']} | {hits} | {ok} |"
+        )
+    for r in reports_rows:
+        rd = r["rows_read"]
+        lines.append(
+            f"| {r['class']} | {r['n']} | {r['p50_ms']} | — | {r['max_ms']} | "
+            f"read {r['inputs_ms']} | build {r['build_ms']} | "
+            f"{rd['marks']} marks, {rd['cases']} cases | — |"
+        )
+    return "\n".join(lines)
+
+
+def world_of(
+    directory: Directory, seed: int, now: datetime, entries: bool
+) -> tuple[World, list[str]]:
+    """The world the rows are drawn from, and the topics."""
+    rng = random.Random(seed)
+    bases, topics, sentences = read_bases(rng)
+    units, weights = [], []
+    share = {"village": 3.5, "township": 6.0, "district": 2.7}
+    for u in directory.units:
+        if u.role == "dispatch_centre":
+            continue
+        units.append({"id": u.id, "name": u.name, "tier": u.tier.value, **place(directory, u.id)})
+        weights.append(share.get(u.tier.value, 1.0))
+    places = sorted({x for g in directory.grids for x in (*g.roads, *g.landmarks)})
+    world = World(
+        bases=bases,
+        sentences=sentences,
+        units=units,
+        unit_weights=weights,
+        places=places or ["明湖路"],
+        now=now,
+        seed=seed,
+        entries=entries,
+        frequent_callers=2000,
+    )
+    return world, topics
+
+
+async def save_meta(url: str, meta: dict[str, Any]) -> None:
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        await conn.execute("CREATE TABLE IF NOT EXISTS bench_meta (k text PRIMARY KEY, v text)")
+        await conn.execute(
+            "INSERT INTO bench_meta VALUES ('load', $1) ON CONFLICT (k) DO UPDATE SET v = $1",
+            json.dumps(meta, ensure_ascii=False, default=str),
+        )
+    finally:
+        await conn.close()
+
+
+async def read_meta(url: str) -> dict[str, Any]:
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        v = await conn.fetchval("SELECT v FROM bench_meta WHERE k = 'load'")
+    finally:
+        await conn.close()
+    return dict(json.loads(v))
+
+
+async def server_facts(engine: AsyncEngine) -> dict[str, Any]:
+    """PostgreSQL version, the settings that matter here, and the tables' sizes."""
+    async with engine.connect() as conn:
+        facts: dict[str, Any] = {
+            "version": (await conn.execute(sa.text("SHOW server_version"))).scalar()
+        }
+        for name in (
+            "shared_buffers",
+            "work_mem",
+            "effective_cache_size",
+            "random_page_cost",
+            "jit",
+        ):
+            facts[name] = (await conn.execute(sa.text(f"SHOW {name}"))).scalar()
+        sizes = await conn.execute(
+            sa.text(
+                "SELECT relname, pg_size_pretty(pg_total_relation_size(oid)) FROM pg_class "
+                "WHERE relname IN ('board_cases','board_marks','record_callers','record_entries',"
+                "'ix_board_words')"
+            )
+        )
+        facts["sizes"] = dict(sizes.all())  # type: ignore[arg-type]
+    return facts
+
+
+async def bench(
+    args: argparse.Namespace, url: str, world: World, topics: list[str]
+) -> dict[str, Any]:
+    """Every measurement on the loaded database."""
+    engine = make_engine(url, pool_size=2)
+    sessions = make_sessionmaker(engine)
+    out: dict[str, Any] = {}
+    try:
+        out["server"] = await server_facts(engine)
+        all_probes = await probes(sessions, world, topics, args.queries, args.seed)
+        timings = await measure(sessions, all_probes)
+        out["searches"] = summary(timings)
+        out["reports"] = await reports(
+            sessions, Directory.from_file(None), world.now, args.report_runs
+        )
+        out["slow_plans"] = await slow_plans(sessions, timings)
+        if args.try_fixes:
+            made = []
+            async with engine.begin() as conn:
+                for name, sql in CANDIDATES:
+                    await conn.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))
+                    t0 = time.monotonic()
+                    await conn.execute(sa.text(sql))
+                    made.append({"index": sql, "build_s": round(time.monotonic() - t0, 1)})
+                await conn.execute(sa.text("ANALYZE board_cases"))
+            after = await measure(sessions, all_probes)
+            out["after_fixes"] = {
+                "indexes": made,
+                "searches": summary(after),
+                "reports": await reports(
+                    sessions, Directory.from_file(None), world.now, args.report_runs
+                ),
+            }
+            if not args.keep_fixes:
+                async with engine.begin() as conn:
+                    for name, _ in CANDIDATES:
+                        await conn.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))
+    finally:
+        await engine.dispose()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="cases to load")
+    parser.add_argument("--database", default="minhu_desk_bench", help="bench database name")
+    parser.add_argument("--queries", type=int, default=200, help="searches per class")
+    parser.add_argument("--report-runs", type=int, default=3, help="timed builds per report")
+    parser.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)))
+    parser.add_argument("--seed", type=int, default=12345)
+    parser.add_argument("--no-entries", action="store_true", help="skip record_entries")
+    parser.add_argument("--reuse", action="store_true", help="measure the loaded database again")
+    parser.add_argument("--try-fixes", action="store_true", help="time again with CANDIDATES")
+    parser.add_argument("--keep-fixes", action="store_true", help="leave CANDIDATES in place")
+    parser.add_argument("--json", type=Path, default=ARTIFACT)
+    args = parser.parse_args()
+    if "MINHU_PG_HOST" not in os.environ:
+        print("desk_search: MINHU_PG_HOST is not set (eval the env of a stack profile); skipped")
+        return 0
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
+        parser.error("--database: lower-case letters, digits and _ only")
+    settings = CommonSettings()
+    url = settings.database_url(args.database)
+    started = time.monotonic()
+    if args.reuse:
+        meta = asyncio.run(read_meta(url))
+        now = datetime.fromisoformat(meta["now"])
+        world, topics = world_of(Directory.from_file(None), int(meta["seed"]), now, True)
+        fill_words(_pieces(world), args.workers)
+    else:
+        now = datetime.now(LOCAL).replace(minute=0, second=0, microsecond=0)
+        world, topics = world_of(Directory.from_file(None), args.seed, now, not args.no_entries)
+        t0 = time.monotonic()
+        fill_words(_pieces(world), args.workers)
+        words_s = round(time.monotonic() - t0, 1)
+        print(f"jieba words of {len(_WORDS):,} distinct pieces in {words_s} s", flush=True)
+        asyncio.run(recreate_database(settings, args.database))
+        migrate(url, MIGRATIONS, tables.metadata)
+        info = asyncio.run(load(url, world, args.rows, args.workers))
+        info["timing"]["jieba_s"] = words_s
+        meta = {"now": now.isoformat(), "seed": args.seed, "rows": args.rows, **info}
+        asyncio.run(save_meta(url, meta))
+    print(f"loaded: {meta['loaded']}; timing: {meta['timing']}", flush=True)
+    if meta.get("words_mismatched"):
+        print(
+            f"WARNING: {meta['words_mismatched']}/{meta['words_checked']} rows' words differ "
+            "from search_words(title + ' ' + content)"
+        )
+    results = asyncio.run(bench(args, url, world, topics))
+    report = {
+        "benchmark": "desk_search",
+        "database": args.database,
+        "target_p95_ms": TARGET_MS,
+        "cpus": os.cpu_count(),
+        "load": meta,
+        "bases": {"real_messages": sum(b.real for b in world.bases), "all": len(world.bases)},
+        **results,
+        "wall_s": round(time.monotonic() - started, 1),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    print()
+    print(f"## Desk search at {meta['loaded'].get('cases', 0):,} cases")
+    print()
+    print(markdown(results["searches"], results["reports"]))
+    if "after_fixes" in results:
+        print()
+        print("## After " + "; ".join(i["index"] for i in results["after_fixes"]["indexes"]))
+        print()
+        print(markdown(results["after_fixes"]["searches"], results["after_fixes"]["reports"]))
+    for plan in results["slow_plans"]:
+        print(f"\n### slowest of {plan['class']} ({plan['total_ms']} ms): {plan['search']}")
+        print("page:\n" + plan["page_plan"] + "\ncount:\n" + plan["count_plan"])
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+def _pieces(world: World) -> set[str]:
+    pieces = set(TITLE_TAGS) | set(FOLLOW_UPS) | set(world.sentences)
+    for b in world.bases:
+        pieces |= {b.title, b.content}
+    return pieces
+
+
+if __name__ == "__main__":
+    sys.exit(main())

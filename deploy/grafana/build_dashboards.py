@@ -15,7 +15,7 @@ from typing import Any
 
 OUT = Path(__file__).resolve().parent / "dashboards"
 DATASOURCE = {"type": "prometheus", "uid": "minhu-prometheus"}
-SERVICES = 'job=~"intake|dispatch|sla|notify"'
+SERVICES = 'job=~"intake|dispatch|sla|notify|desk"'
 JURISDICTION = 'district=~"$district", township=~"$township"'
 
 
@@ -34,7 +34,7 @@ OPERATIONS = (
     Panel(
         "Services up",
         "none",
-        (('up{job=~"intake|dispatch|sla|notify|temporal-sdk|temporal-server"}', "{{job}}"),),
+        (('up{job=~"intake|dispatch|sla|notify|desk|temporal-sdk|temporal-server"}', "{{job}}"),),
         kind="stat",
     ),
     Panel(

@@ -18,6 +18,7 @@ NAMES = (
     "dispatch",
     "sla",
     "notify",
+    "desk",
 )
 
 

@@ -74,6 +74,9 @@ class BoardProjector:
             raise PoisonEvent(f"cannot fold {event_type}: {exc!r}") from exc
         if not change.values and not change.marks:
             return
+        if not live:
+            # A rebuild reads the record alone: no row is left waiting for sla's answer.
+            change.ask_sla = False
         await self._apply(session, case_no, change, at, exists=row is not None)
         if not live:
             return

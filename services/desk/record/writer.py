@@ -105,6 +105,11 @@ class Recorder:
             fields=fields,
         )
         async with self.sessions() as session, session.begin():
+            # One case at a time: its entries get their sequence numbers in the order they
+            # fold into the board, so a rebuild folds them exactly as they were folded live.
+            await session.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(entry.case_no)))
+            )
             if not await append(session, entry, self.people):
                 return False
             await self.board.project(

@@ -115,6 +115,8 @@ def denied_page(request: Request, user: User, message: str) -> Response:
     """A refusal the user can read, with the way back."""
     body = (
         '<section class="denied"><h1>无法查看工单</h1>'
+        # Where the outcome of the user's own last action stays (their bounce moved it on).
+        '<p class="msg" id="action-msg" role="alert"></p>'
         '<p class="error" role="alert" id="denied">'
         f'{e(message)}</p><p><a href="/queue">返回待办队列</a></p></section>'
     )
