@@ -40,7 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -533,6 +533,9 @@ class Progress:
     def __init__(self, label: str, total: int) -> None:
         self.label, self.total, self.done, self.started = label, total, 0, time.monotonic()
         self._last = 0.0
+        self._rich: Any = None
+        if not sys.stdout.isatty():
+            return
         try:
             from rich.progress import (
                 BarColumn,
@@ -542,7 +545,7 @@ class Progress:
             )
             from rich.progress import Progress as RichProgress
 
-            self._rich: Any = RichProgress(
+            self._rich = RichProgress(
                 "[progress.description]{task.description}",
                 BarColumn(),
                 MofNCompleteColumn(),
@@ -553,7 +556,7 @@ class Progress:
             self._rich.start()
             self._task = self._rich.add_task(label, total=total)
         except ImportError:
-            self._rich = None
+            pass
 
     def advance(self, n: int) -> None:
         self.done += n
@@ -589,9 +592,10 @@ async def recreate_database(settings: CommonSettings, name: str) -> None:
 
 def ddl(element: Any) -> str:
     """PostgreSQL DDL of a SQLAlchemy schema element."""
-    return str(element.compile(dialect=postgresql.dialect())).strip()
+    return str(element.compile(dialect=postgresql.dialect())).strip()  # type: ignore[no-untyped-call]
 
 
+LOADED = ("board_cases", "board_marks", "record_callers", "record_entries")
 SECONDARY = [idx for t in (tables.cases, tables.marks, tables.callers) for idx in t.indexes]
 
 
@@ -628,6 +632,9 @@ async def load(url: str, world: World, rows: int, workers: int) -> dict[str, Any
         await conn.execute("SET maintenance_work_mem = '512MB'")
         for idx in SECONDARY:
             await conn.execute(f'DROP INDEX "{idx.name}"')
+        # Loaded once, then vacuumed below: autovacuum would only compete with the load.
+        for table in LOADED:
+            await conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
         await conn.execute(
             f"CREATE UNLOGGED TABLE bench_stage AS SELECT {', '.join(CASE_COLUMNS[:-1])} "
             "FROM board_cases WITH NO DATA"
@@ -665,7 +672,8 @@ async def load(url: str, world: World, rows: int, workers: int) -> dict[str, Any
             print(f"  index {idx.name}: {built[str(idx.name)]} s", flush=True)
         timing["indexes_s"] = built
         t0 = time.monotonic()
-        for table in ("board_cases", "board_marks", "record_callers", "record_entries"):
+        for table in LOADED:
+            await conn.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
             await conn.execute(f"VACUUM ANALYZE {table}")
         timing["vacuum_analyze_s"] = round(time.monotonic() - t0, 1)
         timing["total_s"] = round(time.monotonic() - started, 1)
@@ -748,7 +756,7 @@ def text_queries(bases: list[Base], rng: random.Random, n: int) -> dict[str, lis
     df = Counter(w for ws in doc_words for w in set(ws))
     common = [w for w, _ in df.most_common(300)]
     rare = sorted(w for w, k in df.items() if k == 1 and not w.isdigit())
-    multi = []
+    multi: list[str] = []
     while len(multi) < n:
         ws = rng.choice(doc_words)
         if len(ws) >= 3:
@@ -1061,7 +1069,7 @@ async def server_facts(engine: AsyncEngine) -> dict[str, Any]:
                 "'ix_board_words')"
             )
         )
-        facts["sizes"] = dict(sizes.all())  # type: ignore[arg-type]
+        facts["sizes"] = {str(k): str(v) for k, v in sizes.all()}
     return facts
 
 
@@ -1074,12 +1082,15 @@ async def bench(
     out: dict[str, Any] = {}
     try:
         out["server"] = await server_facts(engine)
+        # The machine may be shared: the load average says how much the figures suffered.
+        out["loadavg_before"] = os.getloadavg()
         all_probes = await probes(sessions, world, topics, args.queries, args.seed)
         timings = await measure(sessions, all_probes)
         out["searches"] = summary(timings)
         out["reports"] = await reports(
             sessions, Directory.from_file(None), world.now, args.report_runs
         )
+        out["loadavg_after"] = os.getloadavg()
         out["slow_plans"] = await slow_plans(sessions, timings)
         if args.try_fixes:
             made = []
@@ -1170,6 +1181,7 @@ def main() -> int:
     print(f"## Desk search at {meta['loaded'].get('cases', 0):,} cases")
     print()
     print(markdown(results["searches"], results["reports"]))
+    print(f"\nload average before/after: {results['loadavg_before']} / {results['loadavg_after']}")
     if "after_fixes" in results:
         print()
         print("## After " + "; ".join(i["index"] for i in results["after_fixes"]["indexes"]))

@@ -75,6 +75,8 @@ cases = sa.Table(
     # When the event that set the state happened: events of one case come on several topics,
     # so a later-arriving older event must not put the case back (a close-out is final).
     sa.Column("state_at", sa.DateTime(timezone=True), nullable=True),
+    # The same for where the case is and its deadlines (unit, tier, due times, light).
+    sa.Column("placed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("light", sa.String(8), nullable=False, server_default="green"),
     sa.Column("accept_due", sa.DateTime(timezone=True), nullable=True),
     sa.Column("resolve_due", sa.DateTime(timezone=True), nullable=True),

@@ -63,7 +63,8 @@ async def test_a_closed_case_keeps_its_whole_record_after_its_workflow_is_delete
         kinds = _kinds(record) if record else []
         # The resolution SMS is sent once the case is resolved; wait for it and the close.
         sms = [x for x in (record or {}).get("story", []) if "短信" in x["what"]]
-        return record if "closed" in kinds and len(sms) >= 2 else None
+        done = "closed" in kinds and kinds.count("callback_recorded") == 2 and len(sms) >= 2
+        return record if done else None
 
     before = await eventually(complete, timeout=30)
 
@@ -80,7 +81,8 @@ async def test_a_closed_case_keeps_its_whole_record_after_its_workflow_is_delete
     await eventually(gone, timeout=30)
 
     after = await _record(http, stack, case_no)
-    assert after["entries"] == before["entries"] and after["story"] == before["story"]
+    # Nothing recorded is lost with the workflow (a late notice may still add to the record).
+    assert after["entries"][: len(before["entries"])] == before["entries"]
     assert (
         after["case"]["state"] == "closed" and after["case"]["close_reason"] == "callback_satisfied"
     )

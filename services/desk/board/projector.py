@@ -41,6 +41,46 @@ async def announce(session: Any, payload: dict[str, Any]) -> None:
     )
 
 
+# Columns of where a case is and what it waits on: set by dispatch's and sla's events, which
+# travel on different topics. An event older than the last one that set them is ignored.
+PLACEMENT = frozenset(
+    {
+        "unit_id",
+        "unit_name",
+        "tier",
+        "district_id",
+        "township_id",
+        "accept_due",
+        "resolve_due",
+        "light",
+        "escalation_level",
+    }
+)
+
+
+def _only_if_newer(values: dict[str, Any], at: datetime) -> None:
+    """Guard state and placement so that events folded late do not undo newer ones.
+
+    The state moves only to a strictly newer event's (two updates of one workflow task share
+    a time, and the first to arrive wins); a close-out is final. Placement takes the newer or
+    equally new event's values.
+    """
+    c = cases.c
+    if "state" in values:
+        state = values.pop("state")
+        newer: Any = sa.and_(c.state != "closed", sa.or_(c.state_at.is_(None), c.state_at < at))
+        if state == "closed":
+            newer = sa.true()
+        values["state"] = sa.case((newer, state), else_=c.state)
+        values["state_at"] = sa.case((newer, at), else_=c.state_at)
+    placed = PLACEMENT & values.keys()
+    if placed:
+        fresh = sa.or_(c.placed_at.is_(None), c.placed_at <= at)
+        for key in placed:
+            values[key] = sa.case((fresh, values[key]), else_=c[key])
+        values["placed_at"] = sa.case((fresh, at), else_=c.placed_at)
+
+
 @dataclass
 class BoardProjector:
     """Folds record entries into the board (rows and marks), then tells live pages."""
@@ -114,16 +154,7 @@ class BoardProjector:
         if change.ask_sla:
             values.update(sla_stale=True, sla_tries=0)
         if exists:
-            if "state" in values:
-                state = values.pop("state")
-                newer = sa.and_(
-                    cases.c.state != "closed",
-                    sa.or_(cases.c.state_at.is_(None), cases.c.state_at < at),
-                )
-                if state == "closed":
-                    newer = sa.true()
-                values["state"] = sa.case((newer, state), else_=cases.c.state)
-                values["state_at"] = sa.case((newer, at), else_=cases.c.state_at)
+            _only_if_newer(values, at)
             await session.execute(
                 sa.update(cases)
                 .where(cases.c.case_no == case_no)
@@ -134,6 +165,8 @@ class BoardProjector:
             values.setdefault("unit_id", "")
             values.setdefault("state", change.initial_state)
             values["state_at"] = at
+            if PLACEMENT & values.keys():
+                values["placed_at"] = at
             await session.execute(
                 insert(cases).values(case_no=case_no, version=1, **values).on_conflict_do_nothing()
             )

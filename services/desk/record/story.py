@@ -42,9 +42,9 @@ DECISIONS = {
     "auto": "自动派单",
     "dispatched": "派单",
     "manual_queue": "转人工派单",
-    "redispatched": "退单后改派",
+    "bounce_redispatch": "退单后重新派单",
     "arbitrated": "仲裁指定承办单位",
-    "human": "人工派单",
+    "human_dispatch": "人工派单",
 }
 ACTIONS = {
     "accepted": "签收",

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("urgent", sa.Boolean, nullable=False, server_default="false"),
         sa.Column("state", sa.String(24), nullable=False),
         sa.Column("state_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("placed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("light", sa.String(8), nullable=False, server_default="green"),
         sa.Column("accept_due", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resolve_due", sa.DateTime(timezone=True), nullable=True),
