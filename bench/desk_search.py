@@ -966,11 +966,20 @@ def describe(p: Probe) -> dict[str, Any]:
     return d
 
 
-# Indexes tried by --try-fixes, in the bench database only (the repo's migrations are untouched).
-CANDIDATES = (
-    ("bench_board_resolved", "CREATE INDEX bench_board_resolved ON board_cases (resolved_at)"),
-    ("bench_board_closed", "CREATE INDEX bench_board_closed ON board_cases (closed_at)"),
-)
+# Indexes tried by --try-fixes, in the bench database only (the repo's migrations are untouched):
+# name -> the statements that make it.
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "bench_board_resolved": ("CREATE INDEX bench_board_resolved ON board_cases (resolved_at)",),
+    "bench_board_closed": ("CREATE INDEX bench_board_closed ON board_cases (closed_at)",),
+    "bench_board_difficulty_light": (
+        "CREATE INDEX bench_board_difficulty_light ON board_cases (difficulty, light, received_at)",
+    ),
+    "bench_board_filters": (
+        "CREATE EXTENSION IF NOT EXISTS btree_gin",
+        "CREATE INDEX bench_board_filters ON board_cases USING gin "
+        "(unit_id, township_id, topic, difficulty, state, light, channel)",
+    ),
+}
 
 
 # --------------------------------------------------------------------------- output
@@ -1084,34 +1093,47 @@ async def bench(
         out["server"] = await server_facts(engine)
         # The machine may be shared: the load average says how much the figures suffered.
         out["loadavg_before"] = os.getloadavg()
-        all_probes = await probes(sessions, world, topics, args.queries, args.seed)
+        all_probes = [
+            p
+            for p in await probes(sessions, world, topics, args.queries, args.seed)
+            if not args.only or any(o in p.kind for o in args.only)
+        ]
+        with_reports = not args.only or any(o in "report" for o in args.only)
+        directory = Directory.from_file(None)
         timings = await measure(sessions, all_probes)
         out["searches"] = summary(timings)
-        out["reports"] = await reports(
-            sessions, Directory.from_file(None), world.now, args.report_runs
+        out["reports"] = (
+            await reports(sessions, directory, world.now, args.report_runs) if with_reports else []
         )
         out["loadavg_after"] = os.getloadavg()
         out["slow_plans"] = await slow_plans(sessions, timings)
         if args.try_fixes:
+            names = list(CANDIDATES) if args.try_fixes == "all" else args.try_fixes.split(",")
             made = []
             async with engine.begin() as conn:
-                for name, sql in CANDIDATES:
+                for name in names:
                     await conn.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))
                     t0 = time.monotonic()
-                    await conn.execute(sa.text(sql))
-                    made.append({"index": sql, "build_s": round(time.monotonic() - t0, 1)})
+                    for sql in CANDIDATES[name]:
+                        await conn.execute(sa.text(sql))
+                    made.append(
+                        {"index": CANDIDATES[name][-1], "build_s": round(time.monotonic() - t0, 1)}
+                    )
                 await conn.execute(sa.text("ANALYZE board_cases"))
             after = await measure(sessions, all_probes)
             out["after_fixes"] = {
                 "indexes": made,
                 "searches": summary(after),
-                "reports": await reports(
-                    sessions, Directory.from_file(None), world.now, args.report_runs
+                "reports": (
+                    await reports(sessions, directory, world.now, args.report_runs)
+                    if with_reports
+                    else []
                 ),
+                "slow_plans": await slow_plans(sessions, after),
             }
             if not args.keep_fixes:
                 async with engine.begin() as conn:
-                    for name, _ in CANDIDATES:
+                    for name in names:
                         await conn.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))
     finally:
         await engine.dispose()
@@ -1128,7 +1150,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--no-entries", action="store_true", help="skip record_entries")
     parser.add_argument("--reuse", action="store_true", help="measure the loaded database again")
-    parser.add_argument("--try-fixes", action="store_true", help="time again with CANDIDATES")
+    parser.add_argument(
+        "--try-fixes",
+        nargs="?",
+        const="all",
+        default="",
+        help="time again with these CANDIDATES (comma-separated names; all if none given)",
+    )
+    parser.add_argument(
+        "--only", action="append", default=[], help="time only classes containing this text"
+    )
     parser.add_argument("--keep-fixes", action="store_true", help="leave CANDIDATES in place")
     parser.add_argument("--json", type=Path, default=ARTIFACT)
     args = parser.parse_args()
@@ -1187,8 +1218,10 @@ def main() -> int:
         print("## After " + "; ".join(i["index"] for i in results["after_fixes"]["indexes"]))
         print()
         print(markdown(results["after_fixes"]["searches"], results["after_fixes"]["reports"]))
-    for plan in results["slow_plans"]:
-        print(f"\n### slowest of {plan['class']} ({plan['total_ms']} ms): {plan['search']}")
+    after_plans = results.get("after_fixes", {}).get("slow_plans", [])
+    for plan in results["slow_plans"] + after_plans:
+        when = "after fixes" if plan in after_plans else "as migrated"
+        print(f"\n### {when}: slowest of {plan['class']} ({plan['total_ms']} ms): {plan['search']}")
         print("page:\n" + plan["page_plan"] + "\ncount:\n" + plan["count_plan"])
     print(f"\nwrote {args.json}")
     return 0

@@ -11,20 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from services.desk.labels import CHANNELS, LIGHTS, TIERS
 from services.desk.record.entries import CLOSED_OUT, VERIFIED
 
-TIERS = {"village": "村/社区", "township": "乡镇/街道", "district": "区级", "supervision": "督办"}
 DEADLINES = {"accept": "签收", "resolve": "办结", "progress_report": "进展报告", "callback": "回访"}
-LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
-CHANNELS = {
-    "phone": "电话",
-    "web": "网站",
-    "wechat": "微信",
-    "app": "手机应用",
-    "grid_patrol": "网格巡查",
-    "home_visit": "入户走访",
-    "open311": "开放接口",
-}
 CLOSE_REASONS = {
     "callback_satisfied": "回访满意",
     "supervisor": "督办销号",

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.desk.board import queries
-from services.desk.record.story import CHANNELS, CLOSE_REASONS, Line, story
+from services.desk.labels import CHANNELS, DIFFICULTY, STATES, TIERS
+from services.desk.record.story import CLOSE_REASONS, Line, story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import sessions_of
 from services.desk.ui.context import Ui, sessions_db, ui_of
-from services.desk.ui.html import DIFFICULTY, STATES, TIERS, due_cell, e, light, when
+from services.desk.ui.html import due_cell, e, light, when
 from services.desk.ui.pages import login_needed, render
 from services.desk.ui.users import User
 
@@ -135,9 +136,10 @@ def refusal_for(
     return denied
 
 
-@router.get("/cases/{case_no}")
-async def case_page(request: Request, case_no: str) -> Response:
-    """Content, classification and why, SLA, the whole record, and the user's actions."""
+async def opened(
+    request: Request, case_no: str
+) -> tuple[User, Ui, dict[str, Any], list[dict[str, Any]], Any] | Response:
+    """The signed-in user and the case they may see, or the page that says why not."""
     user = sessions_of(request).user(request)
     if user is None:
         return login_needed(request)
@@ -149,6 +151,16 @@ async def case_page(request: Request, case_no: str) -> Response:
     denied = refusal_for(user, row, entries, ui)
     if denied:
         return denied_page(request, user, denied)
+    return user, ui, row, entries, caller
+
+
+@router.get("/cases/{case_no}")
+async def case_page(request: Request, case_no: str) -> Response:
+    """Content, classification and why, SLA, the whole record, and the user's actions."""
+    got = await opened(request, case_no)
+    if isinstance(got, Response):
+        return got
+    user, ui, row, entries, caller = got
     await ui.time_left([row])
     dispatched = last_of(
         entries, "auto", "dispatched", "manual_queue", "redispatched", "arbitrated", "human"
@@ -207,17 +219,10 @@ async def case_page(request: Request, case_no: str) -> Response:
 @router.get("/cases/{case_no}/record")
 async def printable_record(request: Request, case_no: str) -> Response:
     """One case's whole record on a printable page, personal data masked for the reader."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
-    ui = ui_of(request)
-    row, entries, caller = await load(request, case_no)
-    if row is None:
-        body = f'<p class="error" role="alert" id="denied">未找到工单 {e(case_no)}。</p>'
-        return render(request, "未找到", body, user, "", status=404)
-    denied = refusal_for(user, row, entries, ui)
-    if denied:
-        return denied_page(request, user, denied)
+    got = await opened(request, case_no)
+    if isinstance(got, Response):
+        return got
+    user, ui, row, entries, caller = got
     lines = story(entries, ui.unit_name, everything=True)
     rows = "".join(
         f"<tr><td>{when(x.at)}</td><td>{e(x.what)}</td>"

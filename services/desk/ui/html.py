@@ -8,41 +8,12 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.desk.labels import LIGHTS
 from services.desk.ui.users import ROLE_LABELS, User
 from services.desk.worktime.model import CLOCK, UNKNOWN, WORKING
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 DAY = timedelta(days=1)
-STATES = {
-    "dispatched": "待签收",
-    "accepted": "已签收",
-    "in_progress": "办理中",
-    "resolved": "已办结待回访",
-    "reopened": "重办",
-    "bounced": "已退单",
-    "closed": "已销号",
-    "manual": "待人工派单",
-}
-TIERS = {"village": "村/社区", "township": "乡镇/街道", "district": "区级", "supervision": "督办"}
-DIFFICULTY = {"simple": "立即办", "general": "协调办", "complex": "联动办", "legacy": "历史遗留"}
-LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
-EVENTS = {
-    "dispatched": "派单",
-    "redispatched": "重新派单",
-    "accepted": "签收",
-    "progressed": "反馈进展",
-    "resolved": "办结",
-    "escalated": "超时升级",
-    "supervised": "督办",
-    "bounced": "退单",
-    "extension_requested": "申请延期",
-    "extension_decided": "延期审批",
-    "callback_recorded": "回访",
-    "reopened": "重办",
-    "closed": "销号",
-    "progress_report_missed": "未按期报告进展",
-    "callback_overdue": "回访超期",
-}
 
 
 def script_json(value: object) -> str:

@@ -9,22 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.desk.board import queries
+from services.desk.labels import DIFFICULTY, STATES
 from services.desk.ui import access
 from services.desk.ui.auth import sessions_of
 from services.desk.ui.context import sessions_db, ui_of
-from services.desk.ui.html import (
-    DIFFICULTY,
-    STATES,
-    case_link,
-    cells,
-    due_cell,
-    e,
-    light,
-    page,
-    short,
-    table,
-    when,
-)
+from services.desk.ui.html import case_link, cells, due_cell, e, light, page, short, table, when
 from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False)

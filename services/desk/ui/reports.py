@@ -19,6 +19,7 @@ from services.desk.ui.context import Ui, sessions_db, ui_of
 from services.desk.ui.html import cells, e, pct, script_json, table
 from services.desk.ui.pages import login_needed, render
 from services.desk.ui.situation import units_in
+from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False)
 HISTORY = 6  # periods of 红黑榜 history shown beside the current one
@@ -45,7 +46,7 @@ def area_name(ui: Ui, area_id: str) -> str:
         return ui.unit_name(area_id)
 
 
-async def report_for(request: Request, ui: Ui, user: Any, p: Period) -> Report:
+async def report_for(request: Request, ui: Ui, user: User, p: Period) -> Report:
     """The report of a period within the user's jurisdiction."""
     scope = access.scope_of(user, ui.directory)
     units = units_in(scope, ui)
@@ -61,12 +62,30 @@ async def report_for(request: Request, ui: Ui, user: Any, p: Period) -> Report:
     )
 
 
-def refused(request: Request, user: Any) -> Response | None:
+def refused(request: Request, user: User) -> Response | None:
     """Reports are for supervisors, dispatchers, admins and auditors."""
     if user.role in ("supervisor", "dispatcher", "admin"):
         return None
     body = '<p class="error" role="alert" id="denied">统计与通报仅对督办、派单和管理人员开放。</p>'
     return render(request, "无权查看", body, user, "", status=403)
+
+
+async def asked(request: Request) -> tuple[User, Ui, Period] | Response:
+    """The signed-in user, the UI and the period asked for, or the page that says why not."""
+    user = sessions_of(request).user(request)
+    if user is None:
+        return login_needed(request)
+    if (denied := refused(request, user)) is not None:
+        return denied
+    try:
+        p = period_of(request)
+    except ValueError as exc:
+        message = (
+            str(exc) if "日期" in str(exc) or "周期" in str(exc) else "日期格式应为 年-月-日。"
+        )
+        body = f'<p class="error" role="alert" id="denied">{e(message)}</p>'
+        return render(request, "统计与通报", body, user, "", status=422)
+    return user, ui_of(request), p
 
 
 def _counts_table(title: str, rows: list[list[object]]) -> str:
@@ -125,17 +144,10 @@ def chart_data(report: Report, ui: Ui, history: list[tuple[str, Report]]) -> dic
 @router.get("/reports")
 async def reports_page(request: Request) -> Response:
     """统计与通报 for any period, with downloads and charts."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
-    if (denied := refused(request, user)) is not None:
-        return denied
-    ui = ui_of(request)
-    try:
-        p = period_of(request)
-    except ValueError as exc:
-        body = f'<p class="error" role="alert" id="denied">{e(exc)}</p>'
-        return render(request, "统计与通报", body, user, "", status=422)
+    got = await asked(request)
+    if isinstance(got, Response):
+        return got
+    user, ui, p = got
     report = await report_for(request, ui, user, p)
     history: list[tuple[str, Report]] = []
     earlier = p
@@ -202,13 +214,10 @@ def _download(data: bytes | str, media: str, filename: str) -> Response:
 @router.get("/reports.xlsx")
 async def reports_xlsx(request: Request) -> Response:
     """The period's report as an Excel workbook."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
-    if (denied := refused(request, user)) is not None:
-        return denied
-    ui = ui_of(request)
-    p = period_of(request)
+    got = await asked(request)
+    if isinstance(got, Response):
+        return got
+    user, ui, p = got
     report = await report_for(request, ui, user, p)
     data = to_xlsx(report, lambda a: area_name(ui, a))
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -218,13 +227,10 @@ async def reports_xlsx(request: Request) -> Response:
 @router.get("/reports.csv")
 async def reports_csv(request: Request) -> Response:
     """One table of the period's report as CSV (?table=单位三率 by default)."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
-    if (denied := refused(request, user)) is not None:
-        return denied
-    ui = ui_of(request)
-    p = period_of(request)
+    got = await asked(request)
+    if isinstance(got, Response):
+        return got
+    user, ui, p = got
     report = await report_for(request, ui, user, p)
     name = request.query_params.get("table", "单位三率")
     try:
@@ -238,13 +244,10 @@ async def reports_csv(request: Request) -> Response:
 @router.get("/reports/bulletin")
 async def bulletin(request: Request) -> Response:
     """The period's 通报 as a printable page: the rankings, the rates, the laggards."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
-    if (denied := refused(request, user)) is not None:
-        return denied
-    ui = ui_of(request)
-    p = period_of(request)
+    got = await asked(request)
+    if isinstance(got, Response):
+        return got
+    user, ui, p = got
     report = await report_for(request, ui, user, p)
     rows = "".join(
         f"<tr>{''.join(f'<td>{e(v)}</td>' for v in count_row(ui.unit_name(u), c))}</tr>"

@@ -9,23 +9,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.desk.record.story import CHANNELS
+from services.desk.labels import CHANNELS, DIFFICULTY, LIGHTS, STATES
 from services.desk.reports.figures import LOCAL
 from services.desk.search.query import COUNT_CAP, FILTERS, Search, run
 from services.desk.ui import access
 from services.desk.ui.auth import sessions_of
 from services.desk.ui.context import sessions_db, ui_of
-from services.desk.ui.html import (
-    DIFFICULTY,
-    LIGHTS,
-    STATES,
-    case_link,
-    cells,
-    e,
-    short,
-    table,
-    when,
-)
+from services.desk.ui.html import case_link, cells, e, short, table, when
 from services.desk.ui.pages import login_needed, render
 from services.desk.ui.users import User
 

@@ -13,13 +13,12 @@ from fastapi.responses import Response
 from services.desk.board import queries
 from services.desk.board.queries import Scope
 from services.desk.board.rates import UnitRates, month_start, ranking, unit_rates
+from services.desk.labels import LIGHTS, TIERS
 from services.desk.ui import access
 from services.desk.ui.auth import sessions_of
 from services.desk.ui.casepage import action_form
 from services.desk.ui.context import Ui, sessions_db, ui_of
 from services.desk.ui.html import (
-    LIGHTS,
-    TIERS,
     case_link,
     cells,
     due_cell,
