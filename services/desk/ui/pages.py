@@ -1,4 +1,5 @@
-"""Server-rendered pages: login, the queue, a case. Live refresh asks for ?part=main."""
+"""Server-rendered pages: login and the queue (a case's page is casepage.py). Live refresh asks
+for ?part=main."""
 
 from __future__ import annotations
 
