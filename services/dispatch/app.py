@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 
 from services.common.errors import install_error_handlers
@@ -33,6 +33,8 @@ from services.dispatch.publish import Policies
 from services.dispatch.settings import DispatchSettings
 
 HANDLING = Path(__file__).parent / "policy" / "handling.yaml"
+# Pages the queue UI served from dispatch's address before it moved to the desk.
+UI_PATHS = ("/", "/login", "/queue", "/map", "/manual", "/cases/{case_no}")
 
 
 def load_handling(path: Path | None) -> dict[str, Any]:
@@ -88,9 +90,14 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
     app.include_router(router, dependencies=guard)
     app.include_router(casework_router, dependencies=guard)
 
-    @app.get("/", include_in_schema=False)
-    async def queue_ui_moved() -> RedirectResponse:
+    desk = common.desk_url.rstrip("/")
+
+    async def queue_ui_moved(request: Request) -> RedirectResponse:
         """The queue UI moved to the desk; old bookmarks of dispatch's address still work."""
-        return RedirectResponse(common.desk_url, status_code=308)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"{desk}{request.url.path}{query}", status_code=308)
+
+    for path in UI_PATHS:
+        app.add_api_route(path, queue_ui_moved, methods=["GET"], include_in_schema=False)
 
     return app

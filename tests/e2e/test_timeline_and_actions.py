@@ -136,6 +136,10 @@ async def test_pages_are_served(stack: StackAddresses, http: httpx.AsyncClient) 
     # The queue UI used to live at dispatch's address: old bookmarks are sent on.
     moved = await http.get(f"{stack.dispatch}/", follow_redirects=False)
     assert moved.status_code == 308 and moved.headers["location"].startswith(stack.desk)
+    page = await http.get(
+        f"{stack.dispatch}/cases/20261201000001?part=main", follow_redirects=False
+    )
+    assert page.headers["location"] == f"{stack.desk}/cases/20261201000001?part=main"
     for url in (
         f"{stack.intake}/static/console.js",
         f"{stack.intake}/static/console.css",
