@@ -110,6 +110,14 @@ async def test_a_closed_case_keeps_its_whole_record_after_its_workflow_is_delete
             assert text in page.text, text
         printable = await browser.get(f"/cases/{case_no}/record")
         assert printable.status_code == 200 and "工单台账" in printable.text
+        exported = await browser.get(f"/cases/{case_no}/record.csv")
+        assert exported.status_code == 200 and exported.text.startswith("\ufeff")
+        assert "核实人：" in exported.text and "已更换路灯灯泡" in exported.text
+    async with httpx.AsyncClient(base_url=stack.desk, timeout=10) as browser:
+        # A supervisor does not call back: the export masks the caller's number for them.
+        await browser.post("/login", data={"username": "duban", "password": PASSWORD})
+        masked = (await browser.get(f"/cases/{case_no}/record.csv")).text.splitlines()[1]
+        assert "****" in masked, masked
 
     # Rebuild every read model from the record alone; the case reads the same afterwards.
     env = {**os.environ, "PYTHONPATH": ROOT}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,7 +16,7 @@ from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import sessions_of
 from services.desk.ui.context import Ui, sessions_db, ui_of
-from services.desk.ui.html import due_cell, e, light, when
+from services.desk.ui.html import LOCAL, due_cell, e, light, when
 from services.desk.ui.pages import login_needed, render
 from services.desk.ui.users import User
 
@@ -240,6 +242,31 @@ async def printable_record(request: Request, case_no: str) -> Response:
         f"{('（' + e(closed) + '）') if closed else ''}</dd></dl>"
         '<table class="grid record" id="record"><thead><tr><th>时间</th><th>事项</th>'
         f"<th>经办/签字</th><th>内容</th></tr></thead><tbody>{rows}</tbody></table>"
-        f'<p class="note">打印人：{e(user.name)} · 个人信息已按查看权限处理。</p></article>'
+        f'<p class="note">打印人：{e(user.name)} · 个人信息已按查看权限处理。'
+        f' <a href="/cases/{e(case_no)}/record.csv" id="record-csv">导出 CSV</a></p></article>'
     )
     return render(request, f"工单台账 {case_no}", body, user, "")
+
+
+@router.get("/cases/{case_no}/record.csv")
+async def record_csv(request: Request, case_no: str) -> Response:
+    """One case's whole record as CSV (for an appeal or a citizen's request), masked alike."""
+    got = await opened(request, case_no)
+    if isinstance(got, Response):
+        return got
+    user, ui, row, entries, caller = got
+    out = io.StringIO()
+    out.write("\ufeff")  # spreadsheet programs read the Chinese as UTF-8
+    writer = csv.writer(out)
+    phone = "" if caller is None or caller["anonymous"] else caller["caller_phone"]
+    writer.writerow(["工单编号", case_no, "诉求", row["title"]])
+    writer.writerow(["来电号码", access.mask_phone(phone, user), "导出人", user.name])
+    writer.writerow(["时间", "事项", "经办/签字", "内容"])
+    for x in story(entries, ui.unit_name, everything=True):
+        who = f"{x.signed}：{x.who}" if x.signed else x.who
+        writer.writerow([x.at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S"), x.what, who, x.note])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{case_no}.csv"},
+    )
