@@ -50,7 +50,7 @@ def _by_light(rows: list[tuple[Any, ...]], labels: dict[str, str]) -> str:
         grouped[key][colour] += n
     lines = [
         cells(
-            [("分组", e(labels.get(k, k)))]
+            [("分组", e(labels.get(k, k) or "未分类"))]
             + [(LIGHTS[c], str(v.get(c, 0))) for c in ("green", "yellow", "red")]
             + [("合计", str(sum(v.values())))]
         )
