@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from services.dispatch.domain.difficulty import DifficultyPolicy
+from services.dispatch.domain.difficulty import DifficultyPolicy, explain_signals
 from services.dispatch.domain.model import TOPICS, CaseText, Classification, Difficulty
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "policy" / "topics.yaml"
@@ -248,7 +248,20 @@ class Classifier:
         return case.urgent or bool(urgent_terms), bool(major_terms)
 
     def difficulty(self, case: CaseText, reasons: list[str]) -> Difficulty:
-        """Difficulty from the cues alone, with its reason."""
+        """Difficulty with its reason: by the lexicon's difficulty policy when it has one."""
+        if (policy := self.difficulty_policy) is not None:
+            signals = policy.signals(
+                case,
+                history=self.cue_terms(case, "legacy"),
+                joint=self.cue_terms(case, "complex"),
+                single_point=self.cue_terms(case, "simple"),
+            )
+            difficulty, points = policy.decide(signals)
+            reasons.append(
+                f"难度「{difficulty.label}」：{explain_signals(signals)}，合计 {points:+d}"
+            )
+            return difficulty
+        # A lexicon without a difficulty section: the cues alone decide.
         text = f"{case.title}\n{case.content}"
         if (by_cue := self.cue_difficulty(case, reasons)) is not None:
             return by_cue

@@ -23,8 +23,8 @@ from services.dispatch.domain.calibration import (
 )
 from services.dispatch.domain.classify import DEFAULT_PATH as LEXICON_PATH
 from services.dispatch.domain.classify import Classifier, join_terms
-from services.dispatch.domain.difficulty import DifficultyPolicy, explain_signals
-from services.dispatch.domain.model import TOPICS, CaseText, Classification, Difficulty
+from services.dispatch.domain.difficulty import DifficultyPolicy
+from services.dispatch.domain.model import TOPICS, CaseText, Classification
 from services.dispatch.domain.textmodel import Example, TextModel, document
 
 # Weight of the rules in the mix; the model gets the rest. 5-fold cross-validation on the
@@ -115,7 +115,7 @@ class HybridClassifier:
                 f"置信度 {confidence:.2f}（按语料交叉验证校准，规则与模型合计份额 {share:.2f}）；"
                 f"次选「{second}」（{mixed[second]:.2f}）"
             )
-        difficulty = self._difficulty(case, reasons)
+        difficulty = self.rules.difficulty(case, reasons)
         urgent, major = self.rules.flags(case, reasons)
         return Classification(
             topic=topic,
@@ -126,18 +126,6 @@ class HybridClassifier:
             reasons=tuple(reasons),
             raw_confidence=share,
         )
-
-    def _difficulty(self, case: CaseText, reasons: list[str]) -> Difficulty:
-        policy = self.difficulty_policy
-        signals = policy.signals(
-            case,
-            history=self.rules.cue_terms(case, "legacy"),
-            joint=self.rules.cue_terms(case, "complex"),
-            single_point=self.rules.cue_terms(case, "simple"),
-        )
-        difficulty, points = policy.decide(signals)
-        reasons.append(f"难度「{difficulty.label}」：{explain_signals(signals)}，合计 {points:+d}")
-        return difficulty
 
 
 def model_settings() -> str:

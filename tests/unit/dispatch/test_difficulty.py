@@ -82,12 +82,21 @@ def test_a_short_report_of_one_broken_thing_is_simple(hybrid: HybridClassifier) 
 def test_points_decide_between_the_cut_offs() -> None:
     policy = DifficultyPolicy.from_dict(_section())
     plain = CaseText(title="噪音", content="楼下" * 100)  # 200 characters, nothing else
+    short = CaseText(title="噪音", content="楼下" * 20)
 
-    signals = policy.signals(plain, history=[], joint=[])
+    def decide(
+        case: CaseText,
+        history: tuple[str, ...] = (),
+        joint: tuple[str, ...] = (),
+        **cues: list[str],
+    ) -> tuple[Difficulty, int]:
+        return policy.decide(policy.signals(case, history=history, joint=joint, **cues))
 
-    assert policy.decide(signals) == (Difficulty.GENERAL, 0)
-    assert policy.decide(policy.signals(plain, history=[], joint=["推诿"]))[0] is Difficulty.GENERAL
-    assert policy.decide(policy.signals(plain, history=["多年"], joint=[]))[0] is Difficulty.LEGACY
+    assert decide(plain) == (Difficulty.GENERAL, 0)
+    assert decide(plain, joint=("推诿",)) == (Difficulty.COMPLEX, 2)
+    assert decide(plain, history=("多年",))[0] is Difficulty.LEGACY
+    assert decide(short, history=("多年",)) == (Difficulty.GENERAL, 1)
+    assert decide(short, single_point=["路灯坏"]) == (Difficulty.SIMPLE, -2)
 
 
 @pytest.mark.parametrize(
