@@ -143,6 +143,28 @@ def choose_threshold(
     return max(curve, key=lambda p: (p.accuracy, p.coverage))
 
 
+def choose_threshold_by_cost(
+    confidences: Sequence[float], correct: Sequence[bool], *, misroute_cost: float
+) -> CurvePoint:
+    """The threshold that does most good: each right automatic dispatch saves a dispatcher
+    one case, each wrong one costs `misroute_cost` times that (the wrong unit's time, the
+    bounce, the dispatcher's work after all, the citizen's wait).
+
+    With calibrated confidences this lands near misroute_cost / (1 + misroute_cost); ties
+    go to the higher threshold.
+    """
+    curve = coverage_curve(confidences, correct)
+    if not curve:
+        raise ValueError("no cases to choose a threshold from")
+    n = len(confidences)
+
+    def net(point: CurvePoint) -> float:
+        auto = point.coverage * n
+        return auto * point.accuracy - misroute_cost * auto * (1 - point.accuracy)
+
+    return max(curve, key=lambda p: (round(net(p), 9), p.threshold))
+
+
 def stratified_folds(examples: Sequence[Example], k: int, seed: int = 0) -> list[list[int]]:
     """Fold indices with each topic spread evenly over the k folds."""
     by_topic: dict[str, list[int]] = defaultdict(list)
