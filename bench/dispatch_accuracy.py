@@ -1,5 +1,6 @@
-"""Classification quality on real messages: topic accuracy and macro-F1 on the dev set, and
-how predicted difficulty lines up with what can be measured on the unlabelled messages.
+"""Classification quality on real messages: topic accuracy and macro-F1 on the labelled dev
+set (rules + model, and the model alone), and how far the confidence can be trusted: the
+coverage/accuracy curve and the share the policy's threshold sends to people.
 
 Reads ../shared/data at run time (never copied into the repo). Run:
     .venv/bin/python bench/dispatch_accuracy.py [--data ../shared/data]
@@ -17,11 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.dispatch.domain import CaseText
+from services.dispatch.domain import CaseText, RoutingPolicy
+from services.dispatch.domain.calibration import coverage_curve
 from services.dispatch.domain.hybrid import HybridClassifier
-
-# Phrases that say a matter has dragged on; measured, not used as labels.
-DRAGGED = ("多年", "多次反映", "反复反映", "一直没有", "至今", "几年")
+from services.dispatch.domain.textmodel import document
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -42,52 +42,59 @@ def macro_f1(gold: list[str], pred: list[str]) -> float:
 
 
 def main() -> None:
-    """Print accuracy, macro-F1, per-topic recall and difficulty evidence."""
+    """Print accuracy, macro-F1, per-topic recall and the confidence curve."""
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
     )
+    parser.add_argument("--file", default="messages_labelled_dev.jsonl")
     args = parser.parse_args()
     started = time.perf_counter()
     classifier = HybridClassifier.load()
+    threshold = RoutingPolicy.from_file().manual_below_confidence
     print(f"model trained in {time.perf_counter() - started:.2f}s")
-    dev = _rows(args.data / "messages_labelled_dev.jsonl")
+    dev = _rows(args.data / args.file)
     results = [classifier.classify(CaseText(r["title"], r["text"])) for r in dev]
     gold = [r["topic"] for r in dev]
     pred = [c.topic for c in results]
+    alone = []
+    for r in dev:
+        probs = classifier.model.topic.proba(document(r["title"], r["text"]))
+        alone.append(max(probs, key=probs.__getitem__))
     acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
-    print(f"dev set: {len(gold)} messages, {len(set(gold))} topics present")
+    acc_alone = sum(g == p for g, p in zip(gold, alone, strict=True)) / len(gold)
+    print(f"{args.file}: {len(gold)} messages, {len(set(gold))} topics present")
     print(f"topic accuracy {acc:.3f}  macro-F1 {macro_f1(gold, pred):.3f}")
+    print(f"model alone    {acc_alone:.3f}  macro-F1 {macro_f1(gold, alone):.3f}")
     for label, n in Counter(gold).most_common():
         hit = sum(g == p == label for g, p in zip(gold, pred, strict=True))
         print(f"  {label:<10} recall {hit / n:.2f} ({hit}/{n})")
-    right = [c.confidence for c, g in zip(results, gold, strict=True) if c.topic == g]
-    wrong = [c.confidence for c, g in zip(results, gold, strict=True) if c.topic != g]
-    print(f"confidence median: right {statistics.median(right):.2f}, ", end="")
-    print(f"wrong {statistics.median(wrong):.2f}")
-    for threshold in (0.3, 0.35, 0.4, 0.45):
-        auto = [(c, g) for c, g in zip(results, gold, strict=True) if c.confidence >= threshold]
-        auto_acc = sum(c.topic == g for c, g in auto) / max(len(auto), 1)
+    right = [c.topic == g for c, g in zip(results, gold, strict=True)]
+    conf = [c.confidence for c in results]
+    on_right = [c for c, ok in zip(conf, right, strict=True) if ok]
+    on_wrong = [c for c, ok in zip(conf, right, strict=True) if not ok] or [0.0]
+    print(
+        f"confidence median: right {statistics.median(on_right):.2f}, "
+        f"wrong {statistics.median(on_wrong):.2f}"
+    )
+    wrong = len(right) - sum(right)
+    mean_p = sum(conf) / len(conf)
+    print(f"mean calibrated confidence {mean_p:.3f} against observed accuracy {acc:.3f}")
+    print("coverage/accuracy curve:")
+    curve = coverage_curve(conf, right)
+    for point in curve[:: max(1, len(curve) // 12)]:
         print(
-            f"  threshold {threshold:.2f}: {1 - len(auto) / len(gold):.0%} manual, "
-            f"auto-dispatched accuracy {auto_acc:.3f}"
+            f"  threshold {point.threshold:.3f}: auto {point.coverage:6.1%}, "
+            f"accuracy {point.accuracy:.3f}"
         )
-
-    unl = _rows(args.data / "messages_unlabelled.jsonl")
-    by_diff: dict[str, list[dict[str, str]]] = {}
-    for r in unl:
-        c = classifier.classify(CaseText(r["title"], r["text"]))
-        by_diff.setdefault(c.difficulty.value, []).append(r)
-    print(f"\nunlabelled: {len(unl)} messages (no answer time recorded; proxies below)")
-    print("difficulty  share  median chars  mentions drag-on  median likes")
-    for name in ("simple", "general", "complex", "legacy"):
-        rows = by_diff.get(name, [])
-        if not rows:
-            continue
-        chars = statistics.median(len(r["text"]) for r in rows)
-        drag = sum(any(w in r["text"] for w in DRAGGED) for r in rows) / len(rows)
-        likes = statistics.median(int(r.get("likes") or 0) for r in rows)
-        print(f"{name:<10} {len(rows) / len(unl):6.1%}  {chars:12.0f}  {drag:16.0%}  {likes:12.1f}")
+    auto = [ok for c, ok in zip(conf, right, strict=True) if c >= threshold]
+    manual = len(conf) - len(auto)
+    caught = sum(1 for c, ok in zip(conf, right, strict=True) if c < threshold and not ok)
+    print(
+        f"policy threshold {threshold:.2f}: {manual / len(conf):.1%} to people, "
+        f"automatically dispatched {len(auto) / len(conf):.1%} with accuracy "
+        f"{sum(auto) / max(len(auto), 1):.3f}; {caught} of {wrong} wrong topics caught"
+    )
 
 
 if __name__ == "__main__":

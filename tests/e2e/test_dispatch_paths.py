@@ -116,7 +116,7 @@ async def test_manual_case_is_dispatched_by_a_human_and_the_correction_kept(
     mine = [c for c in corrections if c["case_no"] == case_no]
     assert mine and mine[0]["topic"] == "民政" and mine[0]["suggested_topic"] != "民政"
     tsv = await http.get(f"{stack.dispatch}/v1/corrections", params={"format": "tsv"})
-    assert "民政\tgeneral\t咨询\t" in tsv.text
+    assert "民政\tsimple\t咨询\t" in tsv.text
     again = await http.post(
         f"{stack.dispatch}/v1/manual-queue/{case_no}/dispatch", json={"actor": "dispatcher-7"}
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from services.dispatch.domain.difficulty import DifficultyPolicy, explain_signals
 from services.dispatch.domain.model import TOPICS, CaseText, Classification, Difficulty
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "policy" / "topics.yaml"
@@ -66,6 +67,7 @@ class Classifier:
         max_count: int = 3,
         confidence_scale: float = 3.0,
         simple_max_chars: int = 150,
+        difficulty_policy: DifficultyPolicy | None = None,
     ):
         self._keywords = {t: dict(k) for t, k in keywords.items()}
         # word -> (topic, weight) for every topic listing it; neutral words only block.
@@ -87,6 +89,7 @@ class Classifier:
         self._max_count = max_count
         self._confidence_scale = confidence_scale
         self._simple_max_chars = simple_max_chars
+        self.difficulty_policy = difficulty_policy
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> Classifier:
@@ -125,6 +128,11 @@ class Classifier:
             raise LexiconError(f"default_topic: unknown topic '{default_topic}'")
         options = _mapping(data, "scoring") if "scoring" in data else {}
         neutral = _words(data.get("neutral", []) or [], "neutral")
+        difficulty = (
+            DifficultyPolicy.from_dict(_mapping(data, "difficulty"))
+            if "difficulty" in data
+            else None
+        )
         return cls(
             keywords,
             cues=cues,
@@ -134,6 +142,7 @@ class Classifier:
             max_count=int(options.get("max_count", 3)),
             confidence_scale=float(options.get("confidence_scale", 3.0)),
             simple_max_chars=int(options.get("simple_max_chars", 150)),
+            difficulty_policy=difficulty,
         )
 
     def score(self, case: CaseText) -> list[Scored]:
@@ -215,6 +224,10 @@ class Classifier:
                 return difficulty
         return None
 
+    def cue_terms(self, case: CaseText, name: str) -> list[str]:
+        """The hits of one cue list (legacy, complex, simple, urgent, major) in title and text."""
+        return self._cues[name].find(f"{case.title}\n{case.content}")
+
     def simple_terms(self, case: CaseText) -> list[str] | None:
         """Single-point cues of a short case, or None when the case is too long to be simple."""
         if len(case.content or "") > self._simple_max_chars:
@@ -235,7 +248,20 @@ class Classifier:
         return case.urgent or bool(urgent_terms), bool(major_terms)
 
     def difficulty(self, case: CaseText, reasons: list[str]) -> Difficulty:
-        """Difficulty from the cues alone, with its reason."""
+        """Difficulty with its reason: by the lexicon's difficulty policy when it has one."""
+        if (policy := self.difficulty_policy) is not None:
+            signals = policy.signals(
+                case,
+                history=self.cue_terms(case, "legacy"),
+                joint=self.cue_terms(case, "complex"),
+                single_point=self.cue_terms(case, "simple"),
+            )
+            difficulty, points = policy.decide(signals)
+            reasons.append(
+                f"难度「{difficulty.label}」：{explain_signals(signals)}，合计 {points:+d}"
+            )
+            return difficulty
+        # A lexicon without a difficulty section: the cues alone decide.
         text = f"{case.title}\n{case.content}"
         if (by_cue := self.cue_difficulty(case, reasons)) is not None:
             return by_cue

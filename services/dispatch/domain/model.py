@@ -74,6 +74,9 @@ class Classification:
     major: bool
     confidence: float
     reasons: tuple[str, ...]
+    # The rules+model mix's top share before calibration; `confidence` is the calibrated
+    # chance that the topic is right, which the manual-queue threshold reads.
+    raw_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

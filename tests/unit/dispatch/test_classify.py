@@ -47,19 +47,28 @@ def test_topics_follow_the_lexicon(
     assert classifier.classify(CaseText(title=title, content=content)).topic == topic
 
 
-def test_legacy_cues_beat_everything(classifier: Classifier) -> None:
-    case = CaseText(title="房产证办不下来", content="交房8年了还没有房产证，多次反映一直没有解决。")
+def test_legacy_cues_make_an_account_legacy(classifier: Classifier) -> None:
+    content = "交房8年了还没有房产证，开发商和房管部门互相推给对方。" * 6 + "多次反映一直没有解决。"
 
-    result = classifier.classify(case)
+    result = classifier.classify(CaseText(title="房产证办不下来", content=content))
 
     assert result.difficulty is Difficulty.LEGACY
     assert any("多次反映" in r for r in result.reasons)
 
 
 def test_wage_arrears_for_many_workers_is_complex(classifier: Classifier) -> None:
+    content = "工地拖欠30名农民工工资三个月，老板不见人，总包和分包互相推诿。" * 12
+
+    assert classifier.classify(CaseText("工地拖欠工资", content)).difficulty is Difficulty.COMPLEX
+
+
+def test_a_cue_in_a_few_words_does_not_outweigh_a_short_account(classifier: Classifier) -> None:
     case = CaseText(title="工地拖欠工资", content="工地拖欠30名农民工工资三个月，老板不见人。")
 
-    assert classifier.classify(case).difficulty is Difficulty.COMPLEX
+    result = classifier.classify(case)
+
+    assert result.difficulty is Difficulty.GENERAL
+    assert any("需多方协调" in r and "描述简短" in r for r in result.reasons)
 
 
 def test_long_description_with_a_simple_cue_is_general(classifier: Classifier) -> None:

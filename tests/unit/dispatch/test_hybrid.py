@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from services.dispatch.domain import CaseText, Difficulty
+from services.dispatch.domain import CaseText, Difficulty, RoutingPolicy
 from services.dispatch.domain.hybrid import HybridClassifier
 from services.dispatch.domain.textmodel import CorpusError, TextModel, load_corpus
 
@@ -48,16 +48,21 @@ def test_explanation_names_rules_model_and_confidence(hybrid: HybridClassifier) 
     assert result.reasons[1].startswith(f"置信度 {result.confidence:.2f}")
 
 
-def test_a_vague_message_has_low_confidence(hybrid: HybridClassifier) -> None:
+def test_a_vague_message_goes_to_a_person(hybrid: HybridClassifier) -> None:
     result = hybrid.classify(CaseText(title="咨询", content="你好，我想问一下这个事情找哪里"))
 
-    assert result.confidence < 0.3
+    assert result.confidence < RoutingPolicy.from_file().manual_below_confidence
+    assert result.raw_confidence is not None and result.raw_confidence < 0.3
 
 
-def test_cues_decide_legacy_before_the_model(hybrid: HybridClassifier) -> None:
-    case = CaseText(title="房产证", content="交房十几年了还是办不了房产证，多次反映没有结果")
+def test_confidence_is_the_calibrated_share(hybrid: HybridClassifier) -> None:
+    case = CaseText(title="出租车拒载", content="昨晚在火车站打出租车，司机拒载还要求不打表。")
 
-    assert hybrid.classify(case).difficulty is Difficulty.LEGACY
+    result = hybrid.classify(case)
+
+    assert hybrid.calibration is not None and result.raw_confidence is not None
+    assert result.confidence == round(hybrid.calibration.probability(result.raw_confidence), 3)
+    assert "按语料交叉验证校准" in result.reasons[1]
 
 
 def test_a_long_account_without_cues_is_not_simple(hybrid: HybridClassifier) -> None:

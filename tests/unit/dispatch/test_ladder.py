@@ -21,8 +21,13 @@ CENTRE = LadderStep(SUPERVISION, "U-D01-DBZX", "明湖区12345督办中心")
 
 STREET_LIGHT = CaseText(title="路灯不亮", content="柳岸路的路灯不亮了", address="柳岸路12号")
 PROPERTY = CaseText(title="房屋漏雨", content="楼顶房屋漏雨，物业不维修", address="柳岸路8号")
+# A full account: a one-line mention of a violation is not yet a joint matter.
 ILLEGAL_BUILDING = CaseText(
-    title="违章建筑", content="柳岸路有违章建筑，涉及多个部门", address="柳岸路12号"
+    title="违章建筑",
+    content="柳岸路12号一楼商户在人行道上私搭乱建彩钢棚，占用消防通道，涉及多个部门。"
+    "城管说要规划部门先认定，规划部门说由街道牵头，几个部门相互推诿，"
+    "现在彩钢棚越搭越大，居民出行和消防安全都受到影响，请联合执法拆除。",
+    address="柳岸路12号",
 )
 UNPAID_WAGES = CaseText(title="欠薪", content="公司拖欠工资")
 
