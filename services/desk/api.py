@@ -12,7 +12,7 @@ from services.desk.board import queries
 from services.desk.board.queries import Scope
 from services.desk.record.story import story
 from services.desk.record.writer import caller_of, case_entries
-from services.desk.search.query import COUNT_CAP, Search, run
+from services.desk.search.query import COUNT_CAP, Search, TooBroad, run
 
 router = APIRouter(prefix="/v1", tags=["desk"])
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
@@ -117,5 +117,8 @@ async def search(
     )
     if case_no and not case_no.isdigit():
         raise HTTPException(422, {"code": "invalid_case_no", "message": "工单编号须为数字"})
-    rows, total = await run(session, found, Scope("all"))
+    try:
+        rows, total = await run(session, found, Scope("all"))
+    except TooBroad as exc:
+        raise HTTPException(422, {"code": "search_too_broad", "message": str(exc)}) from exc
     return {"total": min(total, COUNT_CAP), "more": total > COUNT_CAP, "page": page, "cases": rows}

@@ -107,6 +107,10 @@ cases = sa.Table(
     sa.Index("ix_board_unit_received", "unit_id", "received_at"),
     sa.Index("ix_board_township_received", "township_id", "received_at"),
     sa.Index("ix_board_words", "words", postgresql_using="gin"),
+    sa.Index("ix_board_difficulty_light", "difficulty", "light", "received_at"),
+    # Reports count what was resolved and closed within a period.
+    sa.Index("ix_board_resolved", "resolved_at"),
+    sa.Index("ix_board_closed", "closed_at"),
 )
 
 # What a unit did with a case (assigned, accepted, late, resolved, satisfied...), once per

@@ -74,9 +74,9 @@ def tables(report: Report, names: Names) -> dict[str, list[list[object]]]:
     timing: list[list[object]] = [
         ["办结件数", "平均办理时长（小时）", "90%办结时长（小时）"],
         [
-            len(report.handling_hours),
-            "" if report.mean_hours is None else round(report.mean_hours, 1),
-            "" if report.p90_hours is None else round(report.p90_hours, 1),
+            report.handling.resolved,
+            "" if report.handling.mean_hours is None else round(report.handling.mean_hours, 1),
+            "" if report.handling.p90_hours is None else round(report.handling.p90_hours, 1),
         ],
     ]
     return {

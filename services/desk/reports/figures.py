@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.desk.board.rates import UnitRates, ranking, unit_rates
@@ -119,6 +118,23 @@ class Counts:
         return self._rate(self.closed, self.assigned)
 
 
+@dataclass(frozen=True)
+class Handling:
+    """How long cases resolved within the period took, received → 办结, in hours."""
+
+    resolved: int = 0
+    mean_hours: float | None = None
+    p90_hours: float | None = None
+
+
+def handling_of(hours: Iterable[float]) -> Handling:
+    """Count, mean and 90th percentile (nearest rank) of handling times."""
+    h = sorted(hours)
+    if not h:
+        return Handling()
+    return Handling(len(h), sum(h) / len(h), h[max(0, -(-9 * len(h) // 10) - 1)])
+
+
 @dataclass
 class Report:
     """Everything a period's report shows."""
@@ -131,27 +147,16 @@ class Report:
     black: list[UnitRates]
     by_topic_area: dict[tuple[str, str], int]
     by_day: dict[str, int]
-    handling_hours: list[float] = field(default_factory=list)
-
-    @property
-    def mean_hours(self) -> float | None:
-        """Mean handling time in hours."""
-        h = self.handling_hours
-        return sum(h) / len(h) if h else None
-
-    @property
-    def p90_hours(self) -> float | None:
-        """90th percentile of handling time in hours (nearest rank)."""
-        h = sorted(self.handling_hours)
-        if not h:
-            return None
-        return h[max(0, -(-9 * len(h) // 10) - 1)]
+    handling: Handling = field(default_factory=Handling)
 
 
 def unit_counts(
     marks: Iterable[tuple[str, str, str]], closed: Iterable[tuple[str, str]]
 ) -> dict[str, Counts]:
-    """Counts per unit from (case_no, unit_id, mark) and (case_no, unit_id) of close-outs."""
+    """Counts per unit from (case_no, unit_id, mark) and (case_no, unit_id) of close-outs.
+
+    The rule the database's own counting (reports/queries.py) follows, row for row.
+    """
     marks = list(marks)
     rates = unit_rates(marks)
     seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -189,26 +194,20 @@ def roll_up(units: dict[str, Counts], area_of: Callable[[str], str]) -> dict[str
 def build(
     p: Period,
     *,
-    marks: list[tuple[str, str, str]],
-    closed: list[tuple[str, str]],
-    cases: list[dict[str, Any]],
+    units: dict[str, Counts],
+    by_topic_area: dict[tuple[str, str], int],
+    by_day: dict[str, int],
+    handling: Handling,
     township_of: Callable[[str], str],
     district_of: Callable[[str], str],
 ) -> Report:
-    """The report of a period from its marks, close-outs and cases received or resolved."""
-    units = unit_counts(marks, closed)
-    red, black = ranking(unit_rates(marks).values())
-    topic_area: dict[tuple[str, str], int] = defaultdict(int)
-    by_day: dict[str, int] = defaultdict(int)
-    hours: list[float] = []
-    for row in cases:
-        received = row.get("received_at")
-        if received is not None and p.start <= received < p.end:
-            topic_area[(row.get("topic") or "未分类", row.get("township_id") or "")] += 1
-            by_day[received.astimezone(LOCAL).strftime("%Y-%m-%d")] += 1
-        resolved = row.get("resolved_at")
-        if received is not None and resolved is not None and p.start <= resolved < p.end:
-            hours.append((resolved - received).total_seconds() / 3600)
+    """The report of a period from its units' counts, breakdowns and handling times."""
+    rates = [
+        UnitRates(u, c.assigned, c.accepted_on_time, c.resolved, c.satisfied, c.answered)
+        for u, c in units.items()
+        if c.assigned or c.answered
+    ]
+    red, black = ranking(rates)
     return Report(
         period=p,
         units=units,
@@ -216,7 +215,7 @@ def build(
         districts=roll_up(units, district_of),
         red=red,
         black=black,
-        by_topic_area=dict(topic_area),
+        by_topic_area=by_topic_area,
         by_day=dict(sorted(by_day.items())),
-        handling_hours=hours,
+        handling=handling,
     )

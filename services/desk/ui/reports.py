@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from services.desk.board.projector import place
 from services.desk.reports.export import COUNT_HEADERS, count_row, tables, to_csv, to_xlsx
 from services.desk.reports.figures import LOCAL, PERIODS, Period, Report, build, period
-from services.desk.reports.queries import period_inputs
+from services.desk.reports.queries import breakdowns, unit_counts
 from services.desk.ui import access
 from services.desk.ui.auth import sessions_of
 from services.desk.ui.context import Ui, sessions_db, ui_of
@@ -49,14 +49,15 @@ def area_name(ui: Ui, area_id: str) -> str:
 async def report_for(request: Request, ui: Ui, user: User, p: Period) -> Report:
     """The report of a period within the user's jurisdiction."""
     scope = access.scope_of(user, ui.directory)
-    units = units_in(scope, ui)
     async with sessions_db(request)() as session:
-        marks, closed, rows = await period_inputs(session, scope, units, p)
+        counts = await unit_counts(session, scope, units_in(scope, ui), p)
+        by_area, by_day, handling = await breakdowns(session, scope, p)
     return build(
         p,
-        marks=marks,
-        closed=closed,
-        cases=rows,
+        units=counts,
+        by_topic_area=by_area,
+        by_day=by_day,
+        handling=handling,
         township_of=lambda u: place(ui.directory, u)["township_id"],
         district_of=lambda u: place(ui.directory, u)["district_id"],
     )
@@ -184,9 +185,8 @@ async def reports_page(request: Request) -> Response:
         '<table class="grid"><thead><tr><th>周期</th><th>红榜</th><th>黑榜</th></tr></thead>'
         f"<tbody>{ranks}</tbody></table></section>"
         '<section class="card"><h2>办理时长</h2>'
-        f"<p>办结 <b>{len(report.handling_hours)}</b> 件 · 平均 "
-        f"{'—' if report.mean_hours is None else f'{report.mean_hours:.1f} 小时'} · 90% 在 "
-        f"{'—' if report.p90_hours is None else f'{report.p90_hours:.1f} 小时'}内</p></section>"
+        f"<p>办结 <b>{report.handling.resolved}</b> 件 · 平均 {hours(report.handling.mean_hours)}"
+        f" · 90% 在 {hours(report.handling.p90_hours)}内</p></section>"
         '<section class="card wide"><h2>按主题与区域</h2>'
         + table(
             ["主题", "乡镇/街道", "件数"],
@@ -201,6 +201,11 @@ async def reports_page(request: Request) -> Response:
         '<script src="/static/charts.js" defer></script>'
     )
     return render(request, "统计与通报", body, user, "")
+
+
+def hours(value: float | None) -> str:
+    """Hours with one decimal, or a dash when nothing was resolved."""
+    return "—" if value is None else f"{value:.1f} 小时"
 
 
 def _download(data: bytes | str, media: str, filename: str) -> Response:
@@ -260,7 +265,7 @@ async def bulletin(request: Request) -> Response:
     total = sum(report.by_day.values())
     body = (
         f'<article class="bulletin"><h1>关于{e(p.label)}12345热线诉求办理情况的通报</h1>'
-        f"<p>本期共受理诉求 <b>{total}</b> 件，办结 {len(report.handling_hours)} 件。</p>"
+        f"<p>本期共受理诉求 <b>{total}</b> 件，办结 {report.handling.resolved} 件。</p>"
         f"<h2>一、红榜</h2><p>{e(red)}</p><h2>二、黑榜</h2><p>{e(black)}</p>"
         "<h2>三、各单位三率</h2>"
         '<table class="grid"><thead><tr><th>单位</th>'

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from services.desk.labels import CHANNELS, DIFFICULTY, LIGHTS, STATES
 from services.desk.reports.figures import LOCAL
-from services.desk.search.query import COUNT_CAP, FILTERS, Search, run
+from services.desk.search.query import COUNT_CAP, FILTERS, Search, TooBroad, run
 from services.desk.ui import access
 from services.desk.ui.auth import sessions_of
 from services.desk.ui.context import sessions_db, ui_of
@@ -83,8 +83,12 @@ async def search_page(request: Request) -> Response:
             status=403 if isinstance(exc, PermissionError) else 422,
         )
     scope = access.scope_of(user, ui.directory)
-    async with sessions_db(request)() as session:
-        rows, total = await run(session, search, scope)
+    try:
+        async with sessions_db(request)() as session:
+            rows, total = await run(session, search, scope)
+    except TooBroad as exc:
+        body = f'<p class="error" role="alert" id="denied">{e(exc)}</p>'
+        return render(request, "全部工单", body, user, "", status=422)
     units = {u.id: u.name for u in ui.directory.units if access.holds(scope, u.id, ui.directory)}
     topics = sorted({r["topic"] for r in rows if r["topic"]})
     phone = (
@@ -142,7 +146,7 @@ async def search_page(request: Request) -> Response:
             f'<a href="/search?{urlencode({**params, "page": search.page - 1})}"'
             ' id="prev">上一页</a>'
         )
-    if search.page * search.size < total:
+    if len(rows) == search.size:  # a full page: there may be more, counted or not
         pager.append(
             f'<a href="/search?{urlencode({**params, "page": search.page + 1})}"'
             ' id="next">下一页</a>'

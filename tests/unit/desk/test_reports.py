@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from services.desk.reports.export import to_csv, to_xlsx
-from services.desk.reports.figures import LOCAL, build, period
+from services.desk.reports.figures import LOCAL, build, handling_of, period, unit_counts
 from services.desk.search.words import query_words, search_words
 
 V1, V2, T1 = "U-V1", "U-V2", "U-T1"
@@ -38,25 +38,18 @@ def test_periods_hold_their_day_and_start_at_local_midnight() -> None:
 
 def _report():  # type: ignore[no-untyped-def]
     p = period("month", date(2026, 11, 1))
-    at = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)
     marks = [
         ("1", V1, "assigned"), ("1", V1, "accepted"), ("1", V1, "resolved"), ("1", V1, "satisfied"),
         ("2", V1, "assigned"), ("2", V1, "accept_late"), ("2", V1, "accepted"),
         ("2", V1, "escalated"), ("2", T1, "assigned"), ("2", T1, "bounced"),
         ("3", V2, "assigned"), ("3", V2, "unsatisfied"),
     ]  # fmt: skip
-    cases = [
-        {"topic": "城乡建设", "township_id": "T-A", "received_at": at,
-         "resolved_at": at + timedelta(hours=10)},
-        {"topic": "城乡建设", "township_id": "T-A", "received_at": at, "resolved_at": None},
-        {"topic": "环境保护", "township_id": "T-A", "received_at": at + timedelta(days=1),
-         "resolved_at": at + timedelta(days=1, hours=30)},
-    ]  # fmt: skip
     return build(
         p,
-        marks=marks,
-        closed=[("1", V1)],
-        cases=cases,
+        units=unit_counts(marks, [("1", V1)]),
+        by_topic_area={("城乡建设", "T-A"): 2, ("环境保护", "T-A"): 1},
+        by_day={"2026-11-11": 1, "2026-11-10": 2},
+        handling=handling_of([10.0, 30.0]),
         township_of=TOWNSHIP.get,  # type: ignore[arg-type]
         district_of=lambda _u: "D",
     )
@@ -72,10 +65,16 @@ def test_counts_rates_roll_ups_and_handling_time() -> None:
     area = r.townships["T-A"]
     assert (area.assigned, area.resolved, area.answered, area.satisfied) == (4, 1, 2, 1)
     assert r.districts["D"].assigned == 4
-    assert r.by_topic_area == {("城乡建设", "T-A"): 2, ("环境保护", "T-A"): 1}
-    assert sorted(r.handling_hours) == [10.0, 30.0] and r.mean_hours == 20.0
-    assert r.p90_hours == 30.0
-    assert list(r.by_day) == ["2026-11-10", "2026-11-11"]
+    assert list(r.by_day) == ["2026-11-10", "2026-11-11"]  # in date order for the trend
+    assert r.handling == handling_of([30.0, 10.0]) and r.handling.mean_hours == 20.0
+    # V1 scores 0.2×50% + 0.4×50% + 0.4×100%; the others nothing, in unit order.
+    assert [x.unit_id for x in r.red] == [V1, T1, V2] and r.black == []
+
+
+def test_handling_time_is_counted_with_a_nearest_rank_90th_percentile() -> None:
+    ten = handling_of(float(h) for h in range(1, 11))
+    assert (ten.resolved, ten.mean_hours, ten.p90_hours) == (10, 5.5, 9.0)
+    assert handling_of([]).p90_hours is None and handling_of([]).resolved == 0
 
 
 def test_the_workbook_and_the_csv_carry_the_same_counts() -> None:
@@ -101,3 +100,14 @@ def test_search_words_are_jieba_words_and_queries_keep_single_characters() -> No
     assert "路灯" in words and "，" not in words and all(len(w) >= 2 for w in words)
     assert "路灯" in query_words("路灯") and query_words("灯") == ["灯"]
     assert query_words("   ") == []
+
+
+def test_a_single_character_search_across_a_district_must_be_narrowed() -> None:
+    from services.desk.board.queries import Scope
+    from services.desk.search.query import Search, TooBroad, conditions
+
+    with pytest.raises(TooBroad, match="单字检索"):
+        conditions(Search(text="灯"), Scope("district", "D01"))
+    assert conditions(Search(text="灯"), Scope("unit", "U-1"))
+    assert conditions(Search(text="灯", equals={"unit_id": "U-1"}), Scope("all"))
+    assert conditions(Search(text="路灯"), Scope("all"))
