@@ -4,8 +4,8 @@ Creates a separate database on the PostgreSQL of a stack profile, applies the de
 migrations, loads synthetic cases (board rows, callers, marks and a few record entries per
 case) whose titles and contents are recombined from the project's corpus and the real
 messages in ../shared/data (read at run time, never stored in the repository), then times
-the desk's own search code (services.desk.search.query.run) and one month's report
-(period_inputs + build). Prints a Markdown table and writes test-artifacts/desk_search_bench.json.
+the desk's own search code (services.desk.search.query.run) and one month's report (the
+database's counts + build). Prints a Markdown table, writes test-artifacts/desk_search_bench.json.
 
     .venv/bin/python deploy/stack.py --profile test-5 up postgres
     eval "$(.venv/bin/python deploy/stack.py --profile test-5 env)"
@@ -60,7 +60,7 @@ from services.desk import tables
 from services.desk.board.projector import place
 from services.desk.board.queries import Scope
 from services.desk.reports.figures import LOCAL, build, period
-from services.desk.reports.queries import period_inputs
+from services.desk.reports.queries import breakdowns, unit_counts
 from services.desk.search import query as search_query
 from services.desk.search.query import COUNT_CAP, Search, count_statement, run, statement
 from services.desk.search.words import search_words, words
@@ -896,7 +896,7 @@ async def measure(sessions: Any, all_probes: list[Probe], budget: float) -> list
 async def reports(
     sessions: Any, directory: Directory, now: datetime, runs: int
 ) -> list[dict[str, Any]]:
-    """Time one month's report (period_inputs + build), whole district and one township."""
+    """Time one month's report (counted by the database + build), district and one township."""
     last_month = now.astimezone(LOCAL).date().replace(day=1) - timedelta(days=1)
     p = period("month", last_month)
     district = directory.default_district.id
@@ -916,13 +916,15 @@ async def reports(
         for _ in range(runs + 1):  # the first run warms up
             t0 = time.perf_counter()
             async with sessions() as session:
-                marks, closed, rows = await period_inputs(session, scope, units, p)
+                counts = await unit_counts(session, scope, units, p)
+                by_area, by_day, handling = await breakdowns(session, scope, p)
             t1 = time.perf_counter()
             report = build(
                 p,
-                marks=marks,
-                closed=closed,
-                cases=rows,
+                units=counts,
+                by_topic_area=by_area,
+                by_day=by_day,
+                handling=handling,
                 township_of=lambda u: place(directory, u)["township_id"],
                 district_of=lambda u: place(directory, u)["district_id"],
             )
@@ -930,7 +932,11 @@ async def reports(
             inputs.append((t1 - t0) * 1000)
             builds.append((t2 - t1) * 1000)
             totals.append((t2 - t0) * 1000)
-            sizes = {"marks": len(marks), "closed": len(closed), "cases": len(rows)}
+            sizes = {
+                "units": len(counts),
+                "assigned": sum(x.assigned for x in counts.values()),
+                "resolved": handling.resolved,
+            }
             sizes["received"] = sum(report.by_day.values())
         out.append(
             {
