@@ -68,6 +68,8 @@ async def main() -> int:
     parser.add_argument("--rates", type=float, nargs="*", help="offered rates of the ramp")
     parser.add_argument("--step-seconds", type=float)
     parser.add_argument("--escalation-cases", type=int)
+    parser.add_argument("--drain-timeout", type=float, help="seconds to wait for a step's cases")
+    parser.add_argument("--all-steps", action="store_true", help="go on past a step not kept up")
     parser.add_argument(
         "--skip", nargs="*", default=[], help="baselines ramp overload escalation others"
     )
@@ -85,7 +87,7 @@ async def main() -> int:
     )
     rates = tuple(args.rates or (QUICK_RATES if quick else FULL_RATES))
     seconds = args.step_seconds or (10.0 if quick else 30.0)
-    drain_timeout = 45.0 if quick else 150.0
+    drain_timeout = args.drain_timeout or (45.0 if quick else 150.0)
     esc_cases = args.escalation_cases or (1000 if quick else 10000)
     source, msgs = messages.load()
     result: dict[str, Any] = {
@@ -150,7 +152,7 @@ async def main() -> int:
                     result["ramp"].append(s.row())
                     if s.sustained():
                         sustained = rate
-                    else:
+                    elif not args.all_steps:
                         break
             progress.advance(overall)
             progress.update(overall, description="overload")

@@ -13,14 +13,14 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def _stat(pid: int) -> tuple[int, int, float] | None:
-    """(process group, session, CPU seconds) of one process, or None if it is gone."""
+    """(parent, session, CPU seconds) of one process, or None if it is gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # The command name may hold spaces and brackets: fields start after the last ')'.
     rest = raw[raw.rindex(")") + 2 :].split()
-    return int(rest[2]), int(rest[3]), (int(rest[11]) + int(rest[12])) / TICK
+    return int(rest[1]), int(rest[3]), (int(rest[11]) + int(rest[12])) / TICK
 
 
 def _rss(pid: int) -> int:
@@ -30,14 +30,24 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def _sessions() -> dict[int, list[int]]:
-    """Every live process by session id (the stack starts each process in its own session)."""
+def _children() -> dict[int, list[int]]:
+    """Every live process by its parent (PostgreSQL's backends leave their parent's session,
+    so a process tree is followed by parent, not by session)."""
     out: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             st = _stat(int(entry))
             if st is not None:
-                out.setdefault(st[1], []).append(int(entry))
+                out.setdefault(st[0], []).append(int(entry))
+    return out
+
+
+def _tree(root: int, children: dict[int, list[int]]) -> list[int]:
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
     return out
 
 
@@ -73,10 +83,11 @@ class ProcSampler:
     _thread: threading.Thread | None = None
 
     def _sample(self) -> dict[str, tuple[float, int]]:
-        sessions = _sessions()
+        children = _children()
         out: dict[str, tuple[float, int]] = {}
         for name, root in self.roots.items():
-            members = sessions.get(root, [root])
+            # The harness's own tree would count the servers it starts for the baselines.
+            members = [root] if name == "bench" else _tree(root, children)
             cpu = sum((_stat(p) or (0, 0, 0.0))[2] for p in members)
             out[name] = (cpu, sum(_rss(p) for p in members))
         return out
