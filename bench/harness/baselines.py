@@ -119,6 +119,8 @@ async def _flood(
 ) -> Baseline:
     """Start n workflows, `concurrency` start calls at a time, and wait for all to finish."""
     sem = asyncio.Semaphore(concurrency)
+    # Each result is a long poll, and the server caps a namespace's concurrent polls.
+    waits = asyncio.Semaphore(200)
     started: list[float] = []
     finished: list[float] = []
     tag = uuid.uuid4().hex[:8]
@@ -130,7 +132,8 @@ async def _flood(
                 flow, str(i), id=f"bench-{tag}-{i}", task_queue=queue
             )
             started.append(time.perf_counter() - t)
-        await handle.result()
+        async with waits:
+            await handle.result()
         finished.append(time.perf_counter())
 
     t0 = time.perf_counter()

@@ -9,25 +9,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def _stat(pid: int) -> tuple[int, int, float] | None:
-    """(parent, session, CPU seconds) of one process, or None if it is gone."""
+    """(parent, session, CPU seconds) of one process and its reaped children, or None."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # The command name may hold spaces and brackets: fields start after the last ')'.
     rest = raw[raw.rindex(")") + 2 :].split()
-    return int(rest[1]), int(rest[3]), (int(rest[11]) + int(rest[12])) / TICK
+    # utime, stime, then cutime, cstime: what exited children (PostgreSQL's backends) used.
+    return int(rest[1]), int(rest[3]), sum(int(v) for v in rest[11:15]) / TICK
 
 
 def _rss(pid: int) -> int:
+    """Proportional set size: shared pages (PostgreSQL's buffers) split among their users."""
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
     except (OSError, IndexError, ValueError):
-        return 0
+        pass
+    return 0
 
 
 def _children() -> dict[int, list[int]]:
@@ -64,7 +68,7 @@ def stack_pids(run_dir: Path) -> dict[str, int]:
 
 @dataclass
 class Usage:
-    """CPU (share of one core) and peak resident memory of one process and its children."""
+    """CPU (share of one core) and peak memory (PSS) of one process and its children."""
 
     cpu_percent: float
     peak_rss_mb: float
