@@ -72,6 +72,7 @@ class Usage:
 
     cpu_percent: float
     peak_rss_mb: float
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -122,6 +123,7 @@ class ProcSampler:
             name: Usage(
                 cpu_percent=round(100 * (cpu - self._cpu0.get(name, cpu)) / elapsed, 1),
                 peak_rss_mb=round(max(self._peak.get(name, 0), rss) / 2**20, 1),
+                cpu_seconds=round(cpu - self._cpu0.get(name, cpu), 2),
             )
             for name, (cpu, rss) in last.items()
         }

@@ -14,6 +14,15 @@ def _cpu(usage: dict[str, dict[str, float]]) -> str:
     return ", ".join(f"{n} {usage[n]['cpu_percent']:.0f}%" for n in names)
 
 
+def _per_case(step: dict[str, Any]) -> str:
+    """CPU milliseconds each case cost each process: steadier than latency on a busy machine."""
+    usage, n = step["usage"], max(step["posted"] - step["errors"], 1)
+    names = [k for k in usage if k in MAIN_PROCS or k.startswith("sla")]
+    total = sum(usage[k].get("cpu_seconds", 0.0) for k in names if k != "bench")
+    parts = ", ".join(f"{k} {1000 * usage[k].get('cpu_seconds', 0.0) / n:.1f}" for k in names)
+    return f"{1000 * total / n:.1f} ms in all servers and services ({parts})"
+
+
 def _mem(usage: dict[str, dict[str, float]]) -> str:
     names = [n for n in usage if n in MAIN_PROCS or n.startswith("sla")]
     return ", ".join(f"{n} {usage[n]['peak_rss_mb']:.0f}" for n in names)
@@ -44,7 +53,10 @@ def markdown(result: dict[str, Any]) -> str:
         )
     out += ["", "CPU (share of one core) per process, by step:", ""]
     for s in [*result["ramp"], *([result["overload"]] if result.get("overload") else [])]:
-        out.append(f"- {s['offered_per_s']:g}/s: {_cpu(s['usage'])}; peak MB: {_mem(s['usage'])}")
+        out.append(
+            f"- {s['offered_per_s']:g}/s: {_cpu(s['usage'])}; peak MB (PSS): {_mem(s['usage'])}; "
+            f"CPU per case: {_per_case(s)}"
+        )
     out += ["", "## Baselines (same machine, same run)", ""]
     out.append("| part | per second | p50 | p99 | items | how |")
     out.append("|---|---|---|---|---|---|")
