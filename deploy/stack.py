@@ -31,6 +31,7 @@ from profiles import (
     Ports,
     Profile,
     port_offset,
+    sla_workers,
 )
 from servers import Servers
 
@@ -159,6 +160,25 @@ class Stack(Servers):
                     env=svc_env,
                 )
             )
+            if svc == "sla":
+                self.procs += [self._sla_worker(n, svc_env) for n in range(1, sla_workers() + 1)]
+
+    def _sla_worker(self, n: int, env: dict[str, str]) -> Proc:
+        """sla's Temporal worker process n: up once its metrics port answers."""
+        port = self.p.ports.sla_worker_metrics + n - 1
+        return Proc(
+            f"sla-worker-{n}",
+            lambda: [str(ROOT / ".venv/bin/python"), "-m", "services.sla.worker", str(n)],
+            lambda: port_open(port),
+            port,
+            env=env,
+        )
+
+    def expand(self, names: list[str]) -> list[str]:
+        """Names to act on: `sla` stands for the sla service and its worker processes."""
+        if "sla" not in names:
+            return names
+        return [*names, *(p.name for p in self.procs if p.name.startswith("sla-worker-"))]
 
     # -- generic process handling -------------------------------------------------------
 
@@ -236,11 +256,13 @@ class Stack(Servers):
     # -- commands ------------------------------------------------------------------------
 
     def up(self, names: list[str]) -> None:
+        names = self.expand(names)
         for proc in self.procs:
             if not names or proc.name in names:
                 self.start(proc)
 
     def down(self, names: list[str]) -> None:
+        names = self.expand(names)
         for proc in reversed(self.procs):
             if not names or proc.name in names:
                 self.stop(proc)
