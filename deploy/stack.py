@@ -35,6 +35,9 @@ from profiles import (
 )
 from servers import Servers
 
+# Niceness of the processes that work off Kafka (dispatch, notify, sla's workers).
+CONSUMER_NICE = int(os.environ.get("MINHU_CONSUMER_NICE", "5"))
+
 
 def _service_argv(svc: str) -> Callable[[], list[str]]:
     return lambda: [str(ROOT / ".venv/bin/python"), "-m", f"services.{svc}"]
@@ -90,6 +93,9 @@ class Proc:
     user: str | None = None
     stop_signal: int = signal.SIGTERM
     timeout: float = 90.0
+    # Scheduling niceness: the consumers yield the CPU to intake's acknowledgements, so above
+    # the sustainable rate intake still answers at once and the backlog waits in Kafka.
+    nice: int = 0
 
 
 class Stack(Servers):
@@ -158,6 +164,7 @@ class Stack(Servers):
                     _service_ready(getattr(ports, svc)),
                     getattr(ports, svc),
                     env=svc_env,
+                    nice=CONSUMER_NICE if svc in ("dispatch", "notify") else 0,
                 )
             )
             if svc == "sla":
@@ -172,6 +179,7 @@ class Stack(Servers):
             lambda: port_open(port),
             port,
             env=env,
+            nice=CONSUMER_NICE,
         )
 
     def expand(self, names: list[str]) -> list[str]:
@@ -219,6 +227,8 @@ class Stack(Servers):
             stderr=subprocess.STDOUT,
             start_new_session=True,
             user=proc.user,
+            # Set in the child before it runs anything, so every thread it starts inherits it.
+            preexec_fn=(lambda: os.nice(proc.nice)) if proc.nice else None,
         )
         self.pidfile(proc.name).write_text(f"{child.pid}\n")
         while not proc.ready():
