@@ -156,8 +156,9 @@ async def main() -> int:
                         break
             progress.advance(overall)
             progress.update(overall, description="overload")
-            if "overload" not in args.skip and sustained:
-                rate = 2 * sustained
+            if "overload" not in args.skip and result["ramp"]:
+                # Twice the sustained rate; with no step kept up, twice the first step's.
+                rate = 2 * (sustained or result["ramp"][0]["offered_per_s"])
                 t = progress.add_task(f"overload {rate:g}/s for {seconds:g} s", total=100)
                 s = await ramp.step(
                     load,
@@ -197,11 +198,12 @@ async def main() -> int:
             t = progress.add_task("sla restarts with the drill policy", total=100)
             names = [n for n in stack_pids(run_dir) if n.startswith("sla")]
             _stack(args.profile, "restart", names, {"MINHU_SLA_POLICY": str(DRILL)})
-            progress.update(t, description=f"{esc_cases} drill cases due in one minute")
+            progress.update(t, description=f"{esc_cases} drill cases due together")
             e = await escalation.run(
                 kafka,
                 esc_cases,
-                window=60.0,
+                window=30.0 if quick else 60.0,
+                lead=20.0 if quick else None,
                 tick=lambda f: progress.update(t, completed=100 * f),
             )
             result["escalation"] = e.row()

@@ -44,7 +44,7 @@ def markdown(result: dict[str, Any]) -> str:
     out.append("|---|---|---|---|---|---|---|---|---|")
     for s in [*result["ramp"], *([result["overload"]] if result.get("overload") else [])]:
         drain = "—" if s["drain_s"] is None else f"{s['drain_s']:.1f} s"
-        label = f"{s['offered_per_s']:g}" + (" (2×)" if s is result.get("overload") else "")
+        label = f"{s['offered_per_s']:g}" + (" (overload)" if s is result.get("overload") else "")
         out.append(
             f"| {label} | {s['accepted_per_s']:.1f} | {s['post_p50_ms']:.0f} ms / "
             f"{s['post_p99_ms']:.0f} ms | {s['e2e_p50_s']:.2f} s / {s['e2e_p99_s']:.2f} s | "
