@@ -86,9 +86,9 @@ async def main() -> int:
         f"@{env.get('MINHU_PG_HOST', '127.0.0.1')}:{env.get('MINHU_PG_PORT', '5432')}"
     )
     rates = tuple(args.rates or (QUICK_RATES if quick else FULL_RATES))
-    seconds = args.step_seconds or (10.0 if quick else 30.0)
-    drain_timeout = args.drain_timeout or (45.0 if quick else 150.0)
-    esc_cases = args.escalation_cases or (1000 if quick else 10000)
+    seconds = args.step_seconds or (8.0 if quick else 30.0)
+    drain_timeout = args.drain_timeout or (30.0 if quick else 150.0)
+    esc_cases = args.escalation_cases or (300 if quick else 10000)
     source, msgs = messages.load()
     result: dict[str, Any] = {
         "mode": "quick" if quick else "full",
@@ -203,7 +203,7 @@ async def main() -> int:
                 kafka,
                 esc_cases,
                 window=30.0 if quick else 60.0,
-                lead=20.0 if quick else None,
+                lead=30.0 if quick else None,
                 tick=lambda f: progress.update(t, completed=100 * f),
             )
             result["escalation"] = e.row()
