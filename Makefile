@@ -32,8 +32,8 @@ logs: ## follow the services' logs
 	@tail -F var/dev/log/{intake,dispatch,sla,notify,desk}.log
 
 lint: bootstrap ## ruff and mypy
-	@.venv/bin/ruff check services deploy tests
-	@.venv/bin/ruff format --check services deploy tests
+	@.venv/bin/ruff check services deploy tests bench
+	@.venv/bin/ruff format --check services deploy tests bench
 	@.venv/bin/mypy services deploy/*.py
 
 test-unit: bootstrap ## pure-logic tests, no servers
@@ -53,5 +53,5 @@ classify: ## classify JSON lines (title, text) like dispatch does: make -s class
 	@test -n "$(IN)" || { echo "usage: make -s classify IN=FILE.jsonl" >&2; exit 2; }
 	@$(PY) -m services.dispatch.cli "$(IN)"
 
-bench: bootstrap ## run every benchmark under bench/ against a fresh drill-policy stack
-	@deploy/bench.sh
+bench: bootstrap ## the bench harness on a fresh stack (QUICK=1: under 5 minutes); report in var/bench/
+	@QUICK=$(QUICK) deploy/bench.sh

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# Runs every benchmark under bench/ against a fresh stack of the test-9 profile whose sla
-# service uses the drill policy (deadlines of seconds), then stops that stack.
+# `make bench` (QUICK=1 for a run under five minutes): starts a fresh stack of the bench
+# profile (MINHU_PROFILE, default test-9), runs the harness in bench/harness (baselines of
+# the raw parts, the open-loop ramp, overload, escalation at scale under the drill policy,
+# the older benches under bench/), writes var/bench/<time>/bench.{json,md,png}, and stops
+# that stack.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-export MINHU_PROFILE=test-9
-export MINHU_SLA_POLICY="$root/deploy/sla/drill.yaml"
+export MINHU_PROFILE="${MINHU_PROFILE:-test-9}"
+case "$MINHU_PROFILE" in test|test-[1-9]) ;; *) echo "MINHU_PROFILE must be a test profile" >&2; exit 2 ;; esac
 stack=(.venv/bin/python deploy/stack.py --profile "$MINHU_PROFILE")
 "${stack[@]}" down >/dev/null 2>&1
 rm -rf "var/$MINHU_PROFILE"
 trap '"${stack[@]}" down >/dev/null' EXIT
 "${stack[@]}" up >/dev/null || exit 1
 eval "$("${stack[@]}" env)"
-rc=0
-for script in bench/*.py; do
-  echo "== $script"
-  .venv/bin/python "$script" || rc=1
-done
-exit "$rc"
+quick=()
+if [ "${QUICK:-}" = 1 ]; then quick=(--quick); fi
+.venv/bin/python -m bench.harness "${quick[@]}" "$@"

@@ -40,7 +40,8 @@ class Ports:
             "temporal_metrics": 8235,
             "temporal_http": 7243,
             "prometheus": 9090,
-            "sla_temporal_metrics": 9464,
+            "sla_temporal_metrics": 9464,  # + N - 1 for sla worker process N
+            "sla_worker_metrics": 9474,  # + N - 1 for sla worker process N
             "intake": 8001,
             "dispatch": 8002,
             "sla": 8003,
@@ -85,6 +86,8 @@ class Profile:
             env[f"MINHU_{svc.upper()}_PORT"] = str(getattr(p, svc))
             env[f"MINHU_{svc.upper()}_URL"] = f"http://127.0.0.1:{getattr(p, svc)}"
         env["MINHU_SLA_TEMPORAL_METRICS_PORT"] = str(p.sla_temporal_metrics)
+        env["MINHU_SLA_WORKER_METRICS_PORT"] = str(p.sla_worker_metrics)
+        env["MINHU_SLA_WORKERS"] = str(sla_workers())
         # notify texts citizens through the local SMS gateway simulator.
         env["MINHU_NOTIFY_SMS_GATEWAY_URL"] = f"http://127.0.0.1:{p.smsgw}"
         env["MINHU_NOTIFY_SMS_GATEWAY_KEY"] = SMSGW_KEY
@@ -105,6 +108,11 @@ def port_offset(profile: str) -> int:
     if prefix == "test" and n.isdigit() and 1 <= int(n) <= 9:
         return 10000 + 100 * int(n)
     raise ValueError(f"unknown profile {profile!r}: {PROFILE_HELP}")
+
+
+def sla_workers() -> int:
+    """sla's Temporal worker processes (MINHU_SLA_WORKERS; 0 runs the worker inside sla)."""
+    return int(os.environ.get("MINHU_SLA_WORKERS", "1"))
 
 
 def pg_password() -> str:

@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaError
 from google.protobuf.message import Message
 from opentelemetry.trace import SpanKind
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from temporalio.service import RPCError
 
 from services.common.events import Envelope, UnreadableEvent, decode
@@ -34,6 +35,7 @@ Handler = Callable[[Envelope, Message], Awaitable[bool]]
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OperationalError,
     DBAPIError,
+    PoolTimeout,  # every pooled connection busy: wait, as for a database that is down
     KafkaError,
     ConnectionError,
     OSError,
@@ -104,6 +106,8 @@ class ConsumerConfig:
     topics: tuple[str, ...]
     max_attempts: int = 5
     batch_size: int = 200
+    # Records of different cases (keys) in flight at once; one case's records stay in order.
+    concurrency: int = 16
 
 
 class EventConsumer:
@@ -121,6 +125,7 @@ class EventConsumer:
         self.consumer: AIOKafkaConsumer | None = None
         self.assigned = asyncio.Event()
         self._lag: dict[TopicPartition, int] = {}
+        self._slots = asyncio.Semaphore(max(1, config.concurrency))
         for topic in config.topics:  # a zero to compare the first dead letter against
             DEAD_LETTERS.labels(topic, config.group)
 
@@ -142,8 +147,9 @@ class EventConsumer:
                 )
                 if self.consumer.assignment():
                     self.assigned.set()
-                # Partitions are applied side by side; within one, records stay in order, and
-                # a case's events share a partition, so each case is still applied in order.
+                # Partitions are applied side by side, and within one the records of different
+                # cases too; a case's records (one key) are applied in order. Offsets are
+                # committed once every record of the batch is done, so none is skipped.
                 done = await asyncio.gather(
                     *(self._apply_partition(records) for records in batch.values())
                 )
@@ -155,10 +161,19 @@ class EventConsumer:
             await self.consumer.stop()
 
     async def _apply_partition(self, records: list[ConsumerRecord]) -> int:
-        """Apply one partition's records in order; the next offset to read."""
+        """Apply one partition's records, each case's in order; the next offset to read."""
+        lanes: dict[bytes | None, list[ConsumerRecord]] = {}
         for record in records:
-            await self._handle(record)
+            # Keyless records share one lane: nothing says which of them may be reordered.
+            lanes.setdefault(record.key, []).append(record)
+        await asyncio.gather(*(self._apply_lane(lane) for lane in lanes.values()))
         return int(records[-1].offset) + 1
+
+    async def _apply_lane(self, records: list[ConsumerRecord]) -> None:
+        """Apply one case's records of a batch in order, holding one slot."""
+        async with self._slots:
+            for record in records:
+                await self._handle(record)
 
     async def _handle(self, record: ConsumerRecord) -> None:
         group = self.config.group

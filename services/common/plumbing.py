@@ -64,7 +64,12 @@ class Plumbing:
     def consume(self, group: str, topics: tuple[str, ...], handler: Handler) -> EventConsumer:
         """Start a consumer group on topics; records are applied through handler."""
         consumer = EventConsumer(
-            ConsumerConfig(bootstrap=self.common.kafka_bootstrap, group=group, topics=topics),
+            ConsumerConfig(
+                bootstrap=self.common.kafka_bootstrap,
+                group=group,
+                topics=topics,
+                concurrency=self.common.consumer_concurrency,
+            ),
             handler,
             self.producer,
         )

@@ -30,6 +30,9 @@ class CommonSettings(BaseSettings):
     environment: str = "local"
     # Bearer token one service shows another on its /v1 API (people sign in to the UIs).
     service_token: str = Field(default="minhu-local-service-token", repr=False)
+    # Records of different cases each consumer applies at once (one case's stay in order);
+    # kept below a service's database pool (10 + 20 overflow) so no handler waits for one.
+    consumer_concurrency: int = Field(default=16, ge=1, le=64)
 
     @field_validator("pg_password")
     @classmethod

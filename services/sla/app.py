@@ -1,4 +1,5 @@
-"""SLA's app: the case.dispatched consumer, the Temporal worker, the API, probes."""
+"""SLA's app: the case.dispatched consumer, the API, probes, and the Temporal worker unless
+worker processes of their own run it (MINHU_SLA_WORKERS)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,19 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.worker import Worker
 
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, require_service_token
-from services.sla.activities import SlaActivities
 from services.sla.api import router
 from services.sla.calendar_api import router as calendar_router
 from services.sla.consumer import WorkflowStarter, limits_from
 from services.sla.domain import WorkingCalendar, load_policy
 from services.sla.metrics import MetricsProjection, temporal_runtime
 from services.sla.settings import SlaSettings
-from services.sla.workflow import CaseWorkflow
+from services.sla.worker import make_worker
 
 
 async def connect_temporal(
@@ -53,16 +52,13 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         plumbing = await Plumbing.start(common, client_id="minhu-sla", probe_topic=Topic.SLA)
-        client = await connect_temporal(common, metrics_port=own.temporal_metrics_port)
+        # With worker processes of their own, they serve the SDK's metrics.
+        sdk_port = 0 if own.workers else own.temporal_metrics_port
+        client = await connect_temporal(common, metrics_port=sdk_port)
         plumbing.run("sla-metrics", MetricsProjection(common.kafka_bootstrap).run)
-        activities = SlaActivities(policy, calendar, plumbing.producer)
-        worker = Worker(
-            client,
-            task_queue=own.task_queue,
-            workflows=[CaseWorkflow],
-            activities=activities.all(),
-        )
-        plumbing.run("temporal-worker", worker.run)
+        if not own.workers:
+            worker = make_worker(client, own, policy, calendar, plumbing.producer)
+            plumbing.run("temporal-worker", worker.run)
         starter = WorkflowStarter(client, own.task_queue, limits_from(policy))
         plumbing.consume(own.group, (Topic.DISPATCHED,), starter)
         app.state.temporal = client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from google.protobuf.message import Message
 from prometheus_client import Counter
@@ -11,6 +12,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from services.common import events
 from services.common.events import Envelope
 from services.common.kafka import PoisonEvent
 from services.common.logging import get_logger
@@ -38,6 +40,13 @@ def limits_from(policy: SlaPolicy) -> Limits:
         callback_attempts=policy.callback.attempts,
         max_bounces=policy.bounce.max_bounces,
     )
+
+
+def dispatched_at(env: Envelope, payload: case_pb2.CaseDispatched) -> datetime:
+    """When dispatch announced the case: the payload's time, else the envelope's."""
+    if payload.HasField("dispatched_at"):
+        return events.to_datetime(payload.dispatched_at)
+    return events.to_datetime(env.time)
 
 
 @dataclass
@@ -69,6 +78,7 @@ class WorkflowStarter:
             limits=self.limits,
             arbitrated=payload.arbitrated,
             attempt=payload.attempt,
+            dispatched_at=dispatched_at(env, payload).isoformat(),
         )
         wf_id = workflow_id(payload.case_no)
         try:

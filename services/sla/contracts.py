@@ -52,6 +52,9 @@ class CaseStart:
     arbitrated: bool = False
     attempt: int = 0
     carried: CaseFile | None = None
+    # When dispatch announced the case (ISO-8601): the SLA clock starts then, not when a
+    # backlog finally lets the workflow start. Empty in starts from before this field.
+    dispatched_at: str = ""
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,5 +17,17 @@ class SlaSettings(BaseSettings):
     port: int = 8003
     group: str = "sla"
     task_queue: str = "minhu-sla"
-    # Where the Temporal SDK serves its own Prometheus metrics (0 turns them off).
+    # Where the Temporal SDK serves its own Prometheus metrics (0 turns them off); worker
+    # process N (see `workers`) uses this port + N - 1.
     temporal_metrics_port: int = 9464
+    # Temporal worker processes of their own (python -m services.sla.worker N, started by the
+    # stack); 0 runs the worker inside the sla service, beside its API and consumer.
+    workers: int = Field(default=0, ge=0, le=8)
+    # Worker process N serves its activities' metrics on this port + N - 1 (0: none).
+    worker_metrics_port: int = 9474
+    # Worker tuning: workflows kept in memory between tasks (a replay saved per cache hit;
+    # 10,000 open drill cases escalating together want them all), concurrent workflow
+    # tasks and local activities (deadlines, publishing).
+    worker_cached_workflows: int = 12000
+    worker_workflow_tasks: int = 100
+    worker_local_activities: int = 200

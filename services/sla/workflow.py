@@ -58,7 +58,7 @@ class CaseWorkflow(CaseCommands):
                 dispatch_ids=[start.dispatch_event_id] if start.dispatch_event_id else [],
             )
             self._record("dispatched", note=f"派至{self.f.unit.unit_name}")
-            await self._new_deadlines()
+            await self._new_deadlines(self._dispatched_at())
             await self._deadlines_changed()
         while self.f.state != CLOSED:
             if self._history_too_long():

@@ -50,6 +50,9 @@ PATCHES = (
 )
 # Now one marker at the start of a run says every patch in PATCHES is in force.
 PATCHES_IN_FORCE = "patches-in-force"
+# The first deadlines count from the dispatch event's time (CaseStart.dispatched_at), so
+# time a case spent queued before its workflow started is not taken from the unit.
+PATCH_CLOCK_FROM_DISPATCH = "clock-from-dispatch"
 
 
 def refusing(check: Callable[[], None]) -> None:
@@ -75,6 +78,7 @@ class CaseBase:
         self.moves = 0
         # Every patch in PATCHES holds (decided at the start of the run; see decide_patches).
         self.patches_in_force = False
+        self.clock_from_dispatch = False
 
     @property
     def f(self) -> CaseFile:
@@ -97,6 +101,8 @@ class CaseBase:
         elif workflow.patched(PATCH_CHECKS_FIRST):
             for patch in PATCHES:
                 workflow.patched(patch)
+        # Patches added since, each with its own marker right after those above.
+        self.clock_from_dispatch = workflow.patched(PATCH_CLOCK_FROM_DISPATCH)
 
     def patched(self, patch: str) -> bool:
         """Whether this history follows `patch` (see decide_patches)."""
@@ -128,11 +134,10 @@ class CaseBase:
         await self._announce_sla("escalated", deadline, f.clock.accept_due, from_tier=from_tier)
         await self._deadlines_changed()
 
-    async def _compute_clock(self) -> Clock:
+    async def _compute_clock(self, since: datetime | None = None) -> Clock:
         f = self.f
-        request = DeadlineRequest(
-            difficulty=f.difficulty, urgent=f.urgent, start=workflow.now().isoformat()
-        )
+        start = since or workflow.now()
+        request = DeadlineRequest(difficulty=f.difficulty, urgent=f.urgent, start=start.isoformat())
         return cast(Clock, await self._run("compute_deadlines", request, result_type=Clock))
 
     async def _run(self, name: str, arg: object, *, result_type: type | None = None) -> object:
@@ -146,9 +151,17 @@ class CaseBase:
             name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT
         )
 
-    async def _new_deadlines(self) -> None:
-        self.f.clock = await self._compute_clock()
+    async def _new_deadlines(self, since: datetime | None = None) -> None:
+        self.f.clock = await self._compute_clock(since)
         self.f.light = GREEN
+
+    def _dispatched_at(self) -> datetime | None:
+        """When the clock of a new case starts: its dispatch, if this history follows that."""
+        start = self.start
+        if not self.clock_from_dispatch or start is None or not start.dispatched_at:
+            return None
+        # Never later than now: a dispatcher's clock a little ahead must not add time.
+        return min(at_time(start.dispatched_at), workflow.now())
 
     async def _deadlines_changed(self) -> None:
         """Publish the current deadlines (new code only: older histories never did)."""

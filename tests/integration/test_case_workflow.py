@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -159,6 +159,39 @@ async def test_urgent_case_breaches_within_minutes(sla: SlaHarness) -> None:
     await sla.env.sleep(timedelta(minutes=31))
     status = await _status(handle)
     assert status.tier == "township" and len(status.escalations) == 1
+
+
+async def test_clock_starts_at_dispatch_not_when_a_backlog_lets_the_workflow_start(
+    sla: SlaHarness,
+) -> None:
+    # An urgent case (accept within 30 clock minutes) dispatched 10 minutes before its
+    # workflow starts: the accept deadline is 30 minutes after the dispatch.
+    now = await sla.env.get_current_time()
+    dispatched = now - timedelta(minutes=10)
+    case_no = _case_no()
+    handle = await sla.env.client.start_workflow(
+        CaseWorkflow.run,
+        CaseStart(
+            case_no=case_no,
+            difficulty="simple",
+            urgent=True,
+            topic="城乡建设",
+            ladder=list(LADDER),
+            dispatched_at=dispatched.isoformat(),
+        ),
+        id=workflow_id(case_no),
+        task_queue=sla.task_queue,
+    )
+    status = await _settled(handle)
+    assert status.accept_due is not None
+    assert datetime.fromisoformat(status.accept_due) == dispatched + timedelta(minutes=30)
+    # 21 minutes after the start the case has breached and moved up (31 after dispatch).
+    await sla.env.sleep(timedelta(minutes=21))
+    status = await _status(handle)
+    assert status.tier == "township" and len(status.escalations) == 1
+    await handle.execute_update(CaseWorkflow.close, HandlerCommand("督办中心", "演练结束"))
+    assert await handle.result() == "supervisor"
+    _record("clock_from_dispatch_time", await handle.fetch_history())
 
 
 async def test_recorded_histories_replay_on_current_code() -> None:

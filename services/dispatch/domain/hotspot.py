@@ -103,12 +103,31 @@ def bigrams(text: str) -> dict[str, int]:
 
 def cosine(a: Mapping[str, int], b: Mapping[str, int]) -> float:
     """Cosine similarity of two count vectors."""
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    dot = sum(a[k] * b[k] for k in a.keys() & b.keys())
     if not dot:
         return 0.0
-    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+    return dot / math.sqrt(_square(a) * _square(b))
+
+
+def _square(counts: Mapping[str, int]) -> int:
+    return sum(v * v for v in counts.values())
+
+
+@functools.lru_cache(maxsize=4096)
+def _profile(text: str) -> tuple[dict[str, int], float]:
+    """A text's bigram counts and their norm, cached with them (recent cases recur)."""
+    counts = bigrams(text)
+    return counts, math.sqrt(_square(counts))
+
+
+def similarity(a: str, b: str) -> float:
+    """Cosine similarity of two texts' bigram counts (the same as cosine of their bigrams)."""
+    ca, na = _profile(a)
+    cb, nb = _profile(b)
+    if len(ca) > len(cb):
+        ca, cb = cb, ca
+    dot = sum(ca[k] * cb[k] for k in ca.keys() & cb.keys())
+    return dot / (na * nb) if dot else 0.0
 
 
 def nearby(a: str | None, b: str | None, scope: str) -> bool:
@@ -130,7 +149,6 @@ def assess(
     policy: HotspotPolicy,
 ) -> HotspotVerdict:
     """Which recent cases this one repeats, and whether together they form a batch matter."""
-    mine = bigrams(text)
     threshold = min(policy.min_similarity, policy.surge_similarity if policy.surge else 1.0)
     links: list[tuple[Link, Recent]] = []
     for other in recent:
@@ -138,7 +156,7 @@ def assess(
             continue
         if abs(received_at - other.received_at) > policy.window:
             continue
-        sim = cosine(mine, bigrams(other.text))
+        sim = similarity(text, other.text)
         if sim < threshold:
             continue
         where = "同一网格" if grid_code == other.grid_code else "相邻网格"

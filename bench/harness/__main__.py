@@ -1,0 +1,234 @@
+"""`make bench` (QUICK=1 for a short run): baselines, the open-loop ramp, overload at twice
+the sustained rate, escalation at scale and the older benches, against a running stack.
+
+    eval "$(.venv/bin/python deploy/stack.py --profile test-3 env)"
+    .venv/bin/python -m bench.harness [--quick] [--profile test-3] [--out var/bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bench.harness import baselines, escalation, messages, ramp, report
+from bench.harness.load import Load, Tracker
+from bench.harness.messages import ROOT
+from bench.harness.procs import ProcSampler, stack_pids
+
+FULL_RATES = (10, 25, 50, 75, 100, 125, 150, 200, 250, 300)
+QUICK_RATES = (10, 25, 50, 100, 150)
+DRILL = ROOT / "deploy" / "sla" / "drill.yaml"
+
+
+def _others(quick: bool) -> list[tuple[str, list[str]]]:
+    """The older benches, each a script under bench/, with arguments for the run's size."""
+    if quick:
+        return [
+            ("intake_post", ["--clients", "20", "--requests", "10", "--warmup", "10"]),
+            ("dispatch_accuracy", []),
+            ("dispatch_latency", ["--cases", "50", "--rate", "20"]),
+            ("notify_event_to_screen", ["20"]),
+        ]
+    return [
+        ("intake_post", []),
+        ("dispatch_accuracy", []),
+        ("dispatch_throughput", []),
+        ("dispatch_corpus_cv", []),
+        ("dispatch_latency", []),
+        ("notify_event_to_screen", ["200"]),
+    ]
+
+
+def _stack(profile: str, command: str, names: list[str], env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "stack.py"), "--profile", profile, command, *names],
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+    )
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
+    parser.add_argument("--profile", default=os.environ.get("MINHU_PROFILE", "test-9"))
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--rates", type=float, nargs="*", help="offered rates of the ramp")
+    parser.add_argument("--step-seconds", type=float)
+    parser.add_argument("--escalation-cases", type=int)
+    parser.add_argument("--drain-timeout", type=float, help="seconds to wait for a step's cases")
+    parser.add_argument("--all-steps", action="store_true", help="go on past a step not kept up")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="baselines ramp overload escalation others"
+    )
+    args = parser.parse_args()
+    quick = bool(args.quick)
+    console = Console(stderr=True)
+    env = os.environ
+    intake = env.get("MINHU_INTAKE_URL", "http://127.0.0.1:8001")
+    kafka = env.get("MINHU_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    temporal = env.get("MINHU_TEMPORAL_ADDRESS", "127.0.0.1:7233")
+    user, password = env.get("MINHU_PG_USER", "minhu"), env.get("MINHU_PG_PASSWORD", "minhu-local")
+    pg = (
+        f"postgresql://{user}:{password}"
+        f"@{env.get('MINHU_PG_HOST', '127.0.0.1')}:{env.get('MINHU_PG_PORT', '5432')}"
+    )
+    rates = tuple(args.rates or (QUICK_RATES if quick else FULL_RATES))
+    seconds = args.step_seconds or (8.0 if quick else 30.0)
+    drain_timeout = args.drain_timeout or (30.0 if quick else 150.0)
+    esc_cases = args.escalation_cases or (300 if quick else 10000)
+    source, msgs = messages.load()
+    result: dict[str, Any] = {
+        "mode": "quick" if quick else "full",
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "profile": args.profile,
+        "messages": {"source": source, "count": len(msgs)},
+        "baselines": [],
+        "ramp": [],
+        "overload": None,
+        "escalation": None,
+        "others": {},
+    }
+    run_dir = ROOT / "var" / args.profile / "run"
+    roots = {**stack_pids(run_dir), "bench": os.getpid()}
+    sampler = ProcSampler(roots)
+    phases = 5
+    with Progress(
+        TextColumn("{task.description:<44}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        overall = progress.add_task("bench", total=phases)
+
+        progress.update(overall, description="baselines")
+        if "baselines" not in args.skip:
+            t = progress.add_task("raw Kafka", total=4)
+            found = [await baselines.kafka(kafka, 5000 if quick else 20000)]
+            progress.update(t, advance=1, description="raw Temporal")
+            found += await baselines.temporal(temporal, 500 if quick else 2000)
+            progress.update(t, advance=2, description="raw FastAPI + asyncpg")
+            found.append(await baselines.web_insert(pg, 8.0 if quick else 20.0))
+            progress.update(t, advance=1)
+            result["baselines"] = [b.row() for b in found]
+            await asyncio.sleep(5)  # let the servers finish what the baselines left them
+        progress.advance(overall)
+
+        tracker = Tracker(kafka)
+        await tracker.start()
+        limits = httpx.Limits(max_connections=4000, max_keepalive_connections=400)
+        async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+            load = Load(intake, msgs, messages.grid_codes(), http)
+            await load.run(5, 4)  # warm-up: connections, caches, the first cases' imports
+            await load.settle(30)
+            sustained = 0.0
+            progress.update(overall, description="ramp")
+            if "ramp" not in args.skip:
+                for rate in rates:
+                    t = progress.add_task(f"{rate:g} cases/s for {seconds:g} s", total=100)
+                    s = await ramp.step(
+                        load,
+                        tracker,
+                        sampler,
+                        rate,
+                        seconds,
+                        drain_timeout=drain_timeout,
+                        progress=progress,
+                        task=t,
+                    )
+                    result["ramp"].append(s.row())
+                    if s.sustained():
+                        sustained = rate
+                    elif not args.all_steps:
+                        break
+            progress.advance(overall)
+            progress.update(overall, description="overload")
+            if "overload" not in args.skip and result["ramp"]:
+                # Twice the sustained rate; with no step kept up, twice the first step's.
+                rate = 2 * (sustained or result["ramp"][0]["offered_per_s"])
+                t = progress.add_task(f"overload {rate:g}/s for {seconds:g} s", total=100)
+                s = await ramp.step(
+                    load,
+                    tracker,
+                    sampler,
+                    rate,
+                    seconds,
+                    drain_timeout=max(drain_timeout, 3 * seconds),
+                    progress=progress,
+                    task=t,
+                )
+                result["overload"] = s.row()
+            progress.advance(overall)
+        await tracker.stop()
+
+        progress.update(overall, description="older benches")
+        if "others" not in args.skip:
+            for name, extra in _others(quick):
+                t = progress.add_task(f"bench/{name}.py", total=1)
+                proc = await asyncio.to_thread(
+                    subprocess.run,
+                    [sys.executable, str(ROOT / "bench" / f"{name}.py"), *extra],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=900,
+                    env={**os.environ, "PYTHONPATH": str(ROOT)},
+                )
+                result["others"][name] = proc.stdout + (
+                    f"\n(exit {proc.returncode}) {proc.stderr[-2000:]}" if proc.returncode else ""
+                )
+                progress.update(t, completed=1)
+        progress.advance(overall)
+
+        progress.update(overall, description="escalation at scale")
+        if "escalation" not in args.skip:
+            t = progress.add_task("sla restarts with the drill policy", total=100)
+            names = [n for n in stack_pids(run_dir) if n.startswith("sla")]
+            _stack(args.profile, "restart", names, {"MINHU_SLA_POLICY": str(DRILL)})
+            progress.update(t, description=f"{esc_cases} drill cases due together")
+            e = await escalation.run(
+                kafka,
+                esc_cases,
+                window=30.0 if quick else 60.0,
+                lead=30.0 if quick else None,
+                tick=lambda f: progress.update(t, completed=100 * f),
+            )
+            result["escalation"] = e.row()
+        progress.advance(overall)
+
+    ramp_rows = result["ramp"]
+    sustained_rate = max((s["offered_per_s"] for s in ramp_rows if s["sustained"]), default=0.0)
+    slowest = min(result["baselines"], key=lambda b: b["per_second"], default=None)
+    at50 = next((s for s in ramp_rows if s["offered_per_s"] == 50), None)
+    result["summary"] = {
+        "sustained_per_s": sustained_rate,
+        "slowest_baseline": slowest["name"] if slowest else "—",
+        "slowest_baseline_per_s": slowest["per_second"] if slowest else 0.0,
+        "ratio": sustained_rate / slowest["per_second"] if slowest else 0.0,
+        "e2e_p99_at_50": at50["e2e_p99_s"] if at50 else None,
+    }
+    folder = args.out / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = report.write(result, folder)
+    print(text)
+    console.print(f"[bold]written:[/] {folder}/bench.json, bench.md, bench.png")
+    return 0
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    rc = asyncio.run(main())
+    print(f"bench took {time.monotonic() - started:.0f} s", file=sys.stderr)
+    sys.exit(rc)

@@ -1,0 +1,150 @@
+"""Escalation at scale: N open drill cases whose accept deadlines fall due in one window.
+
+The cases enter as case.dispatched events (simple, village tier) whose dispatch times are
+set so that, under the drill policy (accept within 20 s), their deadlines are spread evenly
+over `window` seconds starting `lead` seconds from now; sla's consumer starts their
+workflows meanwhile. The lag of a case is the publish time of its accept breach on case.sla
+minus its deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import AIOKafkaConsumer
+
+from bench.harness.stats import pct
+from services.common import events
+from services.common.events import Topic, decode, to_datetime
+from services.common.kafka import headers, start_producer
+from services.common.proto_gen.minhu.events.v1 import case_pb2
+
+ACCEPT = timedelta(seconds=20)  # deploy/sla/drill.yaml, simple cases
+LADDER = (
+    ("village", "U-D01-T01-V01", "柳岸社区居民委员会"),
+    ("township", "U-D01-T01", "湖滨街道办事处"),
+    ("district", "U-D01-ZJJ", "明湖区住房和城乡建设局"),
+    ("supervision", "U-D01-DBZX", "明湖区12345督办中心"),
+)
+
+
+@dataclass
+class EscalationResult:
+    cases: int
+    window_s: float
+    breaches: int
+    p50_s: float
+    p99_s: float
+    max_s: float
+    started_in_s: float
+
+    def row(self) -> dict[str, float | int]:
+        return dict(self.__dict__)
+
+
+def dispatched(case_no: str, at: datetime) -> events.Envelope:
+    """A dispatch of a lamp case to 柳岸社区, as dispatch would announce it at `at`."""
+    payload = case_pb2.CaseDispatched(
+        case_no=case_no,
+        topic="城乡建设",
+        difficulty="simple",
+        tier="village",
+        unit_id=LADDER[0][1],
+        unit_name=LADDER[0][2],
+        confidence=0.9,
+        explanation="压测演练工单",
+        dispatched_at=events.timestamp(at),
+        ladder=[case_pb2.LadderStep(tier=t, unit_id=u, unit_name=n) for t, u, n in LADDER],
+    )
+    return events.envelope(
+        events.CASE_DISPATCHED, payload, subject=case_no, source="minhu/bench", time=at
+    )
+
+
+async def run(
+    bootstrap: str,
+    n: int,
+    *,
+    window: float = 60.0,
+    lead: float | None = None,
+    timeout: float = 300.0,
+    tick: Callable[[float], None] | None = None,
+) -> EscalationResult:
+    """Announce n drill dispatches, then collect each case's first accept breach."""
+    lead = lead if lead is not None else max(30.0, n / 100)
+    first_due = datetime.now(UTC) + timedelta(seconds=lead)
+    prefix = f"2999{int(time.time()) % 10**4:04d}"
+    cases = [f"{prefix}{i:06d}" for i in range(n)]
+    consumer = AIOKafkaConsumer(
+        Topic.SLA,
+        Topic.DISPATCHED,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="latest",
+    )
+    await consumer.start()
+    await consumer.seek_to_end()
+    for tp in consumer.assignment():
+        await consumer.position(tp)
+    producer = await start_producer(bootstrap, client_id="minhu-bench-drill")
+    t0 = time.monotonic()
+    try:
+        futures = []
+        for i, case_no in enumerate(cases):
+            due = first_due + timedelta(seconds=window * i / n)
+            env = dispatched(case_no, due - ACCEPT)
+            futures.append(
+                await producer.send(
+                    Topic.DISPATCHED,
+                    value=env.SerializeToString(deterministic=True),
+                    key=case_no.encode(),
+                    headers=headers(env),
+                )
+            )
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    wanted = set(cases)
+    lags: dict[str, float] = {}
+    started: set[str] = set()
+    last_start = 0.0
+    deadline = time.monotonic() + lead + window + timeout
+    try:
+        while len(lags) < n and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            for records in batch.values():
+                for record in records:
+                    if record.topic != Topic.SLA:
+                        continue
+                    env, p = decode(record.value)
+                    if env.subject not in wanted:
+                        continue
+                    kind = p.kind  # type: ignore[attr-defined]
+                    if kind == "deadlines_set" and env.subject not in started:
+                        started.add(env.subject)
+                        last_start = time.monotonic() - t0
+                    elif (
+                        kind == "breached"
+                        and p.deadline == "accept"  # type: ignore[attr-defined]
+                        and env.subject not in lags
+                    ):
+                        due = to_datetime(p.due)  # type: ignore[attr-defined]
+                        lags[env.subject] = (to_datetime(env.time) - due).total_seconds()
+            if tick is not None:
+                tick(len(lags) / n)
+    finally:
+        await consumer.stop()
+    values = list(lags.values())
+    return EscalationResult(
+        cases=n,
+        window_s=window,
+        breaches=len(values),
+        p50_s=round(pct(values, 0.5), 2),
+        p99_s=round(pct(values, 0.99), 2),
+        max_s=round(max(values), 2) if values else 0.0,
+        started_in_s=round(last_start, 1),
+    )
