@@ -804,9 +804,20 @@ async def probes(sessions: Any, world: World, topics: list[str], n: int, seed: i
             for q in queries
         ]
     chars = "路灯水电房车噪费学医"
+    # Across a district a single character must be narrowed (the desk refuses it otherwise):
+    # here by the last 30 days of the data, and within one unit.
+    since = world.now - timedelta(days=30)
     out += [
-        Probe("text · all · one character", Scope("all"), Search(text=rng.choice(chars)))
+        Probe(
+            "text · all, last 30 days · one character",
+            Scope("all"),
+            Search(text=rng.choice(chars), since=since),
+        )
         for _ in range(max(10, n // 10))
+    ]
+    out += [
+        Probe("text · unit · one character", Scope("unit", rng.choice(units)), Search(text=c))
+        for c in rng.choices(chars, k=max(10, n // 10))
     ]
     phones = await samples(
         sessions,
