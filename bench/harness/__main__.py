@@ -39,6 +39,7 @@ def _others(quick: bool) -> list[tuple[str, list[str]]]:
             ("dispatch_accuracy", []),
             ("dispatch_latency", ["--cases", "50", "--rate", "20"]),
             ("notify_event_to_screen", ["20"]),
+            ("desk_search", ["--rows", "20000", "--budget", "20"]),
         ]
     return [
         ("intake_post", []),
@@ -46,7 +47,10 @@ def _others(quick: bool) -> list[tuple[str, list[str]]]:
         ("dispatch_throughput", []),
         ("dispatch_corpus_cv", []),
         ("dispatch_latency", []),
+        ("dispatch_difficulty", []),
         ("notify_event_to_screen", ["200"]),
+        # A million synthetic cases in a database of their own: about half an hour to load.
+        ("desk_search", ["--rows", "1000000"]),
     ]
 
 
