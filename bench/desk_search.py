@@ -1079,7 +1079,7 @@ def markdown(rows: list[dict[str, Any]], reports_rows: list[dict[str, Any]]) -> 
         lines.append(
             f"| {r['class']} | {r['n']} | {r['p50_ms']} | — | {r['max_ms']} | "
             f"read {r['inputs_ms']} | build {r['build_ms']} | "
-            f"{rd['marks']} marks, {rd['cases']} cases | — |"
+            f"{rd['units']} units, {rd['assigned']} assigned, {rd['resolved']} resolved | — |"
         )
     return "\n".join(lines)
 
