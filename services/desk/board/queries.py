@@ -1,16 +1,15 @@
-"""What the queue UI reads from the board: queues, one case, the situation map."""
+"""What the queue UI reads from the board: queues, one case, the situation map's lists."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.desk.board.rules import OPEN_STATES
-from services.desk.tables import cases, marks
+from services.desk.tables import cases
 
 c = cases.c
 
@@ -95,12 +94,3 @@ async def flagged(session: AsyncSession, scope: Scope, flag: str) -> list[dict[s
         .limit(100)
     )
     return [dict(r._mapping) for r in await session.execute(stmt)]
-
-
-async def period_marks(
-    session: AsyncSession, unit_ids: list[str], since: datetime
-) -> list[tuple[str, str, str]]:
-    """(case_no, unit_id, mark) of the given units since a time."""
-    m = marks.c
-    stmt = sa.select(m.case_no, m.unit_id, m.mark).where(m.unit_id.in_(unit_ids), m.at >= since)
-    return [(r.case_no, r.unit_id, r.mark) for r in await session.execute(stmt)]

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from services.desk.board.rules import (
     ACCEPT_LATE,
@@ -24,7 +22,6 @@ from services.desk.board.rules import (
     UNSATISFIED,
 )
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 WEIGHTS = (0.2, 0.4, 0.4)
 RANKED = 3
 
@@ -64,12 +61,6 @@ class UnitRates:
         if self.satisfaction is not None:
             parts.append((WEIGHTS[2], self.satisfaction))
         return sum(w * v for w, v in parts) / sum(w for w, _ in parts)
-
-
-def month_start(now: datetime) -> datetime:
-    """Midnight on the first of the month, local time, as an aware datetime."""
-    local = now.astimezone(LOCAL)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def unit_rates(marks: Iterable[tuple[str, str, str]]) -> dict[str, UnitRates]:

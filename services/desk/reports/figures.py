@@ -73,6 +73,11 @@ def period(kind: str, day: date, until: date | None = None) -> Period:
     raise ValueError(f"未知的统计周期：{kind}")
 
 
+def month_of(now: datetime) -> Period:
+    """The local calendar month an instant falls in."""
+    return period("month", now.astimezone(LOCAL).date())
+
+
 @dataclass
 class Counts:
     """One unit's (or area's) counts for a period."""
@@ -191,6 +196,14 @@ def roll_up(units: dict[str, Counts], area_of: Callable[[str], str]) -> dict[str
     return dict(out)
 
 
+def rates_of(units: dict[str, Counts]) -> list[UnitRates]:
+    """The three rates of each unit's counts (a unit nothing was assigned to has no score)."""
+    return [
+        UnitRates(u, c.assigned, c.accepted_on_time, c.resolved, c.satisfied, c.answered)
+        for u, c in units.items()
+    ]
+
+
 def build(
     p: Period,
     *,
@@ -202,12 +215,7 @@ def build(
     district_of: Callable[[str], str],
 ) -> Report:
     """The report of a period from its units' counts, breakdowns and handling times."""
-    rates = [
-        UnitRates(u, c.assigned, c.accepted_on_time, c.resolved, c.satisfied, c.answered)
-        for u, c in units.items()
-        if c.assigned or c.answered
-    ]
-    red, black = ranking(rates)
+    red, black = ranking(rates_of(units))
     return Report(
         period=p,
         units=units,

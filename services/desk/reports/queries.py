@@ -34,10 +34,9 @@ def _has(mark: str) -> Any:
     return sa.func.bool_or(m.mark == mark)
 
 
-async def unit_counts(
-    session: AsyncSession, scope: Scope, unit_ids: list[str], p: Period
-) -> dict[str, Counts]:
-    """Counts per unit of the period (figures.unit_counts, counted by the database)."""
+async def mark_counts(session: AsyncSession, unit_ids: list[str], p: Period) -> dict[str, Counts]:
+    """Counts per unit from the period's marks alone (close-outs are not marks): every unit
+    with a mark in the period, as the three rates and the rankings need them."""
     per_case = (
         sa.select(
             m.unit_id,
@@ -72,9 +71,16 @@ async def unit_counts(
             n().filter(q.unsatisfied).label("reopened"),
         ).group_by(q.unit_id)
     )
-    out = {
+    return {
         r.unit_id: Counts(**{k: v for k, v in r._mapping.items() if k != "unit_id"}) for r in rows
     }
+
+
+async def unit_counts(
+    session: AsyncSession, scope: Scope, unit_ids: list[str], p: Period
+) -> dict[str, Counts]:
+    """Counts per unit of the period (figures.unit_counts, counted by the database)."""
+    out = await mark_counts(session, unit_ids, p)
     closed = await session.execute(
         sa.select(c.unit_id, sa.func.count())
         .where(scope.where(), c.unit_id.in_(unit_ids), c.closed_at >= p.start, c.closed_at < p.end)

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.desk.board.projector import place
+from services.desk.board.rates import UnitRates, ranking
 from services.desk.reports.export import COUNT_HEADERS, count_row, tables, to_csv, to_xlsx
-from services.desk.reports.figures import LOCAL, PERIODS, Period, Report, build, period
-from services.desk.reports.queries import breakdowns, unit_counts
+from services.desk.reports.figures import LOCAL, PERIODS, Period, Report, build, period, rates_of
+from services.desk.reports.queries import breakdowns, mark_counts, unit_counts
 from services.desk.ui import access
 from services.desk.ui.auth import sessions_of
 from services.desk.ui.context import Ui, sessions_db, ui_of
@@ -23,6 +24,7 @@ from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False)
 HISTORY = 6  # periods of 红黑榜 history shown beside the current one
+Ranked = tuple[str, list[UnitRates], list[UnitRates]]  # a period's label, 红榜, 黑榜
 
 
 def _day(value: str | None) -> date:
@@ -44,6 +46,16 @@ def area_name(ui: Ui, area_id: str) -> str:
         return ui.directory.area(area_id).name
     except KeyError:
         return ui.unit_name(area_id)
+
+
+async def ranking_for(
+    request: Request, ui: Ui, user: User, p: Period
+) -> tuple[list[UnitRates], list[UnitRates]]:
+    """An earlier period's 红榜 and 黑榜: only the marks are counted for them."""
+    scope = access.scope_of(user, ui.directory)
+    async with sessions_db(request)() as session:
+        counts = await mark_counts(session, units_in(scope, ui), p)
+    return ranking(rates_of(counts))
 
 
 async def report_for(request: Request, ui: Ui, user: User, p: Period) -> Report:
@@ -120,7 +132,7 @@ def _query(p: Period) -> str:
     return q
 
 
-def chart_data(report: Report, ui: Ui, history: list[tuple[str, Report]]) -> dict[str, Any]:
+def chart_data(report: Report, ui: Ui, history: list[Ranked]) -> dict[str, Any]:
     """What the page's charts draw: the daily trend, the units' rates, the ranking history."""
     units = sorted(report.units.items(), key=lambda kv: -kv[1].assigned)[:12]
     return {
@@ -134,10 +146,10 @@ def chart_data(report: Report, ui: Ui, history: list[tuple[str, Report]]) -> dic
         "history": [
             {
                 "label": label,
-                "red": [ui.unit_name(r.unit_id) for r in h.red],
-                "black": [ui.unit_name(r.unit_id) for r in h.black],
+                "red": [ui.unit_name(r.unit_id) for r in red],
+                "black": [ui.unit_name(r.unit_id) for r in black],
             }
-            for label, h in history
+            for label, red, black in history
         ],
     }
 
@@ -150,18 +162,18 @@ async def reports_page(request: Request) -> Response:
         return got
     user, ui, p = got
     report = await report_for(request, ui, user, p)
-    history: list[tuple[str, Report]] = []
+    history = [(p.label, report.red, report.black)]
     earlier = p
     for _ in range(HISTORY if p.kind != "custom" else 0):
         earlier = earlier.previous()
-        history.append((earlier.label, await report_for(request, ui, user, earlier)))
+        history.append((earlier.label, *await ranking_for(request, ui, user, earlier)))
     t = tables(report, lambda a: area_name(ui, a))
     q = _query(p)
     ranks = "".join(
         f"<tr><td>{e(label)}</td>"
-        f"<td>{e('、'.join(ui.unit_name(r.unit_id) for r in h.red)) or '—'}</td>"
-        f"<td>{e('、'.join(ui.unit_name(r.unit_id) for r in h.black)) or '—'}</td></tr>"
-        for label, h in [(p.label, report), *history]
+        f"<td>{e('、'.join(ui.unit_name(r.unit_id) for r in red)) or '—'}</td>"
+        f"<td>{e('、'.join(ui.unit_name(r.unit_id) for r in black)) or '—'}</td></tr>"
+        for label, red, black in history
     )
     body = (
         f'<header class="bar"><h1>统计与通报 · <span id="period-label">{e(p.label)}</span></h1>'
@@ -170,7 +182,7 @@ async def reports_page(request: Request) -> Response:
         f'<a id="download-csv" href="/reports.csv?{q}">下载 CSV</a> · '
         f'<a href="/reports/bulletin?{q}">打印通报</a></p></header>'
         f'<script type="application/json" id="chart-data">'
-        f"{script_json(chart_data(report, ui, history))}</script>"
+        f"{script_json(chart_data(report, ui, history[1:]))}</script>"
         '<div class="map-grid">'
         '<section class="card wide"><h2>每日受理趋势</h2>'
         '<div class="chart" id="chart-trend"></div></section>'

@@ -12,8 +12,10 @@ from fastapi.responses import Response
 
 from services.desk.board import queries
 from services.desk.board.queries import Scope
-from services.desk.board.rates import UnitRates, month_start, ranking, unit_rates
+from services.desk.board.rates import UnitRates, ranking
 from services.desk.labels import LIGHTS, TIERS
+from services.desk.reports.figures import month_of, rates_of
+from services.desk.reports.queries import mark_counts
 from services.desk.ui import access
 from services.desk.ui.auth import sessions_of
 from services.desk.ui.casepage import action_form
@@ -185,9 +187,9 @@ async def situation_map(request: Request) -> Response:
         overdue = await queries.flagged(session, scope, "overdue")
         escalated = await queries.flagged(session, scope, "escalated")
         extensions = await queries.flagged(session, scope, "extension")
-        marks = await queries.period_marks(session, units, month_start(datetime.now(UTC)))
+        counts = await mark_counts(session, units, month_of(datetime.now(UTC)))
     await ui.time_left([*overdue, *escalated, *extensions])
-    rates = sorted(unit_rates(marks).values(), key=lambda r: (-r.assigned, r.unit_id))
+    rates = sorted(rates_of(counts), key=lambda r: (-r.assigned, r.unit_id))
     red, black = ranking(rates)
     arbitrations = (
         _arbitrations(ui, scope, await pending_arbitrations(ui))

@@ -1,8 +1,9 @@
 from datetime import UTC, datetime
 
 from services.common.jurisdiction import Directory
-from services.desk.board.rates import month_start, ranking, unit_rates
+from services.desk.board.rates import ranking, unit_rates
 from services.desk.board.rules import fold
+from services.desk.reports.figures import month_of
 from services.desk.ui.access import (
     allowed_actions,
     arbitration_refusal,
@@ -62,7 +63,7 @@ def test_rates_count_on_time_acceptance_resolution_and_answered_callbacks() -> N
 
 
 def test_month_starts_at_local_midnight() -> None:
-    start = month_start(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))  # 1 Dec 01:00 local
+    start = month_of(datetime(2026, 11, 30, 17, 0, tzinfo=UTC)).start  # 1 Dec 01:00 local
     assert (start.month, start.day, start.hour) == (12, 1, 0)
 
 
