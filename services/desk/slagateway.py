@@ -79,15 +79,6 @@ class SlaGateway:
             transport=transport,
         )
 
-    async def status(self, case_no: str) -> Response:
-        """sla's view of a case (state, light, deadlines, history), as sla answered."""
-        try:
-            resp = await self._client.get(f"/v1/cases/{case_no}", timeout=READ_TIMEOUT)
-        except httpx.HTTPError as exc:
-            log.warning("sla unavailable", case_no=case_no, error=type(exc).__name__)
-            return _unavailable()
-        return _relay(resp)
-
     async def act(self, case_no: str, action: Action, body: dict[str, Any]) -> Response:
         """Send one command to sla; its answer (200, 404, 409 or 422) comes back unchanged."""
         try:

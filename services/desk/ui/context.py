@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -43,14 +42,6 @@ class Ui:
         else:
             clock.annotate(rows, now)
         return rows
-
-    async def sla_status(self, case_no: str) -> dict[str, Any] | None:
-        """sla's status of a case, or None if sla has none or does not answer."""
-        resp = await self.sla.status(case_no)
-        if resp.status_code != 200:
-            return None
-        body: dict[str, Any] = json.loads(bytes(resp.body))
-        return body
 
     def unit_name(self, unit_id: str) -> str:
         """A unit's name, or its id if the directory does not know it."""
