@@ -13,13 +13,11 @@ from services.desk.board.queries import Scope
 from services.desk.record.story import story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.search.query import COUNT_CAP, Search, TooBroad, run
+from services.desk.ui.access import masked
+from services.desk.ui.context import ui_of
 
 router = APIRouter(prefix="/v1", tags=["desk"])
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
-
-
-def _mask(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ("****" if phone else "")
 
 
 @router.get("/cases/{case_no}/record", summary="工单台账（全部办理记录）")
@@ -30,13 +28,6 @@ async def case_record(request: Request, case_no: CaseNo, session: Session) -> di
     if row is None and not entries:
         raise not_found("工单台账", case_no)
     caller = await caller_of(session, case_no)
-    directory = request.app.state.directory
-
-    def names(unit_id: str) -> str:
-        try:
-            return str(directory.unit(unit_id).name)
-        except KeyError:
-            return unit_id
 
     return {
         "case_no": case_no,
@@ -48,7 +39,7 @@ async def case_record(request: Request, case_no: CaseNo, session: Session) -> di
         else {
             "anonymous": caller["anonymous"],
             "callback_consent": caller["callback_consent"],
-            "caller_phone": _mask(caller["caller_phone"]),
+            "caller_phone": masked(caller["caller_phone"]),
         },
         "entries": [
             {
@@ -78,7 +69,7 @@ async def case_record(request: Request, case_no: CaseNo, session: Session) -> di
                 "signed": ln.signed,
                 "kind": ln.kind,
             }
-            for ln in story(entries, names)
+            for ln in story(entries, ui_of(request).unit_name)
         ],
     }
 

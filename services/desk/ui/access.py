@@ -63,11 +63,16 @@ def action_refusal(user: User, action: str, row: dict[str, Any], directory: Dire
     return "您的角色无权执行此操作。"
 
 
-def mask_phone(phone: str, user: User) -> str:
-    """The caller's number in full only for roles that call back; otherwise 138****0000."""
-    if not phone or user.role in PHONE_ROLES:
+def masked(phone: str) -> str:
+    """A number as 138****0000 (short ones wholly hidden); empty stays empty."""
+    if not phone:
         return phone
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def mask_phone(phone: str, user: User) -> str:
+    """The caller's number in full only for roles that call back; otherwise masked."""
+    return phone if user.role in PHONE_ROLES else masked(phone)
 
 
 def holds(scope: Scope, unit_id: str, directory: Directory) -> bool:
