@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from services.desk.board import queries
 from services.desk.labels import CHANNELS, DIFFICULTY, STATES, TIERS
+from services.desk.record.entries import DISPATCHED
 from services.desk.record.story import CLOSE_REASONS, Line, story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
@@ -164,9 +165,8 @@ async def case_page(request: Request, case_no: str) -> Response:
         return got
     user, ui, row, entries, caller = got
     await ui.time_left([row])
-    dispatched = last_of(
-        entries, "auto", "dispatched", "manual_queue", "redispatched", "arbitrated", "human"
-    )
+    # The latest dispatch decision, whatever dispatch named it (auto, human_dispatch, ...).
+    dispatched = next((x for x in reversed(entries) if x["event_type"] == DISPATCHED), None)
     d = (dispatched or {}).get("data", {})
     reasons = "".join(f"<li>{e(r)}</li>" for r in d.get("reasons") or [])
     actions = "".join(
