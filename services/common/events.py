@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -129,3 +131,11 @@ def decode(raw: bytes | None) -> tuple[Envelope, Message]:
     except DecodeError as exc:
         raise UnreadableEvent(f"payload is not {kind.message.__name__}: {exc}") from exc
     return env, payload
+
+
+def fields_of(payload: Message) -> dict[str, Any]:
+    """A payload as a dict of proto field names, unset scalars included (timestamps as ISO)."""
+    fields: dict[str, Any] = MessageToDict(
+        payload, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    return fields

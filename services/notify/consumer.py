@@ -8,11 +8,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from prometheus_client import Counter
 
-from services.common.events import Envelope
+from services.common.events import Envelope, fields_of
 from services.common.idempotency import claim
 from services.common.kafka import PoisonEvent
 from services.common.logging import get_logger
@@ -79,9 +78,7 @@ class Notifier:
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
         """Log the notices an event calls for; False for a redelivered event."""
-        fields = MessageToDict(
-            payload, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-        )
+        fields = fields_of(payload)
         now = datetime.now(UTC)
         caller: Caller | None
         async with self.sessions() as session, session.begin():  # type: ignore[operator]

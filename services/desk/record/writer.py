@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from sqlalchemy.dialects.postgresql import insert
 
-from services.common.events import Envelope, to_datetime
+from services.common.events import Envelope, fields_of, to_datetime
 from services.common.kafka import PoisonEvent
 from services.desk.board.projector import BoardProjector
 from services.desk.record.entries import Entry, entry_of
@@ -30,14 +29,6 @@ class People:
     def of(self, actor: str) -> tuple[str, str]:
         """(name, unit id) of an actor; the id itself when unknown (a system, a partner)."""
         return self.known.get(actor, (actor, ""))
-
-
-def fields_of(payload: Message) -> dict[str, Any]:
-    """A payload as a dict of proto field names, unset scalars included."""
-    fields: dict[str, Any] = MessageToDict(
-        payload, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
-    return fields
 
 
 async def append(session: Any, entry: Entry, people: People) -> bool:
