@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILE = os.environ.get("MINHU_PROFILE", "test")
 RUN_DIR = os.path.join(ROOT, "var", PROFILE, "run")
 # Tests call the services' /v1 APIs as a trusted system would.
-SERVICE_HEADERS = CommonSettings().service_headers()
+SERVICE_HEADERS = CommonSettings().service_headers("desk")
 
 
 @dataclass(frozen=True)

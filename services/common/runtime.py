@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 
 from services.common.db import make_engine, migrate, wait_for_database
 from services.common.logging import configure_logging, get_logger
+from services.common.production import refuse_unsafe_start
 from services.common.settings import CommonSettings
 from services.common.tracing import configure_tracing
 
@@ -62,12 +63,14 @@ def run_service(
     port: int,
     app: Callable[[], FastAPI],
     database: tuple[str, MetaData] | None = None,
+    own: object = None,
 ) -> None:
     """Start a service: logging, then wait for its database and migrate it, then serve.
 
     `database` is the service's database name and table metadata; its migrations live in
     services/<name>/migrations/versions.
     """
+    refuse_unsafe_start(name, common, own)
     configure_logging(name, level=common.log_level, json=common.log_json)
     configure_tracing(name)
     if database is not None:

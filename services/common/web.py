@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.access import allow
+from services.common.access.services import ServiceTokens
 from services.common.metrics import http_metrics_middleware
+from services.common.settings import SERVICES, CommonSettings
 
 ReadinessCheck = Callable[[], Awaitable[object]]
 
@@ -54,21 +56,11 @@ def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def require_service_token(token: str) -> Callable[[Request], None]:
-    """A dependency admitting only callers that show the services' bearer token."""
-    expected = f"Bearer {token}".encode()
+def service_access(app: FastAPI, common: CommonSettings) -> None:
+    """Recognise calling services' bearer tokens here (apps may add more authenticators)."""
+    app.state.authenticators = [ServiceTokens.from_settings(common)]
 
-    def check(request: Request) -> None:
-        given = request.headers.get("authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
-            raise HTTPException(
-                401,
-                {
-                    "code": "service_token_required",
-                    "message": "此接口仅供系统间调用，需要有效的服务凭证"
-                    "（Authorization: Bearer …）。",
-                },
-                headers={"WWW-Authenticate": "Bearer"},
-            )
 
-    return check
+def services_only(*callers: str) -> list[Any]:
+    """Router dependencies admitting only these calling services (all of them if none named)."""
+    return [Depends(allow(callers=callers or SERVICES))]

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.common.errors import install_error_handlers
@@ -20,7 +20,7 @@ from services.common.events import Topic
 from services.common.jurisdiction import Directory
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes, require_service_token
+from services.common.web import add_ops_routes, service_access, services_only
 from services.desk.api import router as record_api
 from services.desk.board.live import LiveHub
 from services.desk.board.projector import BoardProjector
@@ -52,7 +52,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     users = Users.from_file(own.users_file, {u.id for u in directory.units})
     people = People({u.username: (u.name, u.unit_id) for u in users.by_name.values()})
     board = BoardProjector(directory)
-    sla = SlaGateway(common.sla_url, headers=common.service_headers())
+    sla = SlaGateway(common.sla_url, headers=common.service_headers("desk"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,7 +60,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
             common, client_id="minhu-desk", probe_topic=Topic.CLOSED, database=own.database
         )
         live = LiveHub(common.database_url(own.database))
-        peers = httpx.AsyncClient(timeout=5.0, headers=common.service_headers())
+        peers = httpx.AsyncClient(timeout=5.0, headers=common.service_headers("desk"))
         app.state.ui = Ui(
             directory=directory,
             sla=sla,
@@ -72,7 +72,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         plumbing.consume(own.group, TOPICS, Recorder(plumbing.sessions, board, people))
         plumbing.run(
             "board-sla-refresh",
-            SlaRefresher(plumbing.sessions, common.sla_url, common.service_headers()).run,
+            SlaRefresher(plumbing.sessions, common.sla_url, common.service_headers("desk")).run,
         )
         plumbing.run("board-live", live.run)
         app.state.sessions = plumbing.sessions
@@ -91,7 +91,8 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     )
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
-    guard = [Depends(require_service_token(common.service_token))]
+    service_access(app, common)
+    guard = services_only()
     app.include_router(record_api, dependencies=guard)
     vendor = own.vendor_dir or VENDOR
     vendor.mkdir(parents=True, exist_ok=True)

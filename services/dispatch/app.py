@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes, require_service_token
+from services.common.web import add_ops_routes, service_access, services_only
 from services.dispatch import store
 from services.dispatch.api import router
 from services.dispatch.api_casework import router as casework_router
@@ -86,7 +86,8 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
     app.state.directory = policies.directory
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
-    guard = [Depends(require_service_token(common.service_token))]
+    service_access(app, common)
+    guard = services_only()
     app.include_router(router, dependencies=guard)
     app.include_router(casework_router, dependencies=guard)
 

@@ -40,7 +40,7 @@ class Peers:
             sla=common.sla_url.rstrip("/"),
             notify=common.notify_url.rstrip("/"),
             desk=common.desk_url.rstrip("/"),
-            headers=tuple(common.service_headers().items()),
+            headers=tuple(common.service_headers("intake").items()),
         )
 
 

@@ -14,4 +14,5 @@ if __name__ == "__main__":
         port=own.port,
         app=lambda: create_app(common, own),
         database=(own.database, store.metadata),
+        own=own,
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes, require_service_token
+from services.common.web import add_ops_routes, service_access, services_only
 from services.notify import store, wiring
 from services.notify.api import router
 from services.notify.consumer import Notifier
@@ -60,7 +60,7 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
                 plumbing.sessions,
                 templates,
                 common.sla_url,
-                common.service_headers(),
+                common.service_headers("notify"),
                 wiring.reply_backoff(own),
                 wake_deliverer=deliverer.wake,
             )
@@ -81,7 +81,8 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
     app = FastAPI(title="Minhu notify", version="1", lifespan=lifespan)
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
-    app.include_router(router, dependencies=[Depends(require_service_token(common.service_token))])
+    service_access(app, common)
+    app.include_router(router, dependencies=services_only())
     # The SMS provider's callbacks show the gateway key, not the services' token.
     app.state.gateway_key = own.sms_gateway_key or ""
     app.include_router(provider_router)

@@ -7,4 +7,4 @@ from services.sla.settings import SlaSettings
 
 if __name__ == "__main__":
     common, own = CommonSettings(), SlaSettings()
-    run_service("sla", common, port=own.port, app=lambda: create_app(common, own))
+    run_service("sla", common, port=own.port, app=lambda: create_app(common, own), own=own)

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
@@ -15,7 +15,7 @@ from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes, require_service_token
+from services.common.web import add_ops_routes, service_access, services_only
 from services.sla.api import router
 from services.sla.calendar_api import router as calendar_router
 from services.sla.consumer import WorkflowStarter, limits_from
@@ -75,7 +75,8 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     app.state.policy, app.state.calendar = policy, calendar
-    guard = [Depends(require_service_token(common.service_token))]
+    service_access(app, common)
+    guard = services_only()
     app.include_router(router, dependencies=guard)
     app.include_router(calendar_router, dependencies=guard)
     return app

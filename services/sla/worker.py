@@ -18,6 +18,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from services.common.kafka import start_producer
 from services.common.logging import configure_logging, get_logger
+from services.common.production import refuse_unsafe_start
 from services.common.settings import CommonSettings
 from services.common.tracing import configure_tracing
 from services.sla.activities import SlaActivities
@@ -95,6 +96,7 @@ def main() -> None:
     """Entry point: `python -m services.sla.worker INDEX`."""
     index = int(sys.argv[1]) if len(sys.argv) > 1 else 1
     common, own = CommonSettings(), SlaSettings()
+    refuse_unsafe_start("sla", common, own)
     configure_logging("sla", level=common.log_level, json=common.log_json)
     configure_tracing("sla")
     asyncio.run(serve(common, own, index))

@@ -33,8 +33,8 @@ async def test_v1_apis_refuse_callers_without_the_service_token(
         )
     for resp in (bare, wrong):
         assert resp.status_code == 401, resp.text
-        assert resp.json()["code"] == "service_token_required"
-        assert "服务凭证" in resp.json()["message"]
+        assert resp.json()["code"] == "login_required"
+        assert "凭证" in resp.json()["message"]
         assert resp.headers["www-authenticate"] == "Bearer"
 
 
