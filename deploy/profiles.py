@@ -80,7 +80,7 @@ class Profile:
             "MINHU_PG_PORT": str(p.postgres),
             "MINHU_PG_USER": PG_USER,
             "MINHU_PG_PASSWORD": pg_password(),
-            "MINHU_ENVIRONMENT": self.name,
+            "MINHU_ENV": self.name,
         }
         for svc in SERVICES:
             env[f"MINHU_{svc.upper()}_PORT"] = str(getattr(p, svc))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.access import allow
+from services.common.access import NeedsLogin, allow
 from services.common.access.services import ServiceTokens
 from services.common.metrics import http_metrics_middleware
 from services.common.settings import SERVICES, CommonSettings
@@ -54,6 +55,39 @@ def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+# Pages load only their own scripts, styles and images; no site may frame them.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def install_security(app: FastAPI, common: CommonSettings) -> None:
+    """Security headers on every answer; anonymous visitors of pages go to the login page."""
+    login = f"{common.desk_url.rstrip('/')}/login"
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if common.production:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.exception_handler(NeedsLogin)
+    async def to_login(request: Request, exc: NeedsLogin) -> Response:
+        return RedirectResponse(f"{login}?{urlencode({'next': str(request.url)})}", 303)
 
 
 def service_access(app: FastAPI, common: CommonSettings) -> None:
