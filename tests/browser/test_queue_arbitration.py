@@ -86,8 +86,9 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     shot(other, "arbitration-2-township-supervisor-refused")
     refused = other.evaluate(
         """async (no) => {
+          const csrf = document.querySelector('meta[name="csrf-token"]').content;
           const resp = await fetch(`/ui/arbitrations/${no}`, {
-            method: "POST", headers: {"Content-Type": "application/json"},
+            method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
             body: JSON.stringify({unit_id: "U-D01-T01", note: ""}),
           });
           return {status: resp.status, body: await resp.json()};
