@@ -128,3 +128,37 @@ def test_demo_accounts_only_on_local_and_test_environments() -> None:
     problems = " ".join(unsafe.production_problems())
     for name in ("MINHU_DESK_USERS_FILE", "MINHU_DESK_SEED_DEMO_USERS", "MINHU_DESK_COOKIE_SECURE"):
         assert name in problems
+
+
+def _signed(claims: dict[str, object]) -> tuple[str, dict[str, object]]:
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+    token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
+    return token, {"keys": [key.as_dict(private=False)]}
+
+
+def test_an_id_token_is_verified_for_issuer_audience_nonce_and_expiry() -> None:
+    from joserfc.errors import JoseError
+
+    from services.desk.identity.sso import Provider, verify_id_token
+
+    provider = Provider("https://sso.city.example", "minhu-desk", "s3cret", "http://x/cb")
+    now = int(datetime.now(UTC).timestamp())
+    good = {
+        "iss": provider.issuer,
+        "aud": provider.client_id,
+        "exp": now + 300,
+        "iat": now,
+        "nonce": "n-1",
+        "preferred_username": "liuan",
+    }
+    token, keys = _signed(good)
+    assert verify_id_token(token, keys, provider, "n-1")["preferred_username"] == "liuan"
+    with pytest.raises(JoseError):
+        verify_id_token(token, keys, provider, "another-login")
+    for bad in ({"aud": "someone-else"}, {"iss": "https://evil.example"}, {"exp": now - 3600}):
+        forged, keys = _signed({**good, **bad})
+        with pytest.raises(JoseError):
+            verify_id_token(forged, keys, provider, "n-1")
