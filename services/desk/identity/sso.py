@@ -145,7 +145,11 @@ def router(provider: Provider) -> APIRouter:
             kept = json.loads(request.cookies.get(STATE_COOKIE, "") or "{}")
         except ValueError:
             kept = {}
-        if not code or not kept.get("s") or not secrets.compare_digest(state, kept["s"]):
+        if (
+            not code
+            or not kept.get("s")
+            or not secrets.compare_digest(state.encode(), str(kept["s"]).encode())
+        ):
             return login_page(request, "/", FAILED, status=400)
         try:
             meta = await _metadata(provider)

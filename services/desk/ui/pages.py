@@ -3,6 +3,7 @@ for ?part=main."""
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
@@ -66,9 +67,7 @@ def next_of(request: Request, target: str | None) -> str:
     return safe_next(target, *request.app.state.login_bases)
 
 
-def login_page(
-    request: Request, next: str, error: str = "", status: int = 200, sso: bool = False
-) -> Response:
+def login_page(request: Request, next: str, error: str = "", status: int = 200) -> Response:
     """The login form; its CSRF token is also set as a cookie (double submit)."""
     token, fresh = login_token(request)
     msg = f'<p class="error" role="alert" id="login-error">{e(error)}</p>' if error else ""
@@ -100,8 +99,8 @@ def same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if origin is None:
         return True  # older browsers and non-browser clients; the CSRF token still decides
-    own = urlsplit(str(request.base_url))
-    return origin == f"{own.scheme}://{own.netloc}"
+    own = [urlsplit(str(request.base_url)), urlsplit(request.app.state.login_bases[0])]
+    return any(origin == f"{u.scheme}://{u.netloc}" for u in own)
 
 
 @router.get("/login", dependencies=[Depends(public())])
@@ -129,11 +128,17 @@ async def login(
 ) -> Response:
     """Check the password; set the session cookie and go on, or show the form again."""
     expected = request.cookies.get(LOGIN_COOKIE, "")
-    if not same_origin(request) or not expected or csrf != expected:
+    if (
+        not same_origin(request)
+        or not expected
+        or not hmac.compare_digest(csrf.encode(), expected.encode())
+    ):
         return login_page(request, next, FORGED, status=403)
     keeper = identity_of(request)
-    outcome = await keeper.login(username.strip(), password, client_address(request))
+    outcome = await keeper.login(username.strip().lower(), password, client_address(request))
     if isinstance(outcome, LoggedIn):
+        if request.cookies.get(COOKIE):  # this browser's earlier session ends here
+            await keeper.logout(request.cookies[COOKIE])
         return went_in(request, outcome, next)
     if outcome.locked_until is not None:
         message = lockout_message(outcome.locked_until, datetime.now(UTC))
@@ -148,8 +153,8 @@ async def logout(request: Request) -> Response:
     keeper = identity_of(request)
     if who.is_person:
         form = await request.form()
-        given = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD, "")
-        if given != who.csrf:
+        given = request.headers.get(CSRF_HEADER) or str(form.get(CSRF_FIELD, ""))
+        if not hmac.compare_digest(given.encode(), who.csrf.encode()):
             raise HTTPException(
                 403, {"code": "csrf_failed", "message": "退出请求无效，请刷新页面后重试。"}
             )
