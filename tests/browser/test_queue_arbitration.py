@@ -62,7 +62,7 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     ctx = context(browser)
     page = ctx.new_page()
     login(page, stack, "duban")
-    page.wait_for_function("document.body.dataset.stream === 'open'")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     page.evaluate("window.__sameDocument = true")
 
     # The township bounces it too: the second bounce opens arbitration one tier up.
@@ -101,7 +101,7 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
 
     # The village handler's queue is open when the district decides.
     village.goto(f"{stack.desk}/queue")
-    village.wait_for_function("document.body.dataset.stream === 'open'")
+    expect(village.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     expect(village.locator(f'tr[data-case="{case_no}"]')).to_have_count(0)
 
     # The district supervisor's decision fits a phone too.
