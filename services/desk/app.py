@@ -73,6 +73,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         identity.sessions = plumbing.sessions
         if demo:
             await seed.seed(plumbing.sessions, demo)
+        await identity.prune()
         people.known = people_of(await identity.accounts())
         live = LiveHub(common.database_url(own.database))
         peers = httpx.AsyncClient(timeout=5.0, headers=common.service_headers("desk"))

@@ -250,3 +250,26 @@ def test_operators_search_and_auditors_are_kept_to_the_audit(
         expect(page.locator("#denied")).to_contain_text("审计员")
     shot(page, "auditor-refused")
     ctx.close()
+
+
+def test_the_desks_pages_work_under_their_content_security_policy(
+    browser: Browser, stack: StackAddresses
+) -> None:
+    ctx = context(browser)
+    page = ctx.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    login(page, stack, "admin")
+    for path in ("/map", "/reports", "/manual", "/search", "/queue", "/admin/users"):
+        resp = page.goto(stack.desk + path)
+        assert resp is not None and resp.status == 200, path
+        assert "script-src 'self'" in resp.headers["content-security-policy"]
+    page.goto(stack.desk + "/reports/bulletin")
+    printing = page.locator("button[data-print]")
+    expect(printing).to_be_visible()
+    assert printing.get_attribute("onclick") is None
+    page.evaluate("window.print = () => { document.body.dataset.printed = '1'; }")
+    printing.click()
+    expect(page.locator("body")).to_have_attribute("data-printed", "1")
+    assert refused == [], refused
+    ctx.close()

@@ -118,6 +118,12 @@ class Identity:
         async with self.sessions() as db, db.begin():
             return await store.live(db, token, datetime.now(UTC), self.policy.idle)
 
+    async def prune(self) -> None:
+        """Forget old failed logins and long-ended sessions (at start)."""
+        keep = max(self.policy.per_user.lookback, self.policy.per_address.lookback)
+        async with self.sessions() as db, db.begin():
+            await store.prune(db, datetime.now(UTC), keep)
+
     async def logout(self, token: str) -> None:
         async with self.sessions() as db, db.begin():
             await store.revoke(db, token, datetime.now(UTC))
