@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -24,6 +25,47 @@ PROFILE = os.environ.get("MINHU_PROFILE", "test")
 RUN_DIR = os.path.join(ROOT, "var", PROFILE, "run")
 # Tests call the services' /v1 APIs as a trusted system would.
 SERVICE_HEADERS = CommonSettings().service_headers("desk")
+DEMO_PASSWORD = "minhu-demo"
+_CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
+
+
+def csrf_field(html: str) -> str:
+    """The hidden csrf field of the (first) form of a page."""
+    found = _CSRF_FIELD.search(html)
+    assert found, "no csrf field on the page"
+    return found.group(1)
+
+
+def csrf_meta(html: str) -> str:
+    """The session's CSRF token a desk page hands its scripts."""
+    found = _CSRF_META.search(html)
+    return found.group(1) if found else ""
+
+
+def desk_login(client: httpx.Client, username: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in at the desk through its login form, as a browser would; the session's CSRF
+    token is returned and sent on every later request of this client (X-CSRF-Token)."""
+    token = csrf_field(client.get("/login").text)
+    resp = client.post("/login", data={"username": username, "password": password, "csrf": token})
+    assert resp.status_code == 303, resp.text
+    csrf = csrf_meta(client.get(resp.headers["location"]).text)
+    client.headers["X-CSRF-Token"] = csrf
+    return csrf
+
+
+async def desk_login_async(
+    client: httpx.AsyncClient, username: str, password: str = DEMO_PASSWORD
+) -> str:
+    """`desk_login` for an async client."""
+    token = csrf_field((await client.get("/login")).text)
+    resp = await client.post(
+        "/login", data={"username": username, "password": password, "csrf": token}
+    )
+    assert resp.status_code == 303, resp.text
+    csrf = csrf_meta((await client.get(resp.headers["location"])).text)
+    client.headers["X-CSRF-Token"] = csrf
+    return csrf
 
 
 @dataclass(frozen=True)

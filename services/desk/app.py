@@ -20,18 +20,24 @@ from services.common.events import Topic
 from services.common.jurisdiction import Directory
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes, service_access, services_only
+from services.common.web import add_ops_routes, install_security, service_access, services_only
 from services.desk.api import router as record_api
 from services.desk.board.live import LiveHub
 from services.desk.board.projector import BoardProjector
 from services.desk.board.sync import SlaRefresher
+from services.desk.identity import seed
+from services.desk.identity.api import router as identity_api
+from services.desk.identity.service import Identity
+from services.desk.identity.sso import CALLBACK, Provider
+from services.desk.identity.sso import router as sso_router
+from services.desk.identity.web import DeskSessions
 from services.desk.record.writer import People, Recorder
 from services.desk.settings import DeskSettings
 from services.desk.slagateway import SlaGateway
-from services.desk.ui import api, casepage, clock, pages, reports, search, situation
-from services.desk.ui.auth import Sessions
+from services.desk.ui import admin, api, casepage, clock, pages, reports, search, situation
+from services.desk.ui.admin import people_of
 from services.desk.ui.context import Ui
-from services.desk.ui.users import Users
+from services.desk.ui.refusals import refusal_pages
 from services.desk.worktime import WorkTimeSource
 
 STATIC = Path(__file__).parent / "static"
@@ -47,10 +53,15 @@ TOPICS = (
 
 
 def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
-    """The desk service; the directory and the users load at start and fail loudly."""
+    """The desk service; the directory (and any demo accounts) load at start, failing loudly."""
     directory = Directory.from_file(own.directory_file)
-    users = Users.from_file(own.users_file, {u.id for u in directory.units})
-    people = People({u.username: (u.name, u.unit_id) for u in users.by_name.values()})
+    demo = (
+        seed.read(own.users_file, {u.id for u in directory.units})
+        if own.seeds_demo(common.env)
+        else []
+    )
+    identity = Identity(None, own.policy(common.env))
+    people = People()
     board = BoardProjector(directory)
     sla = SlaGateway(common.sla_url, headers=common.service_headers("desk"))
 
@@ -59,6 +70,11 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         plumbing = await Plumbing.start(
             common, client_id="minhu-desk", probe_topic=Topic.CLOSED, database=own.database
         )
+        identity.sessions = plumbing.sessions
+        if demo:
+            await seed.seed(plumbing.sessions, demo)
+        await identity.prune()
+        people.known = people_of(await identity.accounts())
         live = LiveHub(common.database_url(own.database))
         peers = httpx.AsyncClient(timeout=5.0, headers=common.service_headers("desk"))
         app.state.ui = Ui(
@@ -86,18 +102,31 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
 
     app = FastAPI(title="Minhu desk", version="1", lifespan=lifespan)
     app.state.directory = directory
-    app.state.ui_sessions = Sessions(
-        own.secret, users, hours=own.session_hours, secure=own.cookie_secure
-    )
+    app.state.identity = identity
+    app.state.people = people
+    # A login may go on to a desk page or to intake's console (the cookie reaches both).
+    app.state.login_bases = (common.desk_url, common.intake_url)
+    app.state.sso = own.oidc
     install_error_handlers(app)
+    refusal_pages(app)
+    install_security(app, common)
     add_ops_routes(app, lambda: app.state.checks)
     service_access(app, common)
-    guard = services_only()
-    app.include_router(record_api, dependencies=guard)
+    app.state.authenticators.append(DeskSessions(identity))
+    app.include_router(record_api, dependencies=services_only())
+    app.include_router(identity_api)
+    if own.oidc:
+        provider = Provider(
+            issuer=own.oidc_issuer or "",
+            client_id=own.oidc_client_id or "",
+            client_secret=own.oidc_client_secret or "",
+            redirect_uri=common.desk_url.rstrip("/") + CALLBACK,
+        )
+        app.include_router(sso_router(provider))
     vendor = own.vendor_dir or VENDOR
     vendor.mkdir(parents=True, exist_ok=True)
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, casepage, situation, search, reports, api, clock):
+    for module in (pages, casepage, situation, search, reports, api, clock, admin):
         app.include_router(module.router)
     return app

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.support import ROOT, SERVICE_HEADERS, StackAddresses, new_case
+from tests.support import ROOT, SERVICE_HEADERS, StackAddresses, desk_login, new_case
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -52,6 +52,7 @@ def login(page: Page, stack: StackAddresses, username: str) -> None:
     page.fill("#password", PASSWORD)
     page.click("#login")
     page.wait_for_load_state("domcontentloaded")
+    assert "/login" not in page.url, f"{username} could not sign in: {page.url}"
 
 
 def shot(page: Page, name: str) -> None:
@@ -72,7 +73,7 @@ def post_case(stack: StackAddresses, **overrides: Any) -> str:
 def wait_on_board(stack: StackAddresses, username: str, case_no: str, state: str) -> None:
     """Until the board shows the case in a state for this user (API login, no browser)."""
     with httpx.Client(base_url=stack.desk, timeout=10) as client:
-        client.post("/login", data={"username": username, "password": PASSWORD})
+        desk_login(client, username, PASSWORD)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             rows = client.get("/ui/cases").json()
@@ -87,7 +88,7 @@ def act(
 ) -> None:
     """An action through the UI's API, as another signed-in user's browser would send it."""
     with httpx.Client(base_url=stack.desk, timeout=15) as client:
-        client.post("/login", data={"username": username, "password": PASSWORD})
+        desk_login(client, username, PASSWORD)
         resp = client.post(f"/ui/cases/{case_no}/act/{action}", json=body)
         assert resp.status_code == 200, resp.text
 

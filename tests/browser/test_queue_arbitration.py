@@ -62,7 +62,7 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     ctx = context(browser)
     page = ctx.new_page()
     login(page, stack, "duban")
-    page.wait_for_function("document.body.dataset.stream === 'open'")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     page.evaluate("window.__sameDocument = true")
 
     # The township bounces it too: the second bounce opens arbitration one tier up.
@@ -86,8 +86,9 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     shot(other, "arbitration-2-township-supervisor-refused")
     refused = other.evaluate(
         """async (no) => {
+          const csrf = document.querySelector('meta[name="csrf-token"]').content;
           const resp = await fetch(`/ui/arbitrations/${no}`, {
-            method: "POST", headers: {"Content-Type": "application/json"},
+            method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
             body: JSON.stringify({unit_id: "U-D01-T01", note: ""}),
           });
           return {status: resp.status, body: await resp.json()};
@@ -100,7 +101,7 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
 
     # The village handler's queue is open when the district decides.
     village.goto(f"{stack.desk}/queue")
-    village.wait_for_function("document.body.dataset.stream === 'open'")
+    expect(village.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     expect(village.locator(f'tr[data-case="{case_no}"]')).to_have_count(0)
 
     # The district supervisor's decision fits a phone too.

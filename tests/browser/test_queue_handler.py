@@ -21,7 +21,7 @@ def test_a_new_case_appears_live_and_is_accepted_and_resolved(
     login(page, stack, "liuan")
     expect(page).to_have_url(re.compile(r"/queue$"))
     expect(page.locator("h1")).to_contain_text("柳岸社区居民委员会")
-    page.wait_for_function("document.body.dataset.stream === 'open'")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     page.evaluate("window.__sameDocument = true")
 
     case_no = post_case(stack)

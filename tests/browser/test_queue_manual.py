@@ -32,7 +32,7 @@ def test_dispatcher_sends_an_unsure_case_to_a_village_that_sees_it_live(
     handler_ctx = context(browser)
     handler = handler_ctx.new_page()
     login(handler, stack, "liuan")
-    handler.wait_for_function("document.body.dataset.stream === 'open'")
+    expect(handler.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     handler.evaluate("window.__sameDocument = true")
 
     ctx = context(browser)
@@ -40,7 +40,7 @@ def test_dispatcher_sends_an_unsure_case_to_a_village_that_sees_it_live(
     login(page, stack, "paidan")
     expect(page).to_have_url(re.compile(r"/manual$"))
     expect(page.locator("h1")).to_have_text("人工派单")
-    page.wait_for_function("document.body.dataset.stream === 'open'")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
 
     case_no = post_case(stack, address="柳岸路柳岸花园门口", **UNSURE)
     row = page.locator(f'tr[data-case="{case_no}"]')

@@ -33,7 +33,7 @@ def test_supervisor_sees_rates_change_and_approves_an_extension(
     login(page, stack, "hubin-duban")
     expect(page).to_have_url(re.compile(r"/map$"))
     expect(page.locator("h1")).to_contain_text("作战图")
-    page.wait_for_function("document.body.dataset.stream === 'open'")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     rates = page.locator(f'#rates tr[data-unit="{UNIT}"]')
     expect(rates).to_be_visible()
     resolution_before = rates.locator('td[data-label="解决率"]').inner_text()

@@ -34,7 +34,7 @@ def test_remaining_time_counts_working_time_while_the_page_stays_open(
     for case_no in (ordinary, urgent):
         cell = page.locator(f'tr[data-case="{case_no}"] .remain[data-left]')
         expect(cell).to_be_visible(timeout=15_000)
-    page.wait_for_function("document.querySelectorAll('.remain[data-left]').length >= 2")
+    expect(page.locator(".remain[data-left]").nth(1)).to_be_attached(timeout=15_000)
     work: dict[str, Any] = page.evaluate("fetch('/ui/worktime').then((r) => r.json())")
     assert work["spans"], "the page has working spans to count with"
 

@@ -18,9 +18,7 @@ from temporalio.api.workflowservice.v1 import (
 )
 from temporalio.client import Client
 
-from tests.support import ROOT, StackAddresses, eventually, get_json, new_case
-
-PASSWORD = "minhu-demo"
+from tests.support import ROOT, StackAddresses, desk_login_async, eventually, get_json, new_case
 
 
 async def _record(http: httpx.AsyncClient, stack: StackAddresses, case_no: str) -> Any:
@@ -104,7 +102,7 @@ async def test_a_closed_case_keeps_its_whole_record_after_its_workflow_is_delete
     # The case page tells the same record (an admin sees every unit: where a busy stack's
     # batch detection sent this case does not matter here).
     async with httpx.AsyncClient(base_url=stack.desk, timeout=10) as browser:
-        await browser.post("/login", data={"username": "admin", "password": PASSWORD})
+        await desk_login_async(browser, "admin")
         page = await browser.get(f"/cases/{case_no}")
         assert page.status_code == 200
         for text in ("已更换路灯灯泡", "核实人：", "回访（满意）", "销号人：", "短信", "已销号"):
@@ -116,7 +114,7 @@ async def test_a_closed_case_keeps_its_whole_record_after_its_workflow_is_delete
         assert "核实人：" in exported.text and "已更换路灯灯泡" in exported.text
     async with httpx.AsyncClient(base_url=stack.desk, timeout=10) as browser:
         # A supervisor does not call back: the export masks the caller's number for them.
-        await browser.post("/login", data={"username": "duban", "password": PASSWORD})
+        await desk_login_async(browser, "duban")
         masked = (await browser.get(f"/cases/{case_no}/record.csv")).text.splitlines()[1]
         assert "****" in masked, masked
 

@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tests.support import StackAddresses, eventually, new_case
-
-PASSWORD = "minhu-demo"
+from tests.support import StackAddresses, desk_login_async, eventually, new_case
 
 
 async def test_sla_answers_working_spans_and_how_each_deadline_counts(
@@ -43,7 +41,7 @@ async def test_queue_rows_count_working_time_and_urgent_ones_clock_time(
     urgent_case = new_case(urgent=True, urgent_reason="燃气味很重，担心泄漏")
     urgent = (await http.post(f"{stack.intake}/v1/cases", json=urgent_case)).json()["case_no"]
     async with httpx.AsyncClient(base_url=stack.desk, timeout=10) as browser:
-        await browser.post("/login", data={"username": "admin", "password": PASSWORD})
+        await desk_login_async(browser, "admin")
         spans = (await browser.get("/ui/worktime")).json()
         assert spans["office_day"] == 27000 and spans["until"] > spans["from"]
 

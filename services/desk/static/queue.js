@@ -5,6 +5,9 @@
 const main = document.getElementById("main");
 const toast = document.getElementById("toast");
 const live = document.body.dataset.live || "";
+// Every state-changing request carries the session's CSRF token (the server checks it).
+const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+const csrf = csrfMeta ? csrfMeta.content : "";
 
 function say(text, bad) {
   toast.textContent = text;
@@ -99,7 +102,7 @@ if (live) {
 function fields(form) {
   const out = {};
   for (const el of form.elements) {
-    if (!el.name) continue;
+    if (!el.name || el.name === "csrf") continue;
     if (el.type === "checkbox") out[el.name] = el.checked;
     else if (el.name === "approve" || el.name === "satisfied") out[el.name] = el.value === "true";
     else if (el.type === "number") out[el.name] = Number(el.value);
@@ -145,7 +148,7 @@ main.addEventListener("submit", async (ev) => {
     const resp = await fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify(fields(form)),
     });
     const body = await resp.json().catch(() => null);
@@ -166,6 +169,11 @@ main.addEventListener("submit", async (ev) => {
   } finally {
     button.disabled = false;
   }
+});
+
+// Printable pages (通报) offer a print button; no inline handlers under the page's CSP.
+document.addEventListener("click", (ev) => {
+  if (ev.target.closest && ev.target.closest("[data-print]")) window.print();
 });
 
 loadWork();

@@ -46,6 +46,8 @@ def allowed_actions(user: User, row: dict[str, Any], directory: Directory) -> tu
     """The commands this user may send about this case."""
     if refusal(user, row, directory) is not None:
         return ()
+    if user.role in ("operator", "auditor"):  # operators read cases; auditors read the audit
+        return ()
     if user.role == "handler":
         return HANDLER_ACTIONS if row.get("unit_id") == user.unit_id else ()
     if user.role == "supervisor":

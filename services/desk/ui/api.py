@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Body, HTTPException, Path, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from services.common.access import allow
 from services.common.sse import sse_response
 from services.desk.board import queries
 from services.desk.slagateway import Action
 from services.desk.ui import access
-from services.desk.ui.auth import Viewer
+from services.desk.ui.auth import DISPATCHERS, STAFF, SUPERVISORS, WORKERS, Viewer
 from services.desk.ui.context import sessions_db, ui_of
 from services.desk.ui.situation import pending_arbitrations
 
@@ -33,7 +34,7 @@ def _unit_missing() -> HTTPException:
     return HTTPException(422, {"code": "unit_required", "message": "请选择承办单位后再提交。"})
 
 
-@router.get("/stream")
+@router.get("/stream", dependencies=[Depends(allow(*STAFF))])
 async def stream(request: Request, user: Viewer) -> StreamingResponse:
     """Server-sent events: one `case` event per change the user may see."""
     ui = ui_of(request)
@@ -52,7 +53,7 @@ async def stream(request: Request, user: Viewer) -> StreamingResponse:
     return sse_response(request, queue, "case", close=lambda: ui.live.unsubscribe(queue))
 
 
-@router.get("/cases")
+@router.get("/cases", dependencies=[Depends(allow(*WORKERS))])
 async def my_cases(request: Request, user: Viewer) -> list[dict[str, Any]]:
     """The signed-in user's queue as JSON (what the queue page shows)."""
     ui = ui_of(request)
@@ -62,7 +63,7 @@ async def my_cases(request: Request, user: Viewer) -> list[dict[str, Any]]:
     return [{k: (str(r[k]) if k == "due" and r[k] else r[k]) for k in keep} for r in rows]
 
 
-@router.post("/cases/{case_no}/act/{action:path}")
+@router.post("/cases/{case_no}/act/{action:path}", dependencies=[Depends(allow(*WORKERS))])
 async def act(
     request: Request,
     case_no: CaseNo,
@@ -100,7 +101,7 @@ async def _peer_post(request: Request, path: str, body: dict[str, Any]) -> Respo
     return Response(resp.content, resp.status_code, media_type="application/json")
 
 
-@router.post("/manual/{case_no}")
+@router.post("/manual/{case_no}", dependencies=[Depends(allow(*DISPATCHERS))])
 async def manual_dispatch(
     request: Request, case_no: CaseNo, user: Viewer, body: Annotated[dict[str, Any], Body()]
 ) -> Response:
@@ -114,7 +115,7 @@ async def manual_dispatch(
     return await _peer_post(request, f"/v1/manual-queue/{case_no}/dispatch", payload)
 
 
-@router.post("/arbitrations/{case_no}")
+@router.post("/arbitrations/{case_no}", dependencies=[Depends(allow(*SUPERVISORS))])
 async def arbitrate(
     request: Request, case_no: CaseNo, user: Viewer, body: Annotated[dict[str, Any], Body()]
 ) -> Response:

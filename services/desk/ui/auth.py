@@ -1,67 +1,60 @@
-"""Signed session cookies (itsdangerous) and the current user of a request."""
+"""The signed-in person of a request, and which roles use which parts of the desk.
+
+Every route carries a Guard (services.common.access); the session cookie is recognised by
+services/desk/identity/web.py. Pages and the UI's API read the person from the principal
+the Guard established.
+"""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from fastapi import Depends, HTTPException, Request
 
-from services.desk.ui.users import User, Users
+from services.common.access import Principal, principal_of
+from services.common.access.roles import (
+    ADMIN,
+    AUDITOR,
+    DISPATCHER,
+    HANDLER,
+    OPERATOR,
+    SUPERVISOR,
+)
+from services.desk.ui.users import User
 
-COOKIE = "minhu_session"
-
-
-class Sessions:
-    """Issues and reads the session cookie; the cookie holds only the user name."""
-
-    def __init__(self, secret: str | None, users: Users, *, hours: float, secure: bool) -> None:
-        self.signer = URLSafeTimedSerializer(secret or secrets.token_urlsafe(32), salt="queue-ui")
-        self.users = users
-        self.max_age = int(hours * 3600)
-        self.secure = secure
-
-    def login(self, response: Response, user: User) -> None:
-        """Set the cookie for a user who has just proved their password."""
-        response.set_cookie(
-            COOKIE,
-            self.signer.dumps({"u": user.username}),
-            max_age=self.max_age,
-            httponly=True,
-            samesite="lax",
-            secure=self.secure,
-            path="/",
-        )
-
-    def logout(self, response: Response) -> None:
-        """Drop the cookie."""
-        response.delete_cookie(COOKIE, path="/")
-
-    def user(self, request: Request) -> User | None:
-        """The signed-in user, or None (no cookie, bad signature, expired, account removed)."""
-        raw = request.cookies.get(COOKIE)
-        if not raw:
-            return None
-        try:
-            data = self.signer.loads(raw, max_age=self.max_age)
-        except BadSignature:
-            return None
-        return self.users.get(str(data.get("u", "")))
+# Who uses which part of the desk (cases are then limited by unit and jurisdiction).
+STAFF = (OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN)  # search, case pages
+WORKERS = (DISPATCHER, HANDLER, SUPERVISOR, ADMIN)  # the queue, actions on cases
+OVERSEERS = (SUPERVISOR, DISPATCHER, ADMIN)  # the situation map, reports
+DISPATCHERS = (DISPATCHER, ADMIN)  # manual dispatch
+SUPERVISORS = (SUPERVISOR, ADMIN)  # bounce arbitration
+ADMINS = (ADMIN,)  # accounts
+EVERYONE = (*STAFF, AUDITOR)
 
 
-def sessions_of(request: Request) -> Sessions:
-    """The app's session keeper."""
-    keeper: Sessions = request.app.state.ui_sessions
-    return keeper
+def user_of(who: Principal) -> User:
+    """The person of a principal as pages use them."""
+    return User(who.name, who.display_name or who.name, who.unit_id, who.role)
 
 
-def signed_in(request: Request) -> User:
-    """The user of an API call; 401 with a Chinese message if nobody is signed in."""
-    user = sessions_of(request).user(request)
-    if user is None:
+def viewer(request: Request) -> User:
+    """The signed-in person of a request whose Guard has admitted a person."""
+    who: Principal | None = getattr(request.state, "principal", None)
+    if who is None or not who.is_person:
         raise HTTPException(401, {"code": "login_required", "message": "请先登录"})
-    return user
+    return user_of(who)
+
+
+async def signed_in(request: Request) -> User:
+    """The person of an API call; 401 with a Chinese message if nobody is signed in."""
+    await principal_of(request)
+    return viewer(request)
+
+
+def csrf_of(request: Request) -> str:
+    """The CSRF token of the request's session ("" for nobody)."""
+    who: Principal | None = getattr(request.state, "principal", None)
+    return who.csrf if who is not None else ""
 
 
 Viewer = Annotated[User, Depends(signed_in)]

@@ -6,22 +6,23 @@ import csv
 import io
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.common.access import allow
 from services.desk.board import queries
 from services.desk.labels import CHANNELS, DIFFICULTY, STATES, TIERS
 from services.desk.record.entries import DISPATCHED
 from services.desk.record.story import CLOSE_REASONS, Line, story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
-from services.desk.ui.auth import sessions_of
+from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import Ui, sessions_db, ui_of
 from services.desk.ui.html import LOCAL, due_cell, e, light, when
-from services.desk.ui.pages import login_needed, render
+from services.desk.ui.pages import render
 from services.desk.ui.users import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(allow(*STAFF, page=True))])
 
 SIGN = '<label class="sign"><input type="checkbox" name="signed" required> {text}</label>'
 ACTION_FORMS = {
@@ -143,9 +144,7 @@ async def opened(
     request: Request, case_no: str
 ) -> tuple[User, Ui, dict[str, Any], list[dict[str, Any]], Any] | Response:
     """The signed-in user and the case they may see, or the page that says why not."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
+    user = viewer(request)
     ui = ui_of(request)
     row, entries, caller = await load(request, case_no)
     if row is None:

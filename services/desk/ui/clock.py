@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
-from services.desk.ui.auth import Viewer
+from services.common.access import allow
+from services.desk.ui.auth import STAFF, Viewer
 from services.desk.ui.context import ui_of
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 BEHIND, AHEAD = timedelta(days=7), timedelta(days=2)
 
 
-@router.get("/worktime")
+@router.get("/worktime", dependencies=[Depends(allow(*STAFF))])
 async def worktime(request: Request, user: Viewer) -> dict[str, Any]:
     """Working spans around now, in epoch ms; `spans` is null while sla cannot be reached."""
     now = datetime.now(UTC)

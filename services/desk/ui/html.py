@@ -8,8 +8,9 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.common.access.roles import ROLE_LABELS
 from services.desk.labels import LIGHTS
-from services.desk.ui.users import ROLE_LABELS, User
+from services.desk.ui.users import User
 from services.desk.worktime.model import CLOCK, UNKNOWN, WORKING
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -80,28 +81,42 @@ def due_cell(row: dict[str, Any]) -> str:
     )
 
 
-def nav(user: User) -> str:
+def nav(user: User, csrf: str = "") -> str:
     """Links for the user's role."""
     links = [("/queue", "待办队列"), ("/search", "全部工单")]
+    if user.role == "operator":
+        links = [("/search", "全部工单")]
+    if user.role == "auditor":
+        links = [("/audit", "访问审计")]
     if user.role in ("dispatcher", "admin"):
         links.append(("/manual", "人工派单"))
     if user.role in ("supervisor", "admin", "dispatcher"):
         links.append(("/map", "作战图"))
         links.append(("/reports", "统计与通报"))
+    if user.role == "admin":
+        links.append(("/admin/users", "账号管理"))
     items = "".join(f'<a href="{href}">{label}</a>' for href, label in links)
     return (
         f'<nav class="top"><strong class="brand">12345 工作台</strong>{items}'
-        f'<span class="who">{e(user.name)} · {ROLE_LABELS[user.role]}</span>'
-        '<form method="post" action="/logout"><button class="link">退出</button></form></nav>'
+        f'<span class="who">{e(user.name)} · {ROLE_LABELS.get(user.role, e(user.role))}</span>'
+        f'<form method="post" action="/logout">{csrf_field(csrf)}'
+        '<button class="link" id="logout">退出</button></form></nav>'
     )
 
 
-def page(title: str, body: str, user: User | None, *, live: str = "") -> str:
-    """A whole page; `live` names what the page refreshes on live changes."""
-    top = nav(user) if user else ""
+def csrf_field(csrf: str) -> str:
+    """The hidden field every form that posts by itself carries (the Guard checks it)."""
+    return f'<input type="hidden" name="csrf" value="{e(csrf)}">'
+
+
+def page(title: str, body: str, user: User | None, *, live: str = "", csrf: str = "") -> str:
+    """A whole page; `live` names what the page refreshes on live changes. Scripts that post
+    read the session's CSRF token from the csrf-token meta element."""
+    top = nav(user, csrf) if user else ""
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="csrf-token" content="{e(csrf)}">'
         f"<title>{e(title)} · 12345 工作台</title>"
         '<link rel="stylesheet" href="/static/queue.css"></head>'
         f'<body data-live="{e(live)}">{top}<main id="main">{body}</main>'

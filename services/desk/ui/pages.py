@@ -3,22 +3,47 @@ for ?part=main."""
 
 from __future__ import annotations
 
+import hmac
+from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.common.access import allow, principal_of, public
+from services.common.access.guard import CSRF_FIELD, CSRF_HEADER
 from services.desk.board import queries
+from services.desk.identity.nexturl import safe_next
+from services.desk.identity.service import Identity, LoggedIn
+from services.desk.identity.throttle import lockout_message
+from services.desk.identity.web import (
+    COOKIE,
+    LOGIN_COOKIE,
+    client_address,
+    drop_session,
+    login_token,
+    set_login_token,
+    set_session,
+)
 from services.desk.labels import DIFFICULTY, STATES
 from services.desk.ui import access
-from services.desk.ui.auth import sessions_of
+from services.desk.ui.auth import WORKERS, csrf_of, viewer
 from services.desk.ui.context import sessions_db, ui_of
 from services.desk.ui.html import case_link, cells, due_cell, e, light, page, short, table, when
 from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False)
-HOME = {"handler": "/queue", "dispatcher": "/manual", "supervisor": "/map", "admin": "/map"}
+HOME = {
+    "handler": "/queue",
+    "dispatcher": "/manual",
+    "supervisor": "/map",
+    "admin": "/map",
+    "operator": "/search",
+    "auditor": "/audit",
+}
+BAD_LOGIN = "用户名或密码错误"
+FORGED = "登录请求无效（页面已过期或来自其他网站），请刷新登录页后重试。"
 
 
 def render(
@@ -27,67 +52,125 @@ def render(
     """The whole page, or only its main part when the live script asks for it."""
     if request.query_params.get("part") == "main":
         return HTMLResponse(body, status_code=status)
-    return HTMLResponse(page(title, body, user, live=live), status_code=status)
+    return HTMLResponse(
+        page(title, body, user, live=live, csrf=csrf_of(request)), status_code=status
+    )
 
 
-def login_needed(request: Request) -> Response:
-    """Send an anonymous visitor to the login page, coming back here afterwards."""
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+def identity_of(request: Request) -> Identity:
+    found: Identity = request.app.state.identity
+    return found
 
 
-@router.get("/login")
-async def login_form(request: Request, next: str = "/", error: str = "") -> HTMLResponse:
-    """The login form."""
-    msg = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
+def next_of(request: Request, target: str | None) -> str:
+    """A safe place to go on to after logging in (see identity.nexturl)."""
+    return safe_next(target, *request.app.state.login_bases)
+
+
+def login_page(request: Request, next: str, error: str = "", status: int = 200) -> Response:
+    """The login form; its CSRF token is also set as a cookie (double submit)."""
+    token, fresh = login_token(request)
+    msg = f'<p class="error" role="alert" id="login-error">{e(error)}</p>' if error else ""
+    single = (
+        f'<p class="sso"><a href="/login/sso?{urlencode({"next": next})}" id="sso">'
+        "使用统一身份认证登录</a></p>"
+        if getattr(request.app.state, "sso", False)
+        else ""
+    )
     body = (
         '<section class="login"><h1>12345 办理人工作台</h1>'
         f'<form method="post" action="/login">{msg}'
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{e(token)}">'
         f'<input type="hidden" name="next" value="{e(next)}">'
         '<label>用户名<input name="username" id="username"'
         ' autocomplete="username" required autofocus></label>'
         '<label>密码<input name="password" id="password" type="password"'
         ' autocomplete="current-password" required></label>'
-        '<button id="login" class="primary">登录</button></form></section>'
+        f'<button id="login" class="primary">登录</button></form>{single}</section>'
     )
-    return HTMLResponse(page("登录", body, None))
+    response = HTMLResponse(page("登录", body, None), status_code=status)
+    if fresh:
+        set_login_token(response, token, identity_of(request))
+    return response
 
 
-@router.post("/login")
+def same_origin(request: Request) -> bool:
+    """Whether a POST comes from one of the desk's own pages (when the browser says)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # older browsers and non-browser clients; the CSRF token still decides
+    own = [urlsplit(str(request.base_url)), urlsplit(request.app.state.login_bases[0])]
+    return any(origin == f"{u.scheme}://{u.netloc}" for u in own)
+
+
+@router.get("/login", dependencies=[Depends(public())])
+async def login_form(request: Request, next: str = "/") -> Response:
+    """The login form."""
+    return login_page(request, next)
+
+
+def went_in(request: Request, done: LoggedIn, target: str) -> Response:
+    """Set the session cookie and go on where the person was going (or to their home)."""
+    goal = next_of(request, target)
+    response = RedirectResponse(goal if goal != "/" else HOME[done.user.role], status_code=303)
+    set_session(response, done, identity_of(request))
+    response.delete_cookie(LOGIN_COOKIE, path="/")
+    return response
+
+
+@router.post("/login", dependencies=[Depends(public())])
 async def login(
     request: Request,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=2048)] = "/",
+    csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """Check the password; set the session cookie and go on, or show the form again."""
-    keeper = sessions_of(request)
-    user = keeper.users.authenticate(username.strip(), password)
-    if user is None:
-        return RedirectResponse(
-            f"/login?error={quote('用户名或密码错误')}&next={quote(next)}", status_code=303
-        )
-    # Only local paths: a login link must not bounce the user to another site.
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    response = RedirectResponse(target if target != "/" else HOME[user.role], status_code=303)
-    keeper.login(response, user)
-    return response
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if (
+        not same_origin(request)
+        or not expected
+        or not hmac.compare_digest(csrf.encode(), expected.encode())
+    ):
+        return login_page(request, next, FORGED, status=403)
+    keeper = identity_of(request)
+    outcome = await keeper.login(username.strip().lower(), password, client_address(request))
+    if isinstance(outcome, LoggedIn):
+        if request.cookies.get(COOKIE):  # this browser's earlier session ends here
+            await keeper.logout(request.cookies[COOKIE])
+        return went_in(request, outcome, next)
+    if outcome.locked_until is not None:
+        message = lockout_message(outcome.locked_until, datetime.now(UTC))
+        return login_page(request, next, message, status=429)
+    return login_page(request, next, BAD_LOGIN, status=401)
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[Depends(public())])
 async def logout(request: Request) -> Response:
-    """Sign out."""
+    """Sign out: the session ends on the server, the cookie goes."""
+    who = await principal_of(request)
+    keeper = identity_of(request)
+    if who.is_person:
+        form = await request.form()
+        given = request.headers.get(CSRF_HEADER) or str(form.get(CSRF_FIELD, ""))
+        if not hmac.compare_digest(given.encode(), who.csrf.encode()):
+            raise HTTPException(
+                403, {"code": "csrf_failed", "message": "退出请求无效，请刷新页面后重试。"}
+            )
+        await keeper.logout(request.cookies.get(COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
-    sessions_of(request).logout(response)
+    drop_session(response, keeper)
     return response
 
 
-@router.get("/")
+@router.get("/", dependencies=[Depends(public())])
 async def home(request: Request) -> Response:
     """Each role starts on its own page."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return await login_form(request)
-    return RedirectResponse(HOME[user.role], status_code=303)
+    who = await principal_of(request)
+    if not who.is_person:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse(HOME.get(who.role, "/search"), status_code=303)
 
 
 def queue_rows(rows: list[dict[str, Any]]) -> list[str]:
@@ -122,12 +205,10 @@ def queue_rows(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-@router.get("/queue")
+@router.get("/queue", dependencies=[Depends(allow(*WORKERS, page=True))])
 async def queue_page(request: Request) -> Response:
     """The unit's open cases (a supervisor's: the jurisdiction's), most pressing first."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
+    user = viewer(request)
     ui = ui_of(request)
     scope = access.scope_of(user, ui.directory)
     async with sessions_db(request)() as session:

@@ -6,23 +6,24 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.common.access import allow
 from services.desk.board.projector import place
 from services.desk.board.rates import UnitRates, ranking
 from services.desk.reports.export import COUNT_HEADERS, count_row, tables, to_csv, to_xlsx
 from services.desk.reports.figures import LOCAL, PERIODS, Period, Report, build, period, rates_of
 from services.desk.reports.queries import breakdowns, mark_counts, unit_counts
 from services.desk.ui import access
-from services.desk.ui.auth import sessions_of
+from services.desk.ui.auth import OVERSEERS, viewer
 from services.desk.ui.context import Ui, sessions_db, ui_of
 from services.desk.ui.html import cells, e, pct, script_json, table
-from services.desk.ui.pages import login_needed, render
+from services.desk.ui.pages import render
 from services.desk.ui.situation import units_in
 from services.desk.ui.users import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(allow(*OVERSEERS, page=True))])
 HISTORY = 6  # periods of 红黑榜 history shown beside the current one
 Ranked = tuple[str, list[UnitRates], list[UnitRates]]  # a period's label, 红榜, 黑榜
 
@@ -85,9 +86,7 @@ def refused(request: Request, user: User) -> Response | None:
 
 async def asked(request: Request) -> tuple[User, Ui, Period] | Response:
     """The signed-in user, the UI and the period asked for, or the page that says why not."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
+    user = viewer(request)
     if (denied := refused(request, user)) is not None:
         return denied
     try:
@@ -284,6 +283,6 @@ async def bulletin(request: Request) -> Response:
         f"{''.join(f'<th>{h}</th>' for h in COUNT_HEADERS)}"
         f"</tr></thead><tbody>{rows}</tbody></table>"
         '<p class="note">综合得分＝响应率×20%＋解决率×40%＋满意率×40%（无回访时按前两项折算）。</p>'
-        '<p class="print-hint"><button onclick="window.print()">打印</button></p></article>'
+        '<p class="print-hint"><button type="button" data-print>打印</button></p></article>'
     )
     return render(request, f"通报 {p.label}", body, user, "")

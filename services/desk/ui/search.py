@@ -6,20 +6,21 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.common.access import allow
 from services.desk.labels import CHANNELS, DIFFICULTY, LIGHTS, STATES
 from services.desk.reports.figures import LOCAL
 from services.desk.search.query import COUNT_CAP, FILTERS, Search, TooBroad, run
 from services.desk.ui import access
-from services.desk.ui.auth import sessions_of
+from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import sessions_db, ui_of
 from services.desk.ui.html import case_link, cells, e, short, table, when
-from services.desk.ui.pages import login_needed, render
+from services.desk.ui.pages import render
 from services.desk.ui.users import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(allow(*STAFF, page=True))])
 
 
 def _date(value: str | None, *, end: bool = False) -> datetime | None:
@@ -65,9 +66,7 @@ def _select(name: str, label: str, options: dict[str, str], chosen: str) -> str:
 @router.get("/search")
 async def search_page(request: Request) -> Response:
     """Every case the user may see, found by number, phone, words and filters."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
+    user = viewer(request)
     ui = ui_of(request)
     q = request.query_params
     try:

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.common.access import allow
 from services.desk.board import queries
 from services.desk.board.queries import Scope
 from services.desk.board.rates import UnitRates, ranking
@@ -17,7 +18,7 @@ from services.desk.labels import LIGHTS, TIERS
 from services.desk.reports.figures import month_of, rates_of
 from services.desk.reports.queries import mark_counts
 from services.desk.ui import access
-from services.desk.ui.auth import sessions_of
+from services.desk.ui.auth import DISPATCHERS, OVERSEERS, viewer
 from services.desk.ui.casepage import action_form
 from services.desk.ui.context import Ui, sessions_db, ui_of
 from services.desk.ui.html import (
@@ -32,7 +33,7 @@ from services.desk.ui.html import (
     table,
     when,
 )
-from services.desk.ui.pages import login_needed, render
+from services.desk.ui.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -169,12 +170,10 @@ def _arbitration_rows(items: list[dict[str, Any]], ui: Ui, scope: Scope) -> list
     return out
 
 
-@router.get("/map")
+@router.get("/map", dependencies=[Depends(allow(*OVERSEERS, page=True))])
 async def situation_map(request: Request) -> Response:
     """作战图: open cases by tier, light and topic; overdue; escalations; rates; ranking."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
+    user = viewer(request)
     if user.role == "handler":
         body = '<p class="error" role="alert" id="denied">作战图仅对督办、派单和管理人员开放。</p>'
         return render(request, "无权查看", body, user, "", status=403)
@@ -253,12 +252,10 @@ async def situation_map(request: Request) -> Response:
     return render(request, "作战图", body, user, "map")
 
 
-@router.get("/manual")
+@router.get("/manual", dependencies=[Depends(allow(*DISPATCHERS, page=True))])
 async def manual_page(request: Request) -> Response:
     """人工派单: cases the model could not place, with its suggestion and reasons."""
-    user = sessions_of(request).user(request)
-    if user is None:
-        return login_needed(request)
+    user = viewer(request)
     if user.role not in ("dispatcher", "admin"):
         body = '<p class="error" role="alert" id="denied">人工派单仅对派单员开放。</p>'
         return render(request, "无权查看", body, user, "", status=403)

@@ -13,7 +13,7 @@ from services.desk.ui.access import (
     scope_of,
     sees_arbitration,
 )
-from services.desk.ui.users import User, hash_password, verify_password
+from services.desk.ui.users import User
 
 V1, V2, T1 = "U-D01-T01-V01", "U-D01-T01-V02", "U-D01-T01"
 
@@ -84,9 +84,11 @@ def test_phone_numbers_are_masked_except_for_callers_back() -> None:
     assert mask_phone("13800138000", user("dispatcher", V1)) == "13800138000"
 
 
-def test_passwords_verify_only_with_the_right_secret() -> None:
-    stored = hash_password("minhu-demo")
-    assert verify_password("minhu-demo", stored) and not verify_password("minhu-dem0", stored)
+def test_operators_and_auditors_take_no_action_on_a_case() -> None:
+    directory = Directory.from_file()
+    row = {"unit_id": V1, "township_id": "D01-T01", "district_id": "D01"}
+    assert allowed_actions(user("operator", "U-D01-DBZX"), row, directory) == ()
+    assert allowed_actions(user("auditor", "U-D01-DBZX"), row, directory) == ()
 
 
 def test_only_the_arbitrating_tier_decides_and_the_bouncing_area_watches() -> None:
