@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.jurisdiction import Directory
+from services.common.pii import Sealer
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, service_access, services_only
@@ -25,10 +26,11 @@ from services.desk.api import router as record_api
 from services.desk.board.live import LiveHub
 from services.desk.board.projector import BoardProjector
 from services.desk.board.sync import SlaRefresher
+from services.desk.pseudonymise import Pseudonymiser
 from services.desk.record.writer import People, Recorder
 from services.desk.settings import DeskSettings
 from services.desk.slagateway import SlaGateway
-from services.desk.ui import api, casepage, clock, pages, reports, search, situation
+from services.desk.ui import api, audit, caller, casepage, clock, pages, reports, search, situation
 from services.desk.ui.auth import Sessions
 from services.desk.ui.context import Ui
 from services.desk.ui.users import Users
@@ -53,6 +55,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     people = People({u.username: (u.name, u.unit_id) for u in users.by_name.values()})
     board = BoardProjector(directory)
     sla = SlaGateway(common.sla_url, headers=common.service_headers("desk"))
+    sealer = Sealer.from_settings(common)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -69,12 +72,18 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
             dispatch_url=common.dispatch_url.rstrip("/"),
             worktime=WorkTimeSource(sla),
         )
-        plumbing.consume(own.group, TOPICS, Recorder(plumbing.sessions, board, people))
+        plumbing.consume(own.group, TOPICS, Recorder(plumbing.sessions, board, people, sealer))
         plumbing.run(
             "board-sla-refresh",
             SlaRefresher(plumbing.sessions, common.sla_url, common.service_headers("desk")).run,
         )
         plumbing.run("board-live", live.run)
+        plumbing.run(
+            "pseudonymise",
+            Pseudonymiser(
+                plumbing.sessions, own.pii_retention_days, own.pseudonymise_every_seconds
+            ).run,
+        )
         app.state.sessions = plumbing.sessions
         app.state.checks = plumbing.checks()
         try:
@@ -86,18 +95,20 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
 
     app = FastAPI(title="Minhu desk", version="1", lifespan=lifespan)
     app.state.directory = directory
+    app.state.sealer = sealer
     app.state.ui_sessions = Sessions(
         own.secret, users, hours=own.session_hours, secure=own.cookie_secure
     )
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     service_access(app, common)
+    app.state.authenticators.append(app.state.ui_sessions.principal)
     guard = services_only()
     app.include_router(record_api, dependencies=guard)
     vendor = own.vendor_dir or VENDOR
     vendor.mkdir(parents=True, exist_ok=True)
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, casepage, situation, search, reports, api, clock):
+    for module in (pages, casepage, caller, audit, situation, search, reports, api, clock):
         app.include_router(module.router)
     return app

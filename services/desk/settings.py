@@ -25,6 +25,10 @@ class DeskSettings(BaseSettings):
     cookie_secure: bool = False
     # Where the build put the browser libraries (ECharts) it vendors from npm.
     vendor_dir: Path | None = None
+    # Callers of cases closed longer ago than this are pseudonymised (their name, number
+    # and blind index replaced by a random marker); the background pass runs this often.
+    pii_retention_days: int = Field(default=180, ge=1)
+    pseudonymise_every_seconds: float = Field(default=3600.0, gt=0)
 
     @field_validator("secret")
     @classmethod

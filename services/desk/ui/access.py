@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.access import roles as common_roles
 from services.common.jurisdiction import Directory
 from services.desk.board.projector import place
 from services.desk.board.queries import Scope
@@ -15,7 +16,8 @@ HANDLER_ACTIONS = ("accept", "progress", "extension", "bounce", "resolve")
 SUPERVISOR_ACTIONS = ("extension/decision", "close")
 # The 12345 centre makes the callback survey (回访), so its dispatchers need the number.
 DISPATCHER_ACTIONS = ("callback",)
-PHONE_ROLES = ("dispatcher", "admin")
+# Only these may read a caller in full, on asking, and each read is audited.
+PHONE_ROLES = common_roles.PHONE_ROLES
 
 
 def scope_of(user: User, directory: Directory) -> Scope:
@@ -63,16 +65,9 @@ def action_refusal(user: User, action: str, row: dict[str, Any], directory: Dire
     return "您的角色无权执行此操作。"
 
 
-def masked(phone: str) -> str:
-    """A number as 138****0000 (short ones wholly hidden); empty stays empty."""
-    if not phone:
-        return phone
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
-
-
-def mask_phone(phone: str, user: User) -> str:
-    """The caller's number in full only for roles that call back; otherwise masked."""
-    return phone if user.role in PHONE_ROLES else masked(phone)
+def may_reveal(user: User) -> bool:
+    """Whether a user may ask for a caller's number in full (pages always show it masked)."""
+    return user.role in PHONE_ROLES
 
 
 def holds(scope: Scope, unit_id: str, directory: Directory) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from services.common.access import Kind, Principal
 from services.desk.ui.users import User, Users
 
 COOKIE = "minhu_session"
@@ -17,7 +20,9 @@ class Sessions:
     """Issues and reads the session cookie; the cookie holds only the user name."""
 
     def __init__(self, secret: str | None, users: Users, *, hours: float, secure: bool) -> None:
-        self.signer = URLSafeTimedSerializer(secret or secrets.token_urlsafe(32), salt="queue-ui")
+        key = secret or secrets.token_urlsafe(32)
+        self.signer = URLSafeTimedSerializer(key, salt="queue-ui")
+        self.csrf_key = hashlib.sha256(f"{key}-csrf".encode()).digest()
         self.users = users
         self.max_age = int(hours * 3600)
         self.secure = secure
@@ -48,6 +53,25 @@ class Sessions:
         except BadSignature:
             return None
         return self.users.get(str(data.get("u", "")))
+
+    async def principal(self, request: Request) -> Principal | None:
+        """The signed-in person as the access guards see them (an authenticator).
+
+        Their CSRF token is bound to the session cookie: another site's page cannot know it.
+        """
+        user = self.user(request)
+        if user is None:
+            return None
+        raw = request.cookies.get(COOKIE, "")
+        csrf = hmac.new(self.csrf_key, raw.encode(), hashlib.sha256).hexdigest()
+        return Principal(
+            Kind.PERSON,
+            name=user.username,
+            role=user.role,
+            unit_id=user.unit_id,
+            display_name=user.name,
+            csrf=csrf,
+        )
 
 
 def sessions_of(request: Request) -> Sessions:

@@ -82,7 +82,10 @@ def due_cell(row: dict[str, Any]) -> str:
 
 def nav(user: User) -> str:
     """Links for the user's role."""
-    links = [("/queue", "待办队列"), ("/search", "全部工单")]
+    if user.role == "auditor":
+        links = [("/audit", "访问审计")]
+    else:
+        links = [("/queue", "待办队列"), ("/search", "全部工单")]
     if user.role in ("dispatcher", "admin"):
         links.append(("/manual", "人工派单"))
     if user.role in ("supervisor", "admin", "dispatcher"):
@@ -106,7 +109,8 @@ def page(title: str, body: str, user: User | None, *, live: str = "") -> str:
         '<link rel="stylesheet" href="/static/queue.css"></head>'
         f'<body data-live="{e(live)}">{top}<main id="main">{body}</main>'
         '<div id="toast" role="status" aria-live="polite"></div>'
-        '<script src="/static/queue.js" defer></script></body></html>'
+        '<script src="/static/queue.js" defer></script>'
+        '<script src="/static/caller.js" defer></script></body></html>'
     )
 
 

@@ -18,7 +18,13 @@ from services.desk.ui.html import case_link, cells, due_cell, e, light, page, sh
 from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False)
-HOME = {"handler": "/queue", "dispatcher": "/manual", "supervisor": "/map", "admin": "/map"}
+HOME = {
+    "handler": "/queue",
+    "dispatcher": "/manual",
+    "supervisor": "/map",
+    "admin": "/map",
+    "auditor": "/audit",
+}
 
 
 def render(

@@ -16,8 +16,14 @@ from pathlib import Path
 import yaml
 
 DEMO_USERS = Path(__file__).resolve().parent / "demo_users.yaml"
-ROLES = ("handler", "dispatcher", "supervisor", "admin")
-ROLE_LABELS = {"handler": "办理人", "dispatcher": "派单员", "supervisor": "督办", "admin": "管理员"}
+ROLES = ("handler", "dispatcher", "supervisor", "admin", "auditor")
+ROLE_LABELS = {
+    "handler": "办理人",
+    "dispatcher": "派单员",
+    "supervisor": "督办",
+    "admin": "管理员",
+    "auditor": "审计员",
+}
 ITERATIONS = 120_000
 
 

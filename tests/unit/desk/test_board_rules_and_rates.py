@@ -7,8 +7,8 @@ from services.desk.reports.figures import month_of
 from services.desk.ui.access import (
     allowed_actions,
     arbitration_refusal,
-    mask_phone,
     may_arbitrate,
+    may_reveal,
     refusal,
     scope_of,
     sees_arbitration,
@@ -79,9 +79,9 @@ def test_handlers_see_their_unit_and_supervisors_their_township() -> None:
     assert refusal(user("supervisor", T1), other, directory) is not None
 
 
-def test_phone_numbers_are_masked_except_for_callers_back() -> None:
-    assert mask_phone("13800138000", user("handler", V1)) == "138****8000"
-    assert mask_phone("13800138000", user("dispatcher", V1)) == "13800138000"
+def test_only_roles_that_call_back_may_ask_for_a_number_in_full() -> None:
+    assert may_reveal(user("dispatcher", V1)) and may_reveal(user("admin", V1))
+    assert not may_reveal(user("handler", V1)) and not may_reveal(user("supervisor", V1))
 
 
 def test_passwords_verify_only_with_the_right_secret() -> None:
