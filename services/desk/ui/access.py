@@ -24,6 +24,8 @@ def scope_of(user: User, directory: Directory) -> Scope:
     """The cases a user may see: own unit for handlers, the jurisdiction for supervisors."""
     if user.role == "admin":
         return Scope("all")
+    if user.role == "auditor":
+        return Scope("none")  # auditors read the access audit, not cases
     if user.role == "handler":
         return Scope("unit", user.unit_id)
     where = place(directory, user.unit_id)
@@ -39,6 +41,8 @@ def refusal(user: User, row: dict[str, Any], directory: Directory) -> str | None
     """Why a user may not see a case (a Chinese sentence), or None if they may."""
     if scope_of(user, directory).admits(row):
         return None
+    if user.role == "auditor":
+        return "审计员只能查看访问审计，不能查看工单。"
     if user.role == "handler":
         return "无权查看该工单：它不属于本单位。办理人只能查看和办理本单位承办的工单。"
     return "无权查看该工单：它不在您的管辖范围内。"

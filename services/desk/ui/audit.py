@@ -20,7 +20,7 @@ from services.common.access.roles import AUDITOR
 from services.desk import audit
 from services.desk.ui.caller import user_of
 from services.desk.ui.context import sessions_db
-from services.desk.ui.html import LOCAL, case_link, cells, e, table
+from services.desk.ui.html import LOCAL, cells, e, table
 from services.desk.ui.pages import render
 from services.desk.ui.users import ROLE_LABELS
 
@@ -79,10 +79,7 @@ async def audit_page(request: Request, who: Auditor) -> Response:
         total = int((await session.execute(audit.count_statement(q))).scalar_one())
     lines = [
         cells(
-            [
-                (label, case_link(value) if label == "工单" else e(value))
-                for label, value in zip(HEADERS, _line(r), strict=True)
-            ],
+            [(label, e(value)) for label, value in zip(HEADERS, _line(r), strict=True)],
             f'data-id="{r["id"]}" data-case="{e(r["case_no"])}"',
         )
         for r in rows

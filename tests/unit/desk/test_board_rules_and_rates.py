@@ -104,3 +104,12 @@ def test_only_the_arbitrating_tier_decides_and_the_bouncing_area_watches() -> No
     assert may_arbitrate(district, dispute, directory)
     assert not sees_arbitration(elsewhere, dispute, directory)
     assert "住房和城乡建设局" in arbitration_refusal(dispute)
+
+
+def test_auditors_see_no_case() -> None:
+    directory = Directory.from_file()
+    auditor = user("auditor", "U-D01-DBZX")
+    row = {"unit_id": V1, "township_id": "D01-T01", "district_id": "D01"}
+    assert not scope_of(auditor, directory).admits(row)
+    assert "审计员" in (refusal(auditor, row, directory) or "")
+    assert allowed_actions(auditor, row, directory) == () and not may_reveal(auditor)
