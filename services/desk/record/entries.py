@@ -80,7 +80,7 @@ def mask_recipient(channel: str, recipient: str) -> str:
     if channel == "email" and "@" in recipient:
         name, _, host = recipient.partition("@")
         return f"{name[:1]}***@{host}"
-    return recipient
+    return pii.scrub(recipient)  # a unit's name as it is; any number in it masked
 
 
 def entry_of(

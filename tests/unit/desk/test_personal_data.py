@@ -10,13 +10,16 @@ import pytest
 from sqlalchemy.dialects import postgresql
 
 from services.common import pii
+from services.common.jurisdiction import Directory
 from services.desk import audit
 from services.desk.board.queries import Scope
 from services.desk.pseudonymise import due, due_statement
 from services.desk.record import callers
-from services.desk.record.entries import RECEIVED, entry_of
+from services.desk.record.entries import RECEIVED, entry_of, mask_recipient
 from services.desk.search.query import NO_REF, Search, by_phone, conditions
+from services.desk.ui.caller import route_of
 from services.desk.ui.casepage import caller_line, export_caller
+from services.desk.ui.users import User
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 SEALER = pii.Sealer(pii.local_keys(), pii.local_index_key())
@@ -160,3 +163,17 @@ def test_the_audit_filters_become_where_clauses_and_pages_are_newest_first() -> 
     # The until day is inclusive: the bound is the next local midnight.
     bound = where[3].right.value  # type: ignore[attr-defined]
     assert bound == datetime(2026, 12, 2, tzinfo=audit.LOCAL)
+
+
+def test_a_notices_recipient_never_keeps_a_number_whatever_the_channel() -> None:
+    assert mask_recipient("sms", PHONE) == "138****8000"
+    assert mask_recipient("webhook", f"tel:{PHONE}") == "tel:138****8000"
+    assert mask_recipient("in_app", "U-D01-T01-V01") == "U-D01-T01-V01"
+
+
+def test_a_dispatchers_read_of_a_resolved_case_is_for_the_callback_survey() -> None:
+    directory = Directory.from_file()
+    dispatcher = User("paidan", "郑派单员", "U-D01-DBZX", "dispatcher", "")
+    row = {"unit_id": "U-D01-T01-V01", "township_id": "D01-T01", "district_id": "D01"}
+    assert route_of(dispatcher, {**row, "state": "resolved"}, directory) == "callback_survey"
+    assert route_of(dispatcher, {**row, "state": "dispatched"}, directory) == "case_page"
