@@ -33,6 +33,11 @@ def _at(value: datetime) -> str:
     return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (a browser's name is anyone's)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _line(r: dict[str, Any]) -> list[str]:
     return [
         _at(r["at"]),
@@ -121,7 +126,7 @@ async def audit_csv(request: Request, who: Auditor) -> Response:
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(HEADERS)
-    writer.writerows(_line(r) for r in rows)
+    writer.writerows([cell(v) for v in _line(r)] for r in rows)
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -56,7 +56,12 @@ async def reveal(request: Request, case_no: CaseNo, who: Caller) -> JSONResponse
             raise _refused(403, "forbidden", denied)
         stored = await caller_of(session, case_no)
         if stored is None or stored["anonymous"] or not stored["caller_sealed"]:
-            raise _refused(404, "no_caller", "该工单为匿名来电，没有可显示的号码。")
+            anonymous = stored is not None and stored["anonymous"]
+            raise _refused(
+                404,
+                "no_caller",
+                "该工单为匿名来电，没有可显示的号码。" if anonymous else "该工单没有来电人信息。",
+            )
         if callers.is_pseudonymised(stored):
             raise _refused(410, "pseudonymised", "来电人信息已超过保存期限，已作匿名化处理。")
         try:

@@ -17,6 +17,7 @@ from services.desk.pseudonymise import due, due_statement
 from services.desk.record import callers
 from services.desk.record.entries import RECEIVED, entry_of, mask_recipient
 from services.desk.search.query import NO_REF, Search, by_phone, conditions
+from services.desk.ui.audit import cell
 from services.desk.ui.caller import route_of
 from services.desk.ui.casepage import caller_line, export_caller
 from services.desk.ui.users import User
@@ -177,3 +178,8 @@ def test_a_dispatchers_read_of_a_resolved_case_is_for_the_callback_survey() -> N
     row = {"unit_id": "U-D01-T01-V01", "township_id": "D01-T01", "district_id": "D01"}
     assert route_of(dispatcher, {**row, "state": "resolved"}, directory) == "callback_survey"
     assert route_of(dispatcher, {**row, "state": "dispatched"}, directory) == "case_page"
+
+
+def test_an_audit_export_cell_never_starts_a_formula() -> None:
+    assert cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert cell("@SUM(A1)") == "'@SUM(A1)" and cell("Mozilla/5.0") == "Mozilla/5.0"
