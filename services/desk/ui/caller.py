@@ -24,7 +24,8 @@ from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False)
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$")]
-Caller = Annotated[Principal, Depends(allow(*sorted(PHONE_ROLES)))]
+# Only the roles that call citizens back may read a caller in full.
+CallsBack = Annotated[Principal, Depends(allow(*sorted(PHONE_ROLES)))]
 
 
 def user_of(who: Principal) -> User:
@@ -43,7 +44,7 @@ def _refused(status: int, code: str, message: str) -> HTTPException:
 
 
 @router.post("/cases/{case_no}/caller")
-async def reveal(request: Request, case_no: CaseNo, who: Caller) -> JSONResponse:
+async def reveal(request: Request, case_no: CaseNo, who: CallsBack) -> JSONResponse:
     """The caller's number and name in full; the read is audited first."""
     user = user_of(who)
     ui = ui_of(request)
