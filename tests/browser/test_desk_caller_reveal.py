@@ -8,7 +8,16 @@ import secrets
 
 from playwright.sync_api import Browser, expect
 
-from tests.browser.queue_support import browser, context, login, post_case, shot, wait_on_board
+from tests.browser.queue_support import (
+    browser,
+    context,
+    fits_width,
+    login,
+    post_case,
+    shot,
+    wait_on_board,
+    within_window,
+)
 from tests.support import StackAddresses
 
 __all__ = ["browser"]
@@ -40,11 +49,24 @@ def test_a_dispatchers_full_read_of_a_caller_is_shown_to_them_and_to_the_auditor
     login(page, stack, "paidan")
     page.goto(f"{stack.desk}/cases/{case_no}")
     expect(page.locator("#caller-phone")).to_have_text(re.compile(r"^\d{3}\*{4}\d{4}$"))
+    shot(page, "caller-2-dispatcher-sees-masked")
     page.click("#reveal-caller")
     expect(page.locator("#caller-phone")).to_have_text(phone)
     expect(page.locator("#caller-name")).to_have_text(NAME)
     expect(page.locator("#reveal-caller")).to_be_hidden()
-    shot(page, "caller-2-dispatcher-reveals")
+    shot(page, "caller-3-dispatcher-reveals")
+    ctx.close()
+
+    # On a phone the button is within reach and nothing sticks out.
+    ctx = context(browser, phone=True)
+    page = ctx.new_page()
+    login(page, stack, "paidan")
+    page.goto(f"{stack.desk}/cases/{case_no}")
+    within_window(page, "#reveal-caller")
+    fits_width(page)
+    page.click("#reveal-caller")
+    expect(page.locator("#caller-phone")).to_have_text(phone)
+    shot(page, "caller-4-dispatcher-reveals-on-a-phone")
     ctx.close()
 
     ctx = context(browser)
@@ -54,11 +76,12 @@ def test_a_dispatchers_full_read_of_a_caller_is_shown_to_them_and_to_the_auditor
     page.fill("#audit-case_no", case_no)
     page.fill("#audit-username", "paidan")
     page.click("#audit-search")
-    row = page.locator(f'tr[data-case="{case_no}"]')
-    expect(row).to_have_count(1)
-    expect(row).to_contain_text("paidan")
-    expect(row).to_contain_text("派单员")
-    expect(row).to_contain_text("来电号码与姓名")
+    rows = page.locator(f'tr[data-case="{case_no}"]')
+    expect(rows).to_have_count(2)  # the read on the desk screen and the one on the phone
+    for row in (rows.nth(0), rows.nth(1)):
+        expect(row).to_contain_text("paidan")
+        expect(row).to_contain_text("派单员")
+        expect(row).to_contain_text("来电号码与姓名")
     assert phone not in page.content()
-    shot(page, "caller-3-auditor-finds-the-read")
+    shot(page, "caller-5-auditor-finds-the-read")
     ctx.close()
