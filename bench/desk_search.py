@@ -55,6 +55,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import make_engine, make_sessionmaker, migrate
 from services.common.jurisdiction import Directory
+from services.common.pii import Caller as PiiCaller
+from services.common.pii import Sealer, local_index_key, local_keys
 from services.common.settings import CommonSettings
 from services.desk import tables
 from services.desk.board.projector import place
@@ -62,7 +64,14 @@ from services.desk.board.queries import Scope
 from services.desk.reports.figures import LOCAL, build, period
 from services.desk.reports.queries import breakdowns, unit_counts
 from services.desk.search import query as search_query
-from services.desk.search.query import COUNT_CAP, Search, count_statement, run, statement
+from services.desk.search.query import (
+    COUNT_CAP,
+    Search,
+    by_phone,
+    count_statement,
+    run,
+    statement,
+)
 from services.desk.search.words import search_words, words
 from services.desk.ui.access import holds
 
@@ -257,7 +266,9 @@ CASE_COLUMNS = [
     "version",
     "words_text",
 ]
-CALLER_COLUMNS = ["case_no", "caller_name", "caller_phone", "anonymous", "callback_consent"]
+CALLER_COLUMNS = ["case_no", "caller_sealed", "caller_ref", "anonymous", "callback_consent"]
+# The bench database's callers are sealed under the local keys, as the desk would seal them.
+SEALER = Sealer(local_keys(), local_index_key())
 MARK_COLUMNS = ["case_no", "unit_id", "mark", "at"]
 ENTRY_COLUMNS = ["case_no", "event_id", "event_type", "source", "kind", "at", "unit_id", "note"]
 ENTRY_COLUMNS += ["data"]
@@ -395,7 +406,9 @@ def _case(
     else:
         caller = w.frequent_callers + rng.randrange(len(w.bases) * 200)
     name = SURNAMES[caller % len(SURNAMES)] + ("先生" if caller % 2 else "女士")
-    out.callers.append((case_no, name, phone_of(caller), False, rng.random() < 0.8))
+    phone = phone_of(caller)
+    sealed = SEALER.seal(PiiCaller(name, phone))
+    out.callers.append((case_no, sealed, SEALER.index(phone), False, rng.random() < 0.8))
     _marks(rng, w, out, case_no, unit["id"], dispatched, accepted_at_or_none, accept_due, state)
     marks = out.marks
     if resolved_at is not None:
@@ -819,14 +832,19 @@ async def probes(sessions: Any, world: World, topics: list[str], n: int, seed: i
         Probe("text · unit · one character", Scope("unit", rng.choice(units)), Search(text=c))
         for c in rng.choices(chars, k=max(10, n // 10))
     ]
-    phones = await samples(
+    # Stored callers are found by their blind index; some numbers called never.
+    refs = await samples(
         sessions,
-        "SELECT caller_phone FROM record_callers ORDER BY random() LIMIT :n",
+        "SELECT caller_ref FROM record_callers ORDER BY random() LIMIT :n",
         n - n // 10,
     )
-    phones += [f"1{rng.randrange(3, 10)}{rng.randrange(10**9):09d}" for _ in range(n // 10)]
-    rng.shuffle(phones)
-    out += [Probe("phone", Scope("all"), Search(phone=p)) for p in phones]
+    by_number = [Search(phone="(sampled)", caller_ref=r) for r in refs]
+    by_number += [
+        by_phone(Search(phone=f"1{rng.randrange(3, 10)}{rng.randrange(10**9):09d}"), SEALER)
+        for _ in range(n // 10)
+    ]
+    rng.shuffle(by_number)
+    out += [Probe("phone", Scope("all"), search) for search in by_number]
     for _ in range(n):
         state = "closed" if rng.random() < 0.3 else rng.choice(OPEN_STATES)
         equals = {"unit_id": rng.choice(units), "state": state}

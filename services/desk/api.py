@@ -10,11 +10,11 @@ from services.common.errors import not_found
 from services.common.web import Session
 from services.desk.board import queries
 from services.desk.board.queries import Scope
+from services.desk.record.callers import shown
 from services.desk.record.story import story
 from services.desk.record.writer import caller_of, case_entries
-from services.desk.search.query import COUNT_CAP, Search, TooBroad, run
-from services.desk.ui.access import masked
-from services.desk.ui.context import ui_of
+from services.desk.search.query import COUNT_CAP, Search, TooBroad, by_phone, run
+from services.desk.ui.context import sealer_of, ui_of
 
 router = APIRouter(prefix="/v1", tags=["desk"])
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
@@ -22,7 +22,7 @@ CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
 
 @router.get("/cases/{case_no}/record", summary="工单台账（全部办理记录）")
 async def case_record(request: Request, case_no: CaseNo, session: Session) -> dict[str, Any]:
-    """Everything that happened to a case, in order; the caller's number masked."""
+    """Everything that happened to a case, in order; the caller's name and number masked."""
     row = await queries.one(session, case_no)
     entries = await case_entries(session, case_no)
     if row is None and not entries:
@@ -34,13 +34,7 @@ async def case_record(request: Request, case_no: CaseNo, session: Session) -> di
         "case": {
             k: v for k, v in (row or {}).items() if k not in ("sla_stale", "sla_tries", "version")
         },
-        "caller": None
-        if caller is None
-        else {
-            "anonymous": caller["anonymous"],
-            "callback_consent": caller["callback_consent"],
-            "caller_phone": masked(caller["caller_phone"]),
-        },
+        "caller": None if caller is None else shown(caller, sealer_of(request)).as_dict(),
         "entries": [
             {
                 k: x[k]
@@ -76,6 +70,7 @@ async def case_record(request: Request, case_no: CaseNo, session: Session) -> di
 
 @router.get("/search", summary="查询全部工单")
 async def search(
+    request: Request,
     session: Session,
     q: Annotated[str, Query(max_length=100)] = "",
     case_no: Annotated[str, Query(max_length=14)] = "",
@@ -103,8 +98,11 @@ async def search(
         "light": light,
         "channel": channel,
     }
-    found = Search(
-        case_no=case_no, phone=phone, text=q, page=page, size=size, sort=sort, equals=equals
+    found = by_phone(
+        Search(
+            case_no=case_no, phone=phone, text=q, page=page, size=size, sort=sort, equals=equals
+        ),
+        sealer_of(request),
     )
     if case_no and not case_no.isdigit():
         raise HTTPException(422, {"code": "invalid_case_no", "message": "工单编号须为数字"})

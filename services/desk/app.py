@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.jurisdiction import Directory
+from services.common.pii import Sealer
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, install_security, service_access, services_only
@@ -31,10 +32,22 @@ from services.desk.identity.service import Identity
 from services.desk.identity.sso import CALLBACK, Provider
 from services.desk.identity.sso import router as sso_router
 from services.desk.identity.web import DeskSessions
+from services.desk.pseudonymise import Pseudonymiser
 from services.desk.record.writer import People, Recorder
 from services.desk.settings import DeskSettings
 from services.desk.slagateway import SlaGateway
-from services.desk.ui import admin, api, casepage, clock, pages, reports, search, situation
+from services.desk.ui import (
+    admin,
+    api,
+    audit,
+    caller,
+    casepage,
+    clock,
+    pages,
+    reports,
+    search,
+    situation,
+)
 from services.desk.ui.admin import people_of
 from services.desk.ui.context import Ui
 from services.desk.ui.refusals import refusal_pages
@@ -64,6 +77,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     people = People()
     board = BoardProjector(directory)
     sla = SlaGateway(common.sla_url, headers=common.service_headers("desk"))
+    sealer = Sealer.from_settings(common)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,12 +99,18 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
             dispatch_url=common.dispatch_url.rstrip("/"),
             worktime=WorkTimeSource(sla),
         )
-        plumbing.consume(own.group, TOPICS, Recorder(plumbing.sessions, board, people))
+        plumbing.consume(own.group, TOPICS, Recorder(plumbing.sessions, board, people, sealer))
         plumbing.run(
             "board-sla-refresh",
             SlaRefresher(plumbing.sessions, common.sla_url, common.service_headers("desk")).run,
         )
         plumbing.run("board-live", live.run)
+        plumbing.run(
+            "pseudonymise",
+            Pseudonymiser(
+                plumbing.sessions, own.pii_retention_days, own.pseudonymise_every_seconds
+            ).run,
+        )
         app.state.sessions = plumbing.sessions
         app.state.checks = plumbing.checks()
         try:
@@ -104,6 +124,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     app.state.directory = directory
     app.state.identity = identity
     app.state.people = people
+    app.state.sealer = sealer
     # A login may go on to a desk page or to intake's console (the cookie reaches both).
     app.state.login_bases = (common.desk_url, common.intake_url)
     app.state.sso = own.oidc
@@ -127,6 +148,6 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     vendor.mkdir(parents=True, exist_ok=True)
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, casepage, situation, search, reports, api, clock, admin):
+    for module in (pages, casepage, caller, audit, situation, search, reports, api, clock, admin):
         app.include_router(module.router)
     return app

@@ -44,6 +44,10 @@ class DeskSettings(BaseSettings):
     oidc_client_secret: str | None = Field(default=None, repr=False)
     # Where the build put the browser libraries (ECharts) it vendors from npm.
     vendor_dir: Path | None = None
+    # Callers of cases closed longer ago than this are pseudonymised (their name, number
+    # and blind index replaced by a random marker); the background pass runs this often.
+    pii_retention_days: int = Field(default=180, ge=1)
+    pseudonymise_every_seconds: float = Field(default=3600.0, gt=0)
 
     def seeds_demo(self, env: str) -> bool:
         """Whether the demo accounts are added at start on this environment."""

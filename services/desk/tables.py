@@ -44,16 +44,39 @@ entries = sa.Table(
 )
 
 # Callers' personal data, apart from the record so it can be pseudonymised after its
-# retention while the record of the case stays whole.
+# retention while the record of the case stays whole. Name and number are sealed together
+# (services/common/pii.py); `caller_ref` is the number's blind index, which search matches.
+# Pseudonymised callers keep neither: both hold one random marker (PSEUDONYM_PREFIX).
 callers = sa.Table(
     "record_callers",
     metadata,
     sa.Column("case_no", sa.String(20), primary_key=True),
-    sa.Column("caller_name", sa.String(64), nullable=False, server_default=""),
-    sa.Column("caller_phone", sa.String(32), nullable=False, server_default=""),
+    sa.Column("caller_sealed", sa.Text, nullable=False, server_default=""),
+    sa.Column("caller_ref", sa.String(80), nullable=False, server_default=""),
     sa.Column("anonymous", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("callback_consent", sa.Boolean, nullable=False, server_default="false"),
-    sa.Index("ix_record_callers_phone", "caller_phone"),
+    sa.Column("pseudonymised_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_record_callers_ref", "caller_ref"),
+)
+
+# Every read of a caller's data in full (who, when, which case, what, from where). Rows are
+# only ever added: a trigger refuses UPDATE, DELETE and TRUNCATE (migration desk_0003).
+audit = sa.Table(
+    "access_audit",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False, server_default=""),
+    sa.Column("case_no", sa.String(20), nullable=False),
+    # What was read (caller_phone) and through which page or route (case_page, ...).
+    sa.Column("what", sa.String(32), nullable=False),
+    sa.Column("route", sa.String(32), nullable=False),
+    sa.Column("client", sa.String(64), nullable=False, server_default=""),
+    sa.Column("user_agent", sa.String(256), nullable=False, server_default=""),
+    sa.Index("ix_access_audit_at", "at"),
+    sa.Index("ix_access_audit_user", "username", "at"),
+    sa.Index("ix_access_audit_case", "case_no", "at"),
 )
 
 # The board: one row per case with where it is, how late, what waits on it, and what

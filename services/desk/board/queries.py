@@ -18,11 +18,13 @@ c = cases.c
 class Scope:
     """Which cases a user may see: one unit's, a township's, a district's, or all."""
 
-    kind: str  # unit | township | district | all
+    kind: str  # unit | township | district | all | none
     id: str = ""
 
     def where(self) -> sa.ColumnElement[bool]:
         """The filter on board rows."""
+        if self.kind == "none":
+            return sa.false()
         if self.kind == "unit":
             return c.unit_id == self.id
         if self.kind == "township":
@@ -33,6 +35,8 @@ class Scope:
 
     def admits(self, row: dict[str, Any]) -> bool:
         """Whether a board row (or a live change) lies within the scope."""
+        if self.kind == "none":
+            return False
         if self.kind == "unit":
             return bool(row.get("unit_id") == self.id)
         if self.kind == "township":

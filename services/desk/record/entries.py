@@ -11,13 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.common import pii
+
 RECEIVED = "minhu.case.received.v1"
 DISPATCHED = "minhu.case.dispatched.v1"
 SLA = "minhu.case.sla.v1"
 ACTION = "minhu.case.action.v1"
 CLOSED = "minhu.case.closed.v1"
 NOTIFIED = "minhu.notify.sent.v1"
-PERSONAL = ("caller_name", "caller_phone")
+# The caller's data, sealed or (in older events) plain: never part of an entry's `data`,
+# which is kept for good, while callers are pseudonymised after their retention.
+PERSONAL = ("caller_name", "caller_phone", "caller_sealed", "caller_ref")
 # Sign-offs (签字背书): who verified a resolution (核实人), who signed a close-out (销号).
 VERIFIED, CLOSED_OUT = "verified", "closed_out"
 # The instant each payload says it happened, by event type.
@@ -32,12 +36,17 @@ _AT = {
 
 @dataclass(frozen=True)
 class Caller:
-    """Who called: personal data, kept apart from the record."""
+    """Who called: personal data, kept apart from the record.
 
-    name: str
-    phone: str
+    Newer events carry the caller sealed with its blind index (`sealed`, `ref`); older ones
+    carry name and number plain (`plain`), which the writer seals before storing them.
+    """
+
+    sealed: str
+    ref: str
     anonymous: bool
     callback_consent: bool
+    plain: pii.Caller | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ def mask_recipient(channel: str, recipient: str) -> str:
     if channel == "email" and "@" in recipient:
         name, _, host = recipient.partition("@")
         return f"{name[:1]}***@{host}"
-    return recipient
+    return pii.scrub(recipient)  # a unit's name as it is; any number in it masked
 
 
 def entry_of(
@@ -100,11 +109,14 @@ def entry_of(
         )
 
     if event_type == RECEIVED:
+        name = str(fields.get("caller_name") or "")
+        phone = str(fields.get("caller_phone") or "")
         caller = Caller(
-            name=str(fields.get("caller_name") or ""),
-            phone=str(fields.get("caller_phone") or ""),
+            sealed=str(fields.get("caller_sealed") or ""),
+            ref=str(fields.get("caller_ref") or ""),
             anonymous=bool(fields.get("anonymous")),
             callback_consent=bool(fields.get("callback_consent")),
+            plain=pii.Caller(name, phone) if name or phone else None,
         )
         return make(
             "received",

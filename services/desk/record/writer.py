@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from google.protobuf.message import Message
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common import pii
 from services.common.events import Envelope, fields_of, to_datetime
 from services.common.kafka import PoisonEvent
 from services.desk.board.projector import BoardProjector
+from services.desk.record.callers import stored
 from services.desk.record.entries import Entry, entry_of
 from services.desk.tables import callers, entries
 
@@ -31,8 +33,8 @@ class People:
         return self.known.get(actor, (actor, ""))
 
 
-async def append(session: Any, entry: Entry, people: People) -> bool:
-    """Add an entry (and the caller it names) unless its event is already recorded."""
+async def append(session: Any, entry: Entry, people: People, sealer: pii.Sealer) -> bool:
+    """Add an entry (and the caller it names, sealed) unless its event is already recorded."""
     name, unit = people.of(entry.actor) if entry.actor else ("", "")
     seq = (
         await session.execute(
@@ -60,12 +62,13 @@ async def append(session: Any, entry: Entry, people: People) -> bool:
         return False
     if entry.caller is not None:
         c = entry.caller
+        sealed, ref = stored(c, sealer)
         await session.execute(
             insert(callers)
             .values(
                 case_no=entry.case_no,
-                caller_name=c.name,
-                caller_phone=c.phone,
+                caller_sealed=sealed,
+                caller_ref=ref,
                 anonymous=c.anonymous,
                 callback_consent=c.callback_consent,
             )
@@ -81,6 +84,7 @@ class Recorder:
     sessions: Any  # async_sessionmaker
     board: BoardProjector
     people: People
+    sealer: pii.Sealer
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
         """Record one event; False if it was recorded before."""
@@ -101,7 +105,7 @@ class Recorder:
             await session.execute(
                 sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(entry.case_no)))
             )
-            if not await append(session, entry, self.people):
+            if not await append(session, entry, self.people, self.sealer):
                 return False
             await self.board.project(
                 session,
@@ -122,6 +126,6 @@ async def case_entries(session: Any, case_no: str) -> list[dict[str, Any]]:
 
 
 async def caller_of(session: Any, case_no: str) -> dict[str, Any] | None:
-    """The caller of a case (personal data: mask before showing), or None."""
+    """The stored caller of a case (sealed: see record/callers.py to show it), or None."""
     row = (await session.execute(sa.select(callers).where(callers.c.case_no == case_no))).first()
     return dict(row._mapping) if row else None

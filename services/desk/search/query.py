@@ -8,12 +8,13 @@ substring match of title and content.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from services.common import pii
 from services.desk.board.queries import Scope
 from services.desk.search.words import query_words
 from services.desk.tables import callers, cases
@@ -30,6 +31,8 @@ FILTERS = ("unit_id", "township_id", "topic", "difficulty", "state", "light", "c
 # Counting every match of a broad query would cost more than the page: say "over N".
 COUNT_CAP = 1_000
 PAGE_MAX = 100
+# No caller has this blind index (indexes are hex digests).
+NO_REF = "-"
 
 
 class TooBroad(ValueError):
@@ -41,7 +44,10 @@ class Search:
     """One search as asked: every field optional, all given ones must hold."""
 
     case_no: str = ""
+    # The caller's number as asked (shown back in the form) and its blind index, which is
+    # what is matched: the desk stores no number plain (see `by_phone`).
     phone: str = ""
+    caller_ref: str = ""
     text: str = ""
     since: datetime | None = None
     until: datetime | None = None
@@ -56,10 +62,10 @@ def conditions(search: Search, scope: Scope) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = [scope.where(), c.received_at.is_not(None)]
     if search.case_no:
         where.append(c.case_no == search.case_no)
-    if search.phone:
+    if search.phone or search.caller_ref:
         where.append(
             c.case_no.in_(
-                sa.select(callers.c.case_no).where(callers.c.caller_phone == search.phone)
+                sa.select(callers.c.case_no).where(callers.c.caller_ref == search.caller_ref)
             )
         )
     narrowed = (
@@ -85,6 +91,13 @@ def conditions(search: Search, scope: Scope) -> list[sa.ColumnElement[bool]]:
     if search.until is not None:
         where.append(c.received_at < search.until)
     return where
+
+
+def by_phone(search: Search, sealer: pii.Sealer) -> Search:
+    """The search with its number's blind index; a number without digits matches nothing."""
+    if not search.phone:
+        return search
+    return replace(search, caller_ref=sealer.index(search.phone) or NO_REF)
 
 
 def _quoted(word: str) -> str:

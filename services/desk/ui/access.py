@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.access import roles as common_roles
 from services.common.jurisdiction import Directory
 from services.desk.board.projector import place
 from services.desk.board.queries import Scope
@@ -15,13 +16,16 @@ HANDLER_ACTIONS = ("accept", "progress", "extension", "bounce", "resolve")
 SUPERVISOR_ACTIONS = ("extension/decision", "close")
 # The 12345 centre makes the callback survey (回访), so its dispatchers need the number.
 DISPATCHER_ACTIONS = ("callback",)
-PHONE_ROLES = ("dispatcher", "admin")
+# Only these may read a caller in full, on asking, and each read is audited.
+PHONE_ROLES = common_roles.PHONE_ROLES
 
 
 def scope_of(user: User, directory: Directory) -> Scope:
     """The cases a user may see: own unit for handlers, the jurisdiction for supervisors."""
     if user.role == "admin":
         return Scope("all")
+    if user.role == "auditor":
+        return Scope("none")  # auditors read the access audit, not cases
     if user.role == "handler":
         return Scope("unit", user.unit_id)
     where = place(directory, user.unit_id)
@@ -37,6 +41,8 @@ def refusal(user: User, row: dict[str, Any], directory: Directory) -> str | None
     """Why a user may not see a case (a Chinese sentence), or None if they may."""
     if scope_of(user, directory).admits(row):
         return None
+    if user.role == "auditor":
+        return "审计员只能查看访问审计，不能查看工单。"
     if user.role == "handler":
         return "无权查看该工单：它不属于本单位。办理人只能查看和办理本单位承办的工单。"
     return "无权查看该工单：它不在您的管辖范围内。"
@@ -65,16 +71,9 @@ def action_refusal(user: User, action: str, row: dict[str, Any], directory: Dire
     return "您的角色无权执行此操作。"
 
 
-def masked(phone: str) -> str:
-    """A number as 138****0000 (short ones wholly hidden); empty stays empty."""
-    if not phone:
-        return phone
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
-
-
-def mask_phone(phone: str, user: User) -> str:
-    """The caller's number in full only for roles that call back; otherwise masked."""
-    return phone if user.role in PHONE_ROLES else masked(phone)
+def may_reveal(user: User) -> bool:
+    """Whether a user may ask for a caller's number in full (pages always show it masked)."""
+    return user.role in PHONE_ROLES
 
 
 def holds(scope: Scope, unit_id: str, directory: Directory) -> bool:

@@ -9,15 +9,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.common.access import allow
+from services.common.access import CSRF_FIELD, allow, principal_of
 from services.desk.board import queries
 from services.desk.labels import CHANNELS, DIFFICULTY, STATES, TIERS
+from services.desk.record.callers import Shown, shown
 from services.desk.record.entries import DISPATCHED
 from services.desk.record.story import CLOSE_REASONS, Line, story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
-from services.desk.ui.context import Ui, sessions_db, ui_of
+from services.desk.ui.context import Ui, sealer_of, sessions_db, ui_of
 from services.desk.ui.html import LOCAL, due_cell, e, light, when
 from services.desk.ui.pages import render
 from services.desk.ui.users import User
@@ -75,15 +76,40 @@ def action_form(case_no: str, action: str) -> str:
     )
 
 
-def caller_line(caller: dict[str, Any] | None, user: User) -> str:
-    """The caller's number as this user may see it, and whether they agreed to a callback."""
+def caller_line(caller: Shown | None, reveal: str = "") -> str:
+    """The caller masked (name and number), whether they agreed to a callback, and for the
+    roles that call back the form that asks for the number in full (see ui/caller.py)."""
     if caller is None:
         return "—"
-    if caller["anonymous"]:
+    if caller.anonymous:
         return "匿名来电（不回访）"
-    phone = access.mask_phone(caller["caller_phone"] or "", user)
-    consent = "同意回访" if caller["callback_consent"] else "未同意回访"
-    return f'<span id="caller-phone">{e(phone) or "—"}</span> <small>（{consent}）</small>'
+    if caller.pseudonymised:
+        return '<span id="caller-phone">已匿名化</span> <small>（超过保存期限）</small>'
+    consent = "同意回访" if caller.callback_consent else "未同意回访"
+    name = f'<span id="caller-name">{e(caller.name)}</span> ' if caller.name else ""
+    return (
+        f'{name}<span id="caller-phone">{e(caller.phone) or "—"}</span>'
+        f" <small>（{consent}）</small>{reveal if caller.phone else ''}"
+    )
+
+
+def reveal_form(case_no: str, csrf: str) -> str:
+    """显示完整号码: caller.js posts it and shows the answer in place (the read is audited)."""
+    return (
+        f'<form class="reveal" id="reveal-form" method="post" action="/cases/{e(case_no)}/caller"'
+        f' data-case="{e(case_no)}"><input type="hidden" name="{CSRF_FIELD}" value="{e(csrf)}">'
+        '<button type="submit" class="link" id="reveal-caller"'
+        ' title="查看将被记入访问审计">显示完整号码</button></form>'
+    )
+
+
+def export_caller(caller: Shown | None) -> list[str]:
+    """The caller's cells of an exported record: masked for every reader."""
+    if caller is None or caller.anonymous:
+        return ["来电号码", "", "来电人", "匿名" if caller else ""]
+    if caller.pseudonymised:
+        return ["来电号码", "已匿名化", "来电人", "已匿名化"]
+    return ["来电号码", caller.phone, "来电人", caller.name]
 
 
 def timeline(lines: list[Line]) -> str:
@@ -162,7 +188,11 @@ async def case_page(request: Request, case_no: str) -> Response:
     got = await opened(request, case_no)
     if isinstance(got, Response):
         return got
-    user, ui, row, entries, caller = got
+    user, ui, row, entries, stored = got
+    caller = None if stored is None else shown(stored, sealer_of(request))
+    reveal = ""
+    if access.may_reveal(user):
+        reveal = reveal_form(case_no, (await principal_of(request)).csrf)
     await ui.time_left([row])
     # The latest dispatch decision, whatever dispatch named it (auto, human_dispatch, ...).
     dispatched = next((x for x in reversed(entries) if x["event_type"] == DISPATCHED), None)
@@ -191,7 +221,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
         f'<p class="content">{e(row["content"])}</p>'
         f"<dl><dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"
-        f"<dt>来电号码</dt><dd>{caller_line(caller, user)}</dd>"
+        f'<dt>来电人</dt><dd id="caller">{caller_line(caller, reveal)}</dd>'
         f"<dt>渠道</dt><dd>{e(CHANNELS.get(row['channel'], row['channel'] or '—'))}</dd></dl>"
         "</section>"
         f'<section class="card"><h2>分类与派单理由</h2><dl>'
@@ -223,7 +253,8 @@ async def printable_record(request: Request, case_no: str) -> Response:
     got = await opened(request, case_no)
     if isinstance(got, Response):
         return got
-    user, ui, row, entries, caller = got
+    user, ui, row, entries, stored = got
+    caller = None if stored is None else shown(stored, sealer_of(request))
     lines = story(entries, ui.unit_name, everything=True)
     rows = "".join(
         f"<tr><td>{when(x.at)}</td><td>{e(x.what)}</td>"
@@ -235,13 +266,13 @@ async def printable_record(request: Request, case_no: str) -> Response:
         f'<article class="record-print"><h1>12345 工单台账 · {e(case_no)}</h1>'
         f"<dl><dt>诉求</dt><dd>{e(row['title'])}</dd><dt>内容</dt><dd>{e(row['content'])}</dd>"
         f"<dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"
-        f"<dt>来电号码</dt><dd>{caller_line(caller, user)}</dd>"
+        f"<dt>来电人</dt><dd>{caller_line(caller)}</dd>"
         f"<dt>承办单位</dt><dd>{e(row['unit_name'])}</dd>"
         f"<dt>状态</dt><dd>{STATES.get(row['state'], e(row['state']))}"
         f"{('（' + e(closed) + '）') if closed else ''}</dd></dl>"
         '<table class="grid record" id="record"><thead><tr><th>时间</th><th>事项</th>'
         f"<th>经办/签字</th><th>内容</th></tr></thead><tbody>{rows}</tbody></table>"
-        f'<p class="note">打印人：{e(user.name)} · 个人信息已按查看权限处理。'
+        f'<p class="note">打印人：{e(user.name)} · 来电人姓名与号码已脱敏。'
         f' <a href="/cases/{e(case_no)}/record.csv" id="record-csv">导出 CSV</a></p></article>'
     )
     return render(request, f"工单台账 {case_no}", body, user, "")
@@ -253,13 +284,13 @@ async def record_csv(request: Request, case_no: str) -> Response:
     got = await opened(request, case_no)
     if isinstance(got, Response):
         return got
-    user, ui, row, entries, caller = got
+    user, ui, row, entries, stored = got
+    caller = None if stored is None else shown(stored, sealer_of(request))
     out = io.StringIO()
     out.write("\ufeff")  # spreadsheet programs read the Chinese as UTF-8
     writer = csv.writer(out)
-    phone = "" if caller is None or caller["anonymous"] else caller["caller_phone"]
     writer.writerow(["工单编号", case_no, "诉求", row["title"]])
-    writer.writerow(["来电号码", access.mask_phone(phone, user), "导出人", user.name])
+    writer.writerow([*export_caller(caller), "导出人", user.name])
     writer.writerow(["时间", "事项", "经办/签字", "内容"])
     for x in story(entries, ui.unit_name, everything=True):
         who = f"{x.signed}：{x.who}" if x.signed else x.who

@@ -10,6 +10,7 @@ import httpx
 from fastapi import Request
 
 from services.common.jurisdiction import Directory
+from services.common.pii import Sealer
 from services.desk.board.live import LiveHub
 from services.desk.slagateway import SlaGateway
 from services.desk.worktime import WorkTimeSource
@@ -55,6 +56,12 @@ def ui_of(request: Request) -> Ui:
     """The app's UI ports."""
     ui: Ui = request.app.state.ui
     return ui
+
+
+def sealer_of(request: Request) -> Sealer:
+    """What seals and opens callers' data and takes the blind index of a number."""
+    sealer: Sealer = request.app.state.sealer
+    return sealer
 
 
 def sessions_db(request: Request) -> Any:

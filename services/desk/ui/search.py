@@ -12,10 +12,10 @@ from fastapi.responses import Response
 from services.common.access import allow
 from services.desk.labels import CHANNELS, DIFFICULTY, LIGHTS, STATES
 from services.desk.reports.figures import LOCAL
-from services.desk.search.query import COUNT_CAP, FILTERS, Search, TooBroad, run
+from services.desk.search.query import COUNT_CAP, FILTERS, Search, TooBroad, by_phone, run
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
-from services.desk.ui.context import sessions_db, ui_of
+from services.desk.ui.context import sealer_of, sessions_db, ui_of
 from services.desk.ui.html import case_link, cells, e, short, table, when
 from services.desk.ui.pages import render
 from services.desk.ui.users import User
@@ -70,7 +70,7 @@ async def search_page(request: Request) -> Response:
     ui = ui_of(request)
     q = request.query_params
     try:
-        search = search_of(q, user)
+        search = by_phone(search_of(q, user), sealer_of(request))
     except (PermissionError, ValueError) as exc:
         body = f'<p class="error" role="alert" id="denied">{e(exc)}</p>'
         return render(

@@ -7,8 +7,8 @@ from services.desk.reports.figures import month_of
 from services.desk.ui.access import (
     allowed_actions,
     arbitration_refusal,
-    mask_phone,
     may_arbitrate,
+    may_reveal,
     refusal,
     scope_of,
     sees_arbitration,
@@ -79,9 +79,9 @@ def test_handlers_see_their_unit_and_supervisors_their_township() -> None:
     assert refusal(user("supervisor", T1), other, directory) is not None
 
 
-def test_phone_numbers_are_masked_except_for_callers_back() -> None:
-    assert mask_phone("13800138000", user("handler", V1)) == "138****8000"
-    assert mask_phone("13800138000", user("dispatcher", V1)) == "13800138000"
+def test_only_roles_that_call_back_may_ask_for_a_number_in_full() -> None:
+    assert may_reveal(user("dispatcher", V1)) and may_reveal(user("admin", V1))
+    assert not may_reveal(user("handler", V1)) and not may_reveal(user("supervisor", V1))
 
 
 def test_operators_and_auditors_take_no_action_on_a_case() -> None:
@@ -106,3 +106,12 @@ def test_only_the_arbitrating_tier_decides_and_the_bouncing_area_watches() -> No
     assert may_arbitrate(district, dispute, directory)
     assert not sees_arbitration(elsewhere, dispute, directory)
     assert "住房和城乡建设局" in arbitration_refusal(dispute)
+
+
+def test_auditors_see_no_case() -> None:
+    directory = Directory.from_file()
+    auditor = user("auditor", "U-D01-DBZX")
+    row = {"unit_id": V1, "township_id": "D01-T01", "district_id": "D01"}
+    assert not scope_of(auditor, directory).admits(row)
+    assert "审计员" in (refusal(auditor, row, directory) or "")
+    assert allowed_actions(auditor, row, directory) == () and not may_reveal(auditor)

@@ -54,7 +54,9 @@ def test_the_caller_is_kept_apart_and_never_in_the_entry() -> None:
         },
     )
     assert "caller_phone" not in e.data and "caller_name" not in e.data
-    assert e.caller is not None and e.caller.phone == "13800138000" and e.caller.callback_consent
+    assert e.caller is not None and e.caller.callback_consent
+    assert e.caller.plain is not None and e.caller.plain.phone == "13800138000"
+    assert "13800138000" not in repr(e)
     assert e.at == datetime(
         2026, 11, 30, 8, 0, tzinfo=UTC
     )  # the payload's time, not the envelope's
