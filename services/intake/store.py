@@ -58,6 +58,11 @@ cases = sa.Table(
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("pseudonymised_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("ix_cases_caller_ref", "caller_ref", "received_at"),
+    sa.Index(
+        "ix_cases_pseudonymise_due",
+        "closed_at",
+        postgresql_where=sa.text("closed_at IS NOT NULL AND pseudonymised_at IS NULL"),
+    ),
     sa.Index("ix_cases_repeat_of", "repeat_of"),
     sa.Index("ix_cases_received_at", "received_at"),
     sa.Index("ix_cases_event_id", "event_id"),

@@ -20,8 +20,10 @@ import pytest
 from alembic import command
 from cryptography.fernet import Fernet
 
+from services.common import events
 from services.common.db import alembic_config, make_engine, make_sessionmaker
 from services.common.pii import Caller, Sealer, local_index_key, local_keys
+from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.intake import store as intake_store
 from services.intake.pseudonymise import pseudonymise_once, reseal_all
 from services.notify import pseudonymise as notify_pseudonymise
@@ -87,7 +89,12 @@ async def test_intake_migration_seals_plain_callers_and_drops_the_plain_columns(
         )
         await conn.execute(insert, "20261101000001", NAME, PHONE)
         await conn.execute(insert, "20261101000002", None, None)
+        plain = case_pb2.CaseReceived(
+            case_no="20261101000001", caller_name=NAME, caller_phone=PHONE, content="路灯坏了"
+        )
+        await _outbox(conn, events.CASE_RECEIVED, plain)
         await db.upgrade("head")
+        (stored,) = await conn.fetch("SELECT event_id, payload FROM outbox")
         columns = {
             r["column_name"]
             for r in await conn.fetch(
@@ -103,6 +110,22 @@ async def test_intake_migration_seals_plain_callers_and_drops_the_plain_columns(
     assert rows[0]["caller_ref"] == SEALER.index(PHONE)
     assert rows[1]["caller_sealed"] is None and rows[1]["caller_ref"] is None
     assert PHONE not in str([dict(r) for r in rows])
+    env, payload = events.decode(stored["payload"])
+    assert env.id == stored["event_id"] and PHONE.encode() not in stored["payload"]
+    assert payload.caller_phone == "" and payload.caller_name == ""  # type: ignore[attr-defined]
+    assert SEALER.open(payload.caller_sealed) == Caller(NAME, PHONE)  # type: ignore[attr-defined]
+    assert payload.caller_ref == SEALER.index(PHONE)  # type: ignore[attr-defined]
+
+
+async def _outbox(conn: Any, kind: events.EventKind, payload: Any) -> None:
+    env = events.envelope(kind, payload, subject=payload.case_no, source="minhu/test")
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4)",
+        env.id,
+        kind.topic,
+        payload.case_no,
+        env.SerializeToString(),
+    )
 
 
 async def test_intake_pseudonymises_after_retention_and_reseals_under_the_newest_key(
@@ -187,7 +210,12 @@ async def test_notify_migration_seals_numbers_masks_recipients_and_cleans_webhoo
             " VALUES ('up-1', $1, '1', now(), 'applied')",
             PHONE,
         )
+        sent = case_pb2.NotificationSent(
+            case_no="20261101000001", channel="sms", recipient=PHONE, status="delivered"
+        )
+        await _outbox(conn, events.NOTIFICATION_SENT, sent)
         await db.upgrade("head")
+        (stored,) = await conn.fetch("SELECT payload FROM outbox")
         callers = await conn.fetch("SELECT * FROM callers")
         notes = {r["channel"]: r for r in await conn.fetch("SELECT * FROM notifications")}
         replies = await conn.fetch("SELECT * FROM sms_replies")
@@ -201,7 +229,8 @@ async def test_notify_migration_seals_numbers_masks_recipients_and_cleans_webhoo
     assert NAME not in notes["webhook"]["body"] and "路灯" in notes["webhook"]["body"]
     assert replies[0]["phone"] == "135****5678" and replies[0]["phone_ref"] == SEALER.index(PHONE)
     everything = str([dict(r) for r in [*callers, *notes.values(), *replies]])
-    assert PHONE not in everything
+    assert PHONE not in everything and PHONE.encode() not in stored["payload"]
+    assert events.decode(stored["payload"])[1].recipient == "135****5678"  # type: ignore[attr-defined]
 
 
 async def test_notify_pseudonymises_and_reseals(scratch: Any) -> None:

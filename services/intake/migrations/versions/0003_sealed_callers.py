@@ -15,7 +15,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from services.common.events import Envelope
 from services.common.pii import Caller, Sealer
+from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.common.settings import CommonSettings
 
 revision: str = "intake_0003"
@@ -53,10 +55,39 @@ def upgrade() -> None:
                 for r in rows[start : start + BATCH]
             ],
         )
+    _seal_outbox(bind, sealer)
     op.drop_index("ix_cases_caller_phone", table_name="cases")
     op.drop_column("cases", "caller_phone")
     op.drop_column("cases", "caller_name")
     op.create_index("ix_cases_caller_ref", "cases", ["caller_ref", "received_at"])
+    # The pseudonymisation pass looks for closed cases not yet pseudonymised.
+    op.create_index(
+        "ix_cases_pseudonymise_due",
+        "cases",
+        ["closed_at"],
+        postgresql_where=sa.text("closed_at IS NOT NULL AND pseudonymised_at IS NULL"),
+    )
+
+
+def _seal_outbox(bind: sa.Connection, sealer: Sealer) -> None:
+    """case.received events stored with the plain caller get the sealed form instead (same
+    event id; consumers read either)."""
+    rows = bind.execute(
+        sa.text("SELECT seq, payload FROM outbox WHERE topic = 'case.received'")
+    ).all()
+    update = sa.text("UPDATE outbox SET payload = :payload WHERE seq = :seq")
+    for row in rows:
+        env = Envelope()
+        env.ParseFromString(row.payload)
+        payload = case_pb2.CaseReceived()
+        payload.ParseFromString(env.data)
+        if not payload.caller_phone and not payload.caller_name:
+            continue
+        payload.caller_sealed = sealer.seal(Caller(payload.caller_name, payload.caller_phone))
+        payload.caller_ref = sealer.index(payload.caller_phone)
+        payload.caller_name = payload.caller_phone = ""
+        env.data = payload.SerializeToString(deterministic=True)
+        bind.execute(update, {"seq": row.seq, "payload": env.SerializeToString(deterministic=True)})
 
 
 def downgrade() -> None:
@@ -75,6 +106,7 @@ def downgrade() -> None:
         bind.execute(
             update, {"no": r.case_no, "name": caller.name or None, "phone": caller.phone or None}
         )
+    op.drop_index("ix_cases_pseudonymise_due", table_name="cases")
     op.drop_index("ix_cases_caller_ref", table_name="cases")
     op.create_index("ix_cases_caller_phone", "cases", ["caller_phone", "received_at"])
     for column in ("pseudonymised_at", "caller_ref", "caller_sealed"):

@@ -17,7 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from services.common.events import Envelope
 from services.common.pii import Caller, Sealer, masked
+from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.common.settings import CommonSettings
 
 revision: str = "notify_0005"
@@ -86,6 +88,25 @@ def upgrade() -> None:
         lambda r: {"key": r.id, "masked": masked(r.phone), **sealed(r.phone)},
     )
     op.create_index("ix_sms_replies_ref", "sms_replies", ["phone_ref"])
+    _mask_outbox(bind)
+
+
+def _mask_outbox(bind: sa.Connection) -> None:
+    """notify.sent events stored with an SMS's plain number get it masked (same event id)."""
+    rows = bind.execute(
+        sa.text("SELECT seq, payload FROM outbox WHERE topic = 'notify.sent'")
+    ).all()
+    update = sa.text("UPDATE outbox SET payload = :payload WHERE seq = :seq")
+    for row in rows:
+        env = Envelope()
+        env.ParseFromString(row.payload)
+        sent = case_pb2.NotificationSent()
+        sent.ParseFromString(env.data)
+        if sent.channel != "sms" or "*" in sent.recipient:
+            continue
+        sent.recipient = masked(sent.recipient)
+        env.data = sent.SerializeToString(deterministic=True)
+        bind.execute(update, {"seq": row.seq, "payload": env.SerializeToString(deterministic=True)})
 
 
 def _without_caller(body: str) -> str:
