@@ -10,7 +10,35 @@ from contextlib import contextmanager
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
+from services.common.pii import scrub
 from services.common.tracing import add_trace_ids
+
+# Fields whose values are identifiers, never free text: left as they are.
+_NOT_TEXT = frozenset({"trace_id", "span_id", "event_id", "timestamp", "case_no"})
+
+
+def _scrubbed(value: object) -> object:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: v if k in _NOT_TEXT else _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_scrubbed(v) for v in value)
+    return value
+
+
+def scrub_phones(
+    logger: object, method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Mask every phone number in every string of a log line, nested ones included.
+
+    Defence in depth: code never logs callers' numbers on purpose, but an error text, a
+    request URL or a handler's note may carry one.
+    """
+    for key, value in event_dict.items():
+        if key not in _NOT_TEXT:
+            event_dict[key] = _scrubbed(value)
+    return event_dict
 
 
 def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -> None:
@@ -24,6 +52,7 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
         # Tracebacks without each frame's local variables: those hold event payloads and
         # request bodies, callers' names and numbers among them.
         structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
+        scrub_phones,
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False)

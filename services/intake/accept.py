@@ -38,17 +38,18 @@ async def accept(
             return await _replay(session, key=key, fingerprint=fingerprint)
         now = store.utcnow()
         repeat = None
-        if case.caller_phone and not case.anonymous:
-            await store.lock_caller(session, phone=case.caller_phone)
+        ref = store.caller_ref(case.caller_phone) if case.caller_phone else ""
+        if ref and not case.anonymous:
+            await store.lock_caller(session, ref=ref)
             matter = Matter(
-                caller_phone=case.caller_phone,
+                caller_ref=ref,
                 title=case.title,
                 content=case.content,
                 address=case.address,
                 grid_code=case.grid_code,
                 received_at=now,
             )
-            candidates = await store.open_cases_of(session, phone=case.caller_phone, now=now)
+            candidates = await store.open_cases_of(session, ref=ref, now=now)
             repeat = find_repeat(matter, candidates)
         repeat_of = repeat.case_no if repeat else None
         case_no, event_id = await store.create_case(

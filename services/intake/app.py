@@ -26,6 +26,7 @@ from services.intake.guards import BodyGuard
 from services.intake.open311.api import Open311Error, error_reply
 from services.intake.open311.api import router as open311_router
 from services.intake.open311.render import fmt_of
+from services.intake.pseudonymise import Pseudonymiser
 from services.intake.settings import IntakeSettings
 from services.intake.timeline import Peers
 
@@ -63,6 +64,7 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
         )
         app.state.sessions, app.state.relay = plumbing.sessions, plumbing.relay
         plumbing.consume("intake", (Topic.CLOSED,), CaseCloser(plumbing.sessions))
+        plumbing.run("pseudonymise", Pseudonymiser(plumbing.sessions, own).run)
         app.state.checks = plumbing.checks()
         try:
             yield

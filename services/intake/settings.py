@@ -26,3 +26,7 @@ class IntakeSettings(BaseSettings):
     operator_per_minute: float = 30.0
     # Open311 jurisdiction id this endpoint serves.
     jurisdiction_id: str = "minghu.gov.cn"
+    # Callers' sealed name and number (and their blind index) are dropped from cases closed
+    # longer than this; the cases stay. Checked every pseudonymise_every_seconds.
+    pii_retention_days: int = Field(default=180, ge=1)
+    pseudonymise_every_seconds: float = Field(default=3600.0, gt=0)

@@ -13,11 +13,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.common import events
+from services.common.logging import get_logger
 from services.common.outbox import enqueue
+from services.common.pii import Caller, Sealer, Unreadable
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.common.tables import outbox_table, processed_events_table
 from services.intake.domain import REPEAT_WINDOW, OpenCase, case_number, local_day
+from services.intake.sealing import default_sealer
 
+log = get_logger(__name__)
 SOURCE = "minhu/intake"
 # A linked repeat call (重复件) is stored with this status and publishes no event.
 MERGED = "merged"
@@ -30,8 +34,10 @@ cases = sa.Table(
     metadata,
     sa.Column("case_no", sa.String(20), primary_key=True),
     sa.Column("channel", sa.String(32), nullable=False),
-    sa.Column("caller_name", sa.String(64), nullable=True),
-    sa.Column("caller_phone", sa.String(32), nullable=True),
+    # The caller's name and number sealed (pii.Sealer), and the number's blind index; both
+    # dropped once the closed case has been kept past MINHU_INTAKE_PII_RETENTION_DAYS.
+    sa.Column("caller_sealed", sa.Text, nullable=True),
+    sa.Column("caller_ref", sa.String(64), nullable=True),
     sa.Column("title", sa.String(200), nullable=True),
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("address", sa.String(300), nullable=True),
@@ -50,7 +56,13 @@ cases = sa.Table(
     sa.Column("service_code", sa.String(16), nullable=True),
     sa.Column("repeat_of", sa.String(20), nullable=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Index("ix_cases_caller_phone", "caller_phone", "received_at"),
+    sa.Column("pseudonymised_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_cases_caller_ref", "caller_ref", "received_at"),
+    sa.Index(
+        "ix_cases_pseudonymise_due",
+        "closed_at",
+        postgresql_where=sa.text("closed_at IS NOT NULL AND pseudonymised_at IS NULL"),
+    ),
     sa.Index("ix_cases_repeat_of", "repeat_of"),
     sa.Index("ix_cases_received_at", "received_at"),
     sa.Index("ix_cases_event_id", "event_id"),
@@ -141,12 +153,15 @@ async def _ensure_day_sequence(session: AsyncSession, name: str, day: date) -> N
             )
 
 
-def _received_event(case_no: str, case: NewCase, now: datetime) -> events.Envelope:
+def _received_event(
+    case_no: str, case: NewCase, now: datetime, *, sealed: str | None, ref: str | None
+) -> events.Envelope:
+    # caller_name and caller_phone stay empty: only the sealed form travels.
     payload = case_pb2.CaseReceived(
         case_no=case_no,
         channel=case.channel,
-        caller_name=case.caller_name or "",
-        caller_phone=case.caller_phone or "",
+        caller_sealed=sealed or "",
+        caller_ref=ref or "",
         title=case.title or "",
         content=case.content,
         address=case.address or "",
@@ -164,8 +179,47 @@ def _received_event(case_no: str, case: NewCase, now: datetime) -> events.Envelo
     return events.envelope(events.CASE_RECEIVED, payload, subject=case_no, source=SOURCE, time=now)
 
 
+def sealed_caller(case: NewCase, sealer: Sealer | None = None) -> tuple[str | None, str | None]:
+    """(caller_sealed, caller_ref) of a new case; (None, None) when it names nobody."""
+    if not case.caller_name and not case.caller_phone:
+        return None, None
+    sealer = sealer or default_sealer()
+    sealed = sealer.seal(Caller(name=case.caller_name or "", phone=case.caller_phone or ""))
+    return sealed, sealer.index(case.caller_phone or "") or None
+
+
+def caller_ref(phone: str, sealer: Sealer | None = None) -> str:
+    """The blind index cases are found by for a number."""
+    return (sealer or default_sealer()).index(phone)
+
+
+def _opened(row: Any, sealer: Sealer | None = None) -> dict[str, Any]:
+    """A stored case with its caller opened (caller_name, caller_phone); sealed fields dropped.
+
+    A value no configured key opens reads as no caller (and is logged), not as an error:
+    the rest of the case stays readable.
+    """
+    case = dict(row._mapping)
+    sealed = case.pop("caller_sealed", None)
+    case.pop("caller_ref", None)
+    caller = Caller()
+    if sealed:
+        try:
+            caller = (sealer or default_sealer()).open(sealed)
+        except Unreadable:
+            log.warning("stored caller cannot be opened", case_no=case.get("case_no"))
+    case["caller_name"] = caller.name or None
+    case["caller_phone"] = caller.phone or None
+    return case
+
+
 async def create_case(
-    session: AsyncSession, *, case: NewCase, repeat_of: str | None = None, now: datetime
+    session: AsyncSession,
+    *,
+    case: NewCase,
+    repeat_of: str | None = None,
+    now: datetime,
+    sealer: Sealer | None = None,
 ) -> tuple[str, str]:
     """Store a case in the caller's transaction; (case_no, event id).
 
@@ -174,10 +228,14 @@ async def create_case(
     work order, and the original case's handlers already hold the matter.
     """
     case_no = await next_case_no(session, now=now)
-    env = _received_event(case_no, case, now)
+    sealed, ref = sealed_caller(case, sealer)
+    env = _received_event(case_no, case, now, sealed=sealed, ref=ref)
+    values = {k: v for k, v in asdict(case).items() if k not in ("caller_name", "caller_phone")}
     await session.execute(
         sa.insert(cases).values(
-            **asdict(case),
+            **values,
+            caller_sealed=sealed,
+            caller_ref=ref,
             case_no=case_no,
             event_id=env.id,
             received_at=now,
@@ -224,17 +282,18 @@ async def read_key(session: AsyncSession, *, key: str) -> tuple[str, str | None]
     return (row.fingerprint, row.case_no) if row else None
 
 
-async def lock_caller(session: AsyncSession, *, phone: str) -> None:
-    """Serialise calls from one number until commit, so two quick calls cannot both be new."""
-    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(phone))))
+async def lock_caller(session: AsyncSession, *, ref: str) -> None:
+    """Serialise calls from one number (by its blind index) until commit, so two quick calls
+    cannot both be new."""
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(ref))))
 
 
-async def open_cases_of(session: AsyncSession, *, phone: str, now: datetime) -> list[OpenCase]:
+async def open_cases_of(session: AsyncSession, *, ref: str, now: datetime) -> list[OpenCase]:
     """The caller's open work orders (not repeats, not closed) within the repeat window."""
     rows = await session.execute(
         sa.select(cases)
         .where(
-            cases.c.caller_phone == phone,
+            cases.c.caller_ref == ref,
             cases.c.received_at >= now - REPEAT_WINDOW,
             cases.c.repeat_of.is_(None),
             cases.c.closed_at.is_(None),
@@ -245,7 +304,7 @@ async def open_cases_of(session: AsyncSession, *, phone: str, now: datetime) -> 
     return [
         OpenCase(
             case_no=r.case_no,
-            caller_phone=r.caller_phone,
+            caller_ref=r.caller_ref,
             title=r.title,
             content=r.content,
             address=r.address,
@@ -269,7 +328,9 @@ async def mark_closed(session: AsyncSession, *, case_no: str, at: datetime) -> i
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def get_case(session: AsyncSession, *, case_no: str) -> dict[str, Any] | None:
+async def get_case(
+    session: AsyncSession, *, case_no: str, sealer: Sealer | None = None
+) -> dict[str, Any] | None:
     """One case as stored with the numbers of the repeat calls linked to it, or None."""
     row = (await session.execute(sa.select(cases).where(cases.c.case_no == case_no))).first()
     if row is None:
@@ -277,7 +338,7 @@ async def get_case(session: AsyncSession, *, case_no: str) -> dict[str, Any] | N
     repeats = await session.execute(
         sa.select(cases.c.case_no).where(cases.c.repeat_of == case_no).order_by(cases.c.received_at)
     )
-    return {**row._mapping, "repeats": list(repeats.scalars())}
+    return {**_opened(row, sealer), "repeats": list(repeats.scalars())}
 
 
 async def get_case_by_event(session: AsyncSession, *, event_id: str) -> str | None:
@@ -286,15 +347,20 @@ async def get_case_by_event(session: AsyncSession, *, event_id: str) -> str | No
     return str(found) if found else None
 
 
-async def find_cases(session: AsyncSession, *, phone: str, limit: int = 50) -> list[dict[str, Any]]:
-    """A caller's cases, newest first."""
+async def find_cases(
+    session: AsyncSession, *, phone: str, limit: int = 50, sealer: Sealer | None = None
+) -> list[dict[str, Any]]:
+    """A caller's cases, newest first, found by the number's blind index."""
+    ref = caller_ref(phone, sealer)
+    if not ref:
+        return []
     rows = await session.execute(
         sa.select(cases)
-        .where(cases.c.caller_phone == phone)
+        .where(cases.c.caller_ref == ref)
         .order_by(cases.c.received_at.desc())
         .limit(limit)
     )
-    return [{**r._mapping, "repeats": []} for r in rows]
+    return [{**_opened(r, sealer), "repeats": []} for r in rows]
 
 
 async def list_cases(
@@ -306,6 +372,7 @@ async def list_cases(
     closed: bool | None = None,
     ids: list[str] | None = None,
     limit: int = 1000,
+    sealer: Sealer | None = None,
 ) -> list[dict[str, Any]]:
     """Cases received in [start, end], newest first, filtered for Open311 queries."""
     query = sa.select(cases).order_by(cases.c.received_at.desc()).limit(limit)
@@ -319,9 +386,71 @@ async def list_cases(
             query = query.where(
                 cases.c.closed_at.is_not(None) if closed else cases.c.closed_at.is_(None)
             )
-    return [dict(r._mapping) for r in await session.execute(query)]
+    return [_opened(r, sealer) for r in await session.execute(query)]
 
 
 def utcnow() -> datetime:
     """Now, timezone-aware (one place, so every stored instant carries its offset)."""
     return datetime.now(UTC)
+
+
+async def pseudonymise(
+    session: AsyncSession, *, closed_before: datetime, now: datetime, dry_run: bool = False
+) -> int:
+    """Drop the caller (sealed data and blind index) of cases closed before a moment; the
+    cases themselves stay. How many cases were (or, dry, would be) pseudonymised."""
+    due = sa.and_(
+        cases.c.closed_at.is_not(None),
+        cases.c.closed_at < closed_before,
+        cases.c.pseudonymised_at.is_(None),
+    )
+    if dry_run:
+        count = await session.scalar(sa.select(sa.func.count()).select_from(cases).where(due))
+        return int(count or 0)
+    result = await session.execute(
+        sa.update(cases)
+        .where(due)
+        .values(caller_sealed=None, caller_ref=None, pseudonymised_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass
+class Resealed:
+    """What a re-seal pass did: rows sealed anew, and rows no configured key opens."""
+
+    resealed: int = 0
+    unreadable: list[str] = field(default_factory=list)
+
+
+async def reseal(
+    session: AsyncSession, *, sealer: Sealer, after: str = "", batch: int = 500
+) -> tuple[Resealed, str | None]:
+    """One batch of key rotation: each stored caller sealed under the newest key and its blind
+    index taken anew under the configured index key (so the index key can rotate too).
+    Returns the batch's outcome and the case number to continue after (None when done)."""
+    rows = (
+        await session.execute(
+            sa.select(cases.c.case_no, cases.c.caller_sealed)
+            .where(cases.c.caller_sealed.is_not(None), cases.c.case_no > after)
+            .order_by(cases.c.case_no)
+            .limit(batch)
+        )
+    ).all()
+    done = Resealed()
+    for row in rows:
+        try:
+            caller = sealer.open(row.caller_sealed)
+        except Unreadable:
+            done.unreadable.append(row.case_no)
+            continue
+        await session.execute(
+            sa.update(cases)
+            .where(cases.c.case_no == row.case_no)
+            .values(
+                caller_sealed=sealer.reseal(row.caller_sealed),
+                caller_ref=sealer.index(caller.phone) or None,
+            )
+        )
+        done.resealed += 1
+    return done, rows[-1].case_no if len(rows) == batch else None

@@ -12,12 +12,14 @@ from pydantic import BaseModel
 from services.common.sse import sse_response
 from services.common.web import Session
 from services.notify import store
+from services.notify.sealing import default_sealer
 
 router = APIRouter(prefix="/v1", tags=["notify"])
 
 
 class Delivery(BaseModel):
-    """One delivered notification."""
+    """One notification; an SMS's recipient shown masked. `suppressed` ones were not sent
+    (last_error says why, e.g. the per-phone cap)."""
 
     event_type: str
     channel: str
@@ -52,7 +54,7 @@ async def inbox(
 @router.get("/deliveries", response_model=list[Delivery], summary="投递记录（按状态）")
 async def deliveries(
     session: Session,
-    status: Annotated[str, Query(pattern="^(pending|delivered|dead)$")] = "dead",
+    status: Annotated[str, Query(pattern="^(pending|delivered|dead|suppressed)$")] = "dead",
 ) -> list[dict[str, Any]]:
     """The delivery log by status; `dead` lists what was given up after every retry."""
     return await store.by_status(session, status=status)
@@ -76,8 +78,8 @@ class SmsReply(BaseModel):
 async def sms_replies(
     session: Session, phone: Annotated[str, Query(pattern=r"^\d{5,20}$")]
 ) -> list[dict[str, Any]]:
-    """A phone's replies to the callback survey, newest first."""
-    return await store.replies(session, phone=phone)
+    """A number's replies to the callback survey, newest first (the number shown masked)."""
+    return await store.replies(session, ref=default_sealer().index(phone))
 
 
 @router.get("/inbox/stream", summary="站内消息推送（SSE）")

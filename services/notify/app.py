@@ -18,6 +18,7 @@ from services.notify.consumer import Notifier
 from services.notify.deliver import Deliverer
 from services.notify.domain import Templates
 from services.notify.live import Inbox
+from services.notify.pseudonymise import Pseudonymiser
 from services.notify.replies import ReplyWorker
 from services.notify.replies import router as provider_router
 from services.notify.settings import NotifySettings
@@ -51,6 +52,7 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
             quiet=wiring.quiet_hours(own),
             wake=deliverer.wake,
             sms=wiring.wants_sms(own),
+            cap=wiring.sms_cap(own),
         )
         plumbing.consume(own.group, TOPICS, notifier)
         plumbing.run("deliverer", deliverer.run)
@@ -63,8 +65,10 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
                 common.service_headers("notify"),
                 wiring.reply_backoff(own),
                 wake_deliverer=deliverer.wake,
+                cap=wiring.sms_cap(own),
             )
             plumbing.run("replies", app.state.replies.run)
+        plumbing.run("pseudonymise", Pseudonymiser(plumbing.sessions, own).run)
         app.state.inbox = Inbox(common.database_url(own.database))
         plumbing.run("inbox", app.state.inbox.run)
         app.state.sessions = plumbing.sessions

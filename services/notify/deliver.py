@@ -12,10 +12,12 @@ from prometheus_client import Counter
 from services.common import events
 from services.common.logging import get_logger
 from services.common.outbox import OutboxRelay, enqueue
+from services.common.pii import Sealer, Unreadable
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.notify import store
 from services.notify.channels import Channel, ChannelError, Delivery
 from services.notify.domain.schedule import Backoff
+from services.notify.sealing import default_sealer
 
 SOURCE = "minhu/notify"
 log = get_logger(__name__)
@@ -25,6 +27,11 @@ ATTEMPTS = Counter(
     ["channel", "outcome"],
 )
 DEAD = Counter("minhu_notify_dead_letters_total", "Deliveries given up, by channel.", ["channel"])
+UNREADABLE = "the sealed recipient cannot be opened with the configured keys (MINHU_PII_KEYS)"
+
+
+class Undeliverable(Exception):
+    """A delivery no retry can send (its sealed number opens with no configured key)."""
 
 
 def delivery_key(event_id: str, channel: str, recipient: str) -> str:
@@ -32,13 +39,19 @@ def delivery_key(event_id: str, channel: str, recipient: str) -> str:
     return events.derived_event_id(event_id, channel, recipient)
 
 
-def _delivery(row: dict[str, Any]) -> Delivery:
+def _delivery(row: dict[str, Any], sealer: Sealer) -> Delivery:
+    recipient = row["recipient"]  # masked for an SMS; the number to send to is sealed
+    if row.get("recipient_sealed"):
+        try:
+            recipient = sealer.open(row["recipient_sealed"]).phone
+        except Unreadable as exc:
+            raise Undeliverable(UNREADABLE) from exc
     return Delivery(
         key=delivery_key(row["event_id"], row["channel"], row["recipient"]),
         case_no=row["case_no"],
         event_id=row["event_id"],
         event_type=row["event_type"],
-        recipient=row["recipient"],
+        recipient=recipient,
         template=row["template"],
         body=row["body"],
         params=dict(row["params"] or {}),
@@ -85,6 +98,7 @@ class Deliverer:
         *,
         idle: float = 0.2,
         batch: int = 20,
+        sealer: Sealer | None = None,
     ) -> None:
         self.sessions = sessions
         self.relay = relay
@@ -92,6 +106,7 @@ class Deliverer:
         self.backoff = backoff
         self.idle = idle
         self.batch = batch
+        self.sealer = sealer or default_sealer()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -121,19 +136,23 @@ class Deliverer:
             self.relay.wake()
         return len(rows)
 
-    async def _send(self, row: dict[str, Any]) -> str | None:
+    async def _send(self, row: dict[str, Any]) -> tuple[str | None, bool]:
+        """(error or None, whether the error is final) of one attempt."""
         channel = self.channels.get(row["channel"])
         if channel is None:
-            return f"channel {row['channel']} is not configured"
+            return f"channel {row['channel']} is not configured", False
         try:
-            await channel.send(_delivery(row))
+            await channel.send(_delivery(row, self.sealer))
+        except Undeliverable as exc:
+            return str(exc), True
         except ChannelError as exc:
-            return str(exc)
-        return None
+            return str(exc), False
+        return None, False
 
     async def _settle(
-        self, session: Any, row: dict[str, Any], error: str | None, at: datetime
+        self, session: Any, row: dict[str, Any], outcome: tuple[str | None, bool], at: datetime
     ) -> None:
+        error, final = outcome
         attempts = row["attempts"] + 1
         if error is None:
             await store.settle(
@@ -148,7 +167,7 @@ class Deliverer:
             ATTEMPTS.labels(row["channel"], "delivered").inc()
             return
         ATTEMPTS.labels(row["channel"], "failed").inc()
-        wait = self.backoff.after(attempts)
+        wait = None if final else self.backoff.after(attempts)
         if wait is None:
             await store.settle(
                 session,

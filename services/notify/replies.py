@@ -22,12 +22,17 @@ from pydantic import BaseModel, Field
 
 from services.common import events
 from services.common.logging import get_logger
+from services.common.pii import masked
 from services.common.web import Session
 from services.notify import store
+from services.notify.capping import hold_back, suppressed
+from services.notify.deliver import announce
 from services.notify.domain import Templates
+from services.notify.domain.caps import SUPPRESSED, SmsCap
 from services.notify.domain.plan import SMS
 from services.notify.domain.replies import SURVEY_TEMPLATES, Answer, read_reply
 from services.notify.domain.schedule import Backoff
+from services.notify.sealing import sealed_phone
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/provider", tags=["provider"])
@@ -59,11 +64,15 @@ async def inbound(
     if not key or not hmac.compare_digest(authorization.encode(), f"Bearer {key}".encode()):
         raise HTTPException(401, {"code": "gateway_key_required", "message": "短信网关密钥无效"})
     now = datetime.now(UTC)
+    phone = body.mobile.removeprefix("+86")
+    sealed, ref = sealed_phone(phone)
     async with session.begin():
         fresh = await store.keep_reply(
             session,
             msg_id=body.msg_id,
-            phone=body.mobile.removeprefix("+86"),
+            phone=masked(phone),
+            phone_sealed=sealed,
+            phone_ref=ref,
             text=body.content,
             received_at=body.received_at or now,
             status="pending",
@@ -91,6 +100,7 @@ class ReplyWorker:
         backoff: Backoff,
         *,
         wake_deliverer: Any = None,
+        cap: SmsCap | None = None,
         idle: float = 0.5,
         timeout: float = 10.0,
     ) -> None:
@@ -98,6 +108,7 @@ class ReplyWorker:
         self.templates = templates
         self.backoff = backoff
         self.wake_deliverer = wake_deliverer
+        self.cap = cap or SmsCap()
         self.idle = idle
         self.client = httpx.AsyncClient(
             base_url=sla_url.rstrip("/"), headers=headers, timeout=timeout
@@ -132,7 +143,11 @@ class ReplyWorker:
     async def _apply(self, session: Any, row: dict[str, Any]) -> int:
         now = datetime.now(UTC)
         answer = read_reply(row["text"])
-        case_no = await store.last_survey(session, phone=row["phone"], templates=SURVEY_TEMPLATES)
+        case_no = None
+        if row["phone_ref"]:
+            case_no = await store.last_survey(
+                session, ref=row["phone_ref"], templates=SURVEY_TEMPLATES
+            )
         if case_no is None:
             # Not an answer to any survey of ours: kept, but nobody is told and nothing sent.
             await self._settle(session, row, "no_survey", now, case_no=None, answer=answer)
@@ -198,20 +213,26 @@ class ReplyWorker:
     ) -> None:
         """The SMS back to the citizen, through the delivery log (retried, deduplicated)."""
         body = self.templates.render(answer.template, case_no=case_no)
-        await store.record(
-            session,
-            case_no=case_no,
-            event_id=events.derived_event_id(row["msg_id"], "sms-reply"),
-            event_type=REPLY_EVENT,
-            channel=SMS,
-            recipient=row["phone"],
-            template=answer.template,
-            body=body,
-            params={"case_no": case_no},
-            status="pending",
-            sent_at=now,
-            next_attempt_at=now,  # the citizen just wrote: an answer now is no disturbance
-        )
+        delivery: dict[str, Any] = {
+            "case_no": case_no,
+            "event_id": events.derived_event_id(row["msg_id"], "sms-reply"),
+            "event_type": REPLY_EVENT,
+            "channel": SMS,
+            # The number as the reply keeps it: masked, sealed and indexed.
+            "recipient": row["phone"],
+            "recipient_sealed": row["phone_sealed"],
+            "recipient_ref": row["phone_ref"],
+            "template": answer.template,
+            "body": body,
+            "params": {"case_no": case_no},
+            "status": "pending",
+            "sent_at": now,
+            "next_attempt_at": now,  # the citizen just wrote: an answer now is no disturbance
+        }
+        verdict = await hold_back(session, delivery, self.cap, now)
+        if await store.record(session, **delivery) and verdict is not None:
+            suppressed(delivery, verdict)
+            await announce(session, store.outbox, delivery, SUPPRESSED, now)
 
     async def _settle(
         self,

@@ -47,6 +47,13 @@ class NotifySettings(BaseSettings):
     reply_max_attempts: int = Field(default=20, ge=1, le=100)
     quiet_start: str = "22:00"
     quiet_end: str = "08:00"
+    # Citizens' SMS (receipts, notices, survey answers) to one number within any hour;
+    # beyond it they are recorded as suppressed, not sent. Duty SMS to units are not capped.
+    sms_per_phone_per_hour: int = Field(default=5, ge=1, le=100)
+    # Callers' sealed numbers are dropped this long after their case closed (deliveries and
+    # replies this long after they were sent or received). Checked every ..._every_seconds.
+    pii_retention_days: int = Field(default=180, ge=1)
+    pseudonymise_every_seconds: float = Field(default=3600.0, gt=0)
 
     @field_validator("contacts_file")
     @classmethod

@@ -1,7 +1,14 @@
-"""Notify's tables and data functions: the delivery log and its outbox."""
+"""Notify's tables and data functions: the delivery log and its outbox.
+
+No phone number is kept plain: an SMS's recipient is stored masked (138****0000) beside its
+sealed form (pii.Sealer, to send to) and its blind index (to count and find by number);
+callers and citizens' replies likewise.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,10 +41,15 @@ notifications = sa.Table(
     sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+    # Added by notify_0005: an SMS's number sealed and its blind index (recipient is masked).
+    sa.Column("recipient_sealed", sa.Text, nullable=True),
+    sa.Column("recipient_ref", sa.String(64), nullable=True),
     sa.UniqueConstraint("event_id", "channel", "recipient", name="uq_notifications_once"),
     sa.Index("ix_notifications_case", "case_no", "sent_at"),
     # Added by notify_0004: a phone's most recent survey, for each SMS reply.
     sa.Index("ix_notifications_recipient_template", "recipient", "template", "sent_at"),
+    # Added by notify_0005: a number's SMS (surveys for replies, the per-phone cap).
+    sa.Index("ix_notifications_ref", "recipient_ref", "sent_at"),
     sa.Index(
         "ix_notifications_due",
         "next_attempt_at",
@@ -50,11 +62,16 @@ callers = sa.Table(
     "callers",
     metadata,
     sa.Column("case_no", sa.String(20), primary_key=True),
-    sa.Column("phone", sa.String(32), nullable=False),
     sa.Column("anonymous", sa.Boolean, nullable=False),
     sa.Column("callback_consent", sa.Boolean, nullable=False),
     sa.Column("urgent", sa.Boolean, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    # notify_0005: the number sealed (no name: notify only texts) and its blind index, in
+    # place of the plain phone; dropped once the case is closed past the retention period.
+    sa.Column("caller_sealed", sa.Text, nullable=True),
+    sa.Column("caller_ref", sa.String(64), nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("pseudonymised_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 # Each case's urgency as dispatch classified it, from case.dispatched: urgent duty SMS about
@@ -73,6 +90,7 @@ sms_replies = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("msg_id", sa.String(64), nullable=False),
+    # Masked since notify_0005; phone_sealed and phone_ref hold the number.
     sa.Column("phone", sa.String(32), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
@@ -84,7 +102,10 @@ sms_replies = sa.Table(
     sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("phone_sealed", sa.Text, nullable=True),
+    sa.Column("phone_ref", sa.String(64), nullable=True),
     sa.UniqueConstraint("msg_id", name="uq_sms_replies_msg"),
+    sa.Index("ix_sms_replies_ref", "phone_ref"),
     sa.Index(
         "ix_sms_replies_due", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")
     ),
@@ -103,8 +124,36 @@ async def record(session: AsyncSession, **values: Any) -> bool:
 
 
 async def remember_caller(session: AsyncSession, **values: Any) -> None:
-    """Keep a case's caller (the first case.received wins)."""
+    """Keep a case's caller (the first case.received wins); the number comes sealed."""
     await session.execute(insert(callers).values(**values).on_conflict_do_nothing())
+
+
+async def caller_closed(session: AsyncSession, *, case_no: str, at: datetime) -> None:
+    """Note when a case closed: its caller's number is kept only so long after that."""
+    await session.execute(
+        sa.update(callers)
+        .where(callers.c.case_no == case_no, callers.c.closed_at.is_(None))
+        .values(closed_at=at)
+    )
+
+
+async def citizen_sms_since(session: AsyncSession, *, ref: str, since: datetime) -> int:
+    """Citizen SMS planned for a number (by blind index) since a moment, suppressed ones not
+    counted; the number is locked until commit so concurrent events count one another."""
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(ref))))
+    n = notifications.c
+    count = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(notifications)
+        .where(
+            n.recipient_ref == ref,
+            n.channel == "sms",
+            n.template.like("citizen\\_%"),
+            n.status != "suppressed",
+            n.sent_at >= since,
+        )
+    )
+    return int(count or 0)
 
 
 async def caller(session: AsyncSession, *, case_no: str) -> dict[str, Any] | None:
@@ -212,27 +261,25 @@ async def settle_reply(session: AsyncSession, *, id: int, **values: Any) -> None
     await session.execute(sa.update(sms_replies).where(sms_replies.c.id == id).values(**values))
 
 
-async def replies(session: AsyncSession, *, phone: str, limit: int = 50) -> list[dict[str, Any]]:
-    """A phone's SMS replies, newest first."""
+async def replies(session: AsyncSession, *, ref: str, limit: int = 50) -> list[dict[str, Any]]:
+    """A number's SMS replies (by its blind index), newest first."""
     rows = await session.execute(
         sa.select(sms_replies)
-        .where(sms_replies.c.phone == phone)
+        .where(sms_replies.c.phone_ref == ref)
         .order_by(sms_replies.c.id.desc())
         .limit(limit)
     )
     return [dict(r._mapping) for r in rows]
 
 
-async def last_survey(
-    session: AsyncSession, *, phone: str, templates: tuple[str, ...]
-) -> str | None:
-    """The case of the most recent survey SMS delivered to a phone, or None."""
+async def last_survey(session: AsyncSession, *, ref: str, templates: tuple[str, ...]) -> str | None:
+    """The case of the most recent survey SMS delivered to a number (by its index), or None."""
     n = notifications.c
     stmt = (
         sa.select(n.case_no)
         .where(
             n.channel == "sms",
-            n.recipient == phone,
+            n.recipient_ref == ref,
             n.template.in_(templates),
             n.status == "delivered",
         )
@@ -240,3 +287,98 @@ async def last_survey(
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def pseudonymise(
+    session: AsyncSession, *, before: datetime, now: datetime, dry_run: bool = False
+) -> dict[str, int]:
+    """Drop the sealed numbers and their indexes kept longer than retention, rows kept:
+    callers of cases closed before `before`, settled deliveries and replies older than it.
+    How many rows of each table were (or, dry, would be) changed."""
+    due: dict[str, tuple[sa.Table, Any, dict[str, Any]]] = {
+        "callers": (
+            callers,
+            sa.and_(
+                callers.c.closed_at < before,
+                callers.c.pseudonymised_at.is_(None),
+            ),
+            {"caller_sealed": None, "caller_ref": None, "pseudonymised_at": now},
+        ),
+        "notifications": (
+            notifications,
+            sa.and_(
+                notifications.c.sent_at < before,
+                notifications.c.status != "pending",
+                notifications.c.recipient_sealed.is_not(None),
+            ),
+            {"recipient_sealed": None, "recipient_ref": None},
+        ),
+        "sms_replies": (
+            sms_replies,
+            sa.and_(
+                sms_replies.c.received_at < before,
+                sms_replies.c.status != "pending",
+                sms_replies.c.phone_sealed.is_not(None),
+            ),
+            {"phone_sealed": None, "phone_ref": None},
+        ),
+    }
+    counts: dict[str, int] = {}
+    for name, (table, where, values) in due.items():
+        if dry_run:
+            count = await session.scalar(sa.select(sa.func.count()).select_from(table).where(where))
+            counts[name] = int(count or 0)
+        else:
+            result = await session.execute(sa.update(table).where(where).values(**values))
+            counts[name] = int(getattr(result, "rowcount", 0) or 0)
+    return counts
+
+
+# Each table's sealed column, its blind-index column and its key, for re-sealing.
+SEALED = (
+    (callers, "case_no", "caller_sealed", "caller_ref"),
+    (notifications, "id", "recipient_sealed", "recipient_ref"),
+    (sms_replies, "id", "phone_sealed", "phone_ref"),
+)
+
+
+@dataclass
+class Resealed:
+    """What a re-seal pass did: values sealed anew, and row keys no configured key opens."""
+
+    resealed: int = 0
+    unreadable: list[str] = field(default_factory=list)
+
+
+async def reseal(
+    session: AsyncSession,
+    *,
+    table: sa.Table,
+    key: str,
+    sealed: str,
+    ref: str,
+    sealer: Any,
+    after: Any,
+    batch: int = 500,
+) -> tuple[Resealed, Any]:
+    """One batch of key rotation on one table: each sealed number sealed under the newest key
+    and its blind index taken anew; (outcome, the key to continue after or None when done)."""
+    k, col = table.c[key], table.c[sealed]
+    query = sa.select(k, col).where(col.is_not(None)).order_by(k).limit(batch)
+    if after is not None:
+        query = query.where(k > after)
+    rows = (await session.execute(query)).all()
+    done = Resealed()
+    for row_key, token in rows:
+        try:
+            phone = sealer.open(token).phone
+        except ValueError:  # pii.Unreadable
+            done.unreadable.append(str(row_key))
+            continue
+        await session.execute(
+            sa.update(table)
+            .where(k == row_key)
+            .values({sealed: sealer.reseal(token), ref: sealer.index(phone) or None})
+        )
+        done.resealed += 1
+    return done, rows[-1][0] if len(rows) == batch else None

@@ -11,6 +11,7 @@ from services.notify.channels import Channel
 from services.notify.channels.email import Smtp
 from services.notify.channels.sms import SmsGateway
 from services.notify.channels.webhook import Webhooks
+from services.notify.domain.caps import SmsCap
 from services.notify.domain.contacts import DutyContacts
 from services.notify.domain.plan import EMAIL, SMS, WEBHOOK, Context, Subscriber
 from services.notify.domain.schedule import Backoff, QuietHours
@@ -66,3 +67,8 @@ def reply_backoff(own: NotifySettings) -> Backoff:
 def quiet_hours(own: NotifySettings) -> QuietHours:
     """Citizens' quiet hours."""
     return QuietHours(time.fromisoformat(own.quiet_start), time.fromisoformat(own.quiet_end))
+
+
+def sms_cap(own: NotifySettings) -> SmsCap:
+    """The per-phone cap on citizens' SMS."""
+    return SmsCap(per_hour=own.sms_per_phone_per_hour)

@@ -27,6 +27,8 @@ NOTICE_STATUS = {
     "delivered": "已送达",
     "dead_letter": "发送失败",
     "failed": "发送失败",
+    # The citizen's number had its hourly SMS already (notify's per-phone cap).
+    "suppressed": "未发送：超出每个号码每小时短信上限",
 }
 DECISIONS = {
     "auto": "自动派单",

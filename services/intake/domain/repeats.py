@@ -1,9 +1,10 @@
 """Repeat calls (重复件): is a new call from a caller about a matter they already reported?
 
-Only the same caller counts: similar cases from different callers are dispatch's hotspot
-logic. "The same matter" means the texts say nearly the same thing (character-bigram Dice
-similarity over normalised title + content) and the place agrees: the same grid, the same
-normalised address, or, when either call gave no place, a higher text threshold.
+Only the same caller counts (the same number, compared by its blind index): similar cases
+from different callers are dispatch's hotspot logic. "The same matter" means the texts say
+nearly the same thing (character-bigram Dice similarity over normalised title + content) and
+the place agrees: the same grid, the same normalised address, or, when either call gave no
+place, a higher text threshold.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _FILLERS = ("请尽快处理", "请尽快", "希望", "麻烦", "谢谢", "你�
 class Matter:
     """What a call is about, as far as repeat detection needs it."""
 
-    caller_phone: str | None
+    # The blind index of the caller's number (pii.Sealer.index): equal numbers, equal refs.
+    caller_ref: str | None
     title: str | None
     content: str
     address: str | None
@@ -99,7 +101,7 @@ def same_place(a: Matter, b: Matter) -> bool | None:
 
 def same_matter(new: Matter, old: Matter) -> bool:
     """True when new is the same caller telling the same matter as old, within the window."""
-    if not new.caller_phone or new.caller_phone != old.caller_phone:
+    if not new.caller_ref or new.caller_ref != old.caller_ref:
         return False
     if not timedelta(0) <= new.received_at - old.received_at <= REPEAT_WINDOW:
         return False

@@ -22,6 +22,7 @@ const LABELS = {
     supervised: "督办", reopen_limit: "重办超限，升级",
   },
   notifyChannel: { in_app: "站内消息", sms: "短信", webhook: "接口推送" },
+  notifyStatus: { suppressed: "未发送：超出每个号码每小时短信上限" },
   event: {
     "minhu.case.received.v1": "受理", "minhu.case.dispatched.v1": "派单",
     "minhu.case.sla.v1": "时限", "minhu.case.action.v1": "办理", "minhu.case.closed.v1": "销号",
@@ -434,6 +435,7 @@ function notificationsPart(t) {
   return h("ol", { class: "history" }, t.notifications.map((n) => h("li", {},
     h("time", { datetime: n.sent_at }, localTime(n.sent_at)),
     h("strong", {}, `${label("notifyChannel", n.channel)} → ${n.recipient}`),
+    n.status === "suppressed" ? h("span", {}, label("notifyStatus", n.status)) : null,
     h("span", {}, n.body))));
 }
 

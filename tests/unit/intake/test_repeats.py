@@ -1,7 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
+from services.common.pii import Sealer, local_index_key, local_keys
 from services.intake.domain.repeats import Matter, OpenCase, find_repeat, same_matter, similarity
 
+SEALER = Sealer(local_keys(), local_index_key())
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
@@ -15,7 +17,7 @@ def call(
     title: str | None = None,
 ) -> Matter:
     return Matter(
-        caller_phone=phone,
+        caller_ref=SEALER.index(phone),
         title=title,
         content=content,
         address=address,
@@ -28,7 +30,7 @@ def case(case_no: str, content: str, **kw: object) -> OpenCase:
     m = call(content, days=0, **kw)  # type: ignore[arg-type]
     return OpenCase(
         case_no=case_no,
-        caller_phone=m.caller_phone,
+        caller_ref=m.caller_ref,
         title=m.title,
         content=m.content,
         address=m.address,
@@ -58,7 +60,7 @@ def test_another_caller_is_never_a_repeat() -> None:
 def test_anonymous_caller_is_never_a_repeat() -> None:
     old = case("20261120000001", LAMP)
     new = Matter(
-        caller_phone=None,
+        caller_ref=None,
         title=None,
         content=LAMP,
         address="柳岸路",
