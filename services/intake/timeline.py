@@ -111,4 +111,3 @@ async def build_timeline(
 def peer_client(peers: Peers) -> httpx.AsyncClient:
     """An HTTP client whose every request to a peer gives up after the peer timeout."""
     return httpx.AsyncClient(timeout=peers.timeout, headers=dict(peers.headers))
-
