@@ -136,18 +136,22 @@ class DeskSessions:
 
 
 async def _given_key(request: Request) -> str:
-    """The key a request shows: header, else Open311's api_key (query or form field)."""
-    key = request.headers.get(KEY_HEADER, "") or request.query_params.get(KEY_FIELD, "")
-    if key or not request.url.path.startswith("/open311/"):
-        return key[:200]
+    """The key a request shows: the X-API-Key header; on Open311 paths the spec's api_key
+    (query or form field) comes first, so a request naming one key there is judged by it."""
+    header = request.headers.get(KEY_HEADER, "")
+    if not request.url.path.startswith("/open311/"):
+        return header[:200]
+    key = request.query_params.get(KEY_FIELD, "")
     kind = request.headers.get("content-type", "")
-    if request.method == "POST" and kind.startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
+    if (
+        not key
+        and request.method == "POST"
+        and kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
     ):
         form = await request.form()  # cached on the request; the route reads it again
         value = form.get(KEY_FIELD, "")
-        return value[:200] if isinstance(value, str) else ""
-    return ""
+        key = value if isinstance(value, str) else ""
+    return (key or header)[:200]
 
 
 class ApiKeys:
