@@ -271,7 +271,8 @@ async def test_public_reads_over_the_rate_get_429(stack: StackAddresses) -> None
     # Behind the local proxy address the forwarded client address counts (one made up here,
     # so the rest of the suite's reads keep their own budget).
     headers = {"X-Forwarded-For": f"203.0.113.{secrets.randbelow(250) + 1}"}
-    async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+    timeout = httpx.Timeout(30, pool=None)  # 600 requests share the pool's connections
+    async with httpx.AsyncClient(timeout=timeout, headers=headers) as client:
         answers = await asyncio.gather(
             *(client.get(f"{base(stack)}/services/0102.json") for _ in range(600))
         )
