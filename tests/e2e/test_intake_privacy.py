@@ -30,7 +30,7 @@ async def test_walking_numbers_and_phones_without_a_login_yields_nothing_persona
             caller_phone=phone,
             caller_name=NAME,
             title=f"第 {i} 件",
-            content=f"小区 {i} 号楼电梯坏了，请打 {phone} 联系我，第 {i} 次反映",
+            content=f"我是{NAME}，小区 {i} 号楼电梯坏了，请打 {phone} 联系我，第 {i} 次反映",
             address=f"金桥名苑 {i} 号楼",
             latitude=28.194567,
             longitude=112.976543,

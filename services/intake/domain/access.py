@@ -49,14 +49,23 @@ def check_scopes(scopes: list[str] | tuple[str, ...]) -> list[str]:
     return sorted(set(scopes))
 
 
+def scrub_caller(text: str, name: str | None = None) -> str:
+    """Free text with phone numbers masked, and the caller's own name where it appears."""
+    text = scrub(text)
+    if name and len(name) >= 2:
+        text = text.replace(name, masked_name(name))
+    return text
+
+
 def masked_case(case: dict[str, Any]) -> dict[str, Any]:
     """A case as intake answers it: number and name masked, numbers in the text masked."""
     out = dict(case)
+    name = case.get("caller_name")
     out["caller_phone"] = masked(case.get("caller_phone") or "") or None
-    out["caller_name"] = masked_name(case.get("caller_name") or "") or None
+    out["caller_name"] = masked_name(name or "") or None
     for text in ("content", "title", "address", "urgent_reason"):
         if out.get(text):
-            out[text] = scrub(out[text])
+            out[text] = scrub_caller(out[text], name)
     return out
 
 

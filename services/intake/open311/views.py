@@ -1,7 +1,7 @@
 """A stored case as a public Open311 service request (pure: no I/O).
 
-Public fields only: never the caller's number, name or e-mail; numbers inside the
-description are masked and coordinates rounded when configured.
+Public fields only: never the caller's number, name or e-mail; numbers (and the caller's
+own name) inside the description are masked and coordinates rounded when configured.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.common.pii import scrub
+from services.intake.domain.access import scrub_caller
 from services.intake.open311.catalog import Service
 from services.intake.open311.render import iso
 
@@ -65,13 +65,15 @@ def service_request(
         "status_notes": status_notes(case, state),
         "service_name": service.name if service else p.get("topic"),
         "service_code": case.get("service_code"),
-        "description": scrub(case.get("content") or ""),
+        "description": scrub_caller(case.get("content") or "", case.get("caller_name")),
         "agency_responsible": p.get("unit_name"),
         "service_notice": "",
         "requested_datetime": iso(case["received_at"]),
         "updated_datetime": iso(updated),
         "expected_datetime": iso(p.get("expected_at")),
-        "address": scrub(case["address"]) if case.get("address") else None,
+        "address": scrub_caller(case["address"], case.get("caller_name"))
+        if case.get("address")
+        else None,
         "address_id": case.get("grid_code"),
         "zipcode": None,
         "lat": rounded(case.get("latitude"), decimals),
