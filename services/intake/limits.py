@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from fastapi import HTTPException, Request
 
-from services.common.access import Kind, Principal, principal_of
+from services.common.access import Kind, Principal
 from services.intake.client_store import Client
 from services.intake.domain import RateLimiter
 from services.intake.open311.errors import Open311Error
@@ -92,12 +92,7 @@ def client_address(request: Request) -> str:
 
 
 async def public_reads(request: Request) -> None:
-    """A router dependency: 429 when one address reads the public API too fast."""
+    """A route dependency: 429 when one address calls the public API too fast."""
     wait = limits_of(request).read_wait(client_address(request))
     if wait > 0:
         raise Open311Error(429, TOO_MANY_READS, retry_after=retry_after(wait))
-
-
-async def principal(request: Request) -> Principal:
-    """Who calls (as the route's guard already established)."""
-    return await principal_of(request)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.requests import Request
 
 from services.common.access import Kind
-from services.intake.access import DeskSessions
+from services.intake.access import DeskSessions, _given_key
 from services.intake.domain.access import (
     CASES_READ,
     OPEN311_WRITE,
@@ -152,3 +153,35 @@ def test_timeline_masks_the_case_and_every_number_from_the_peers() -> None:
     text = str(masked_timeline(timeline))
     assert "13812345678" not in text and "张三" not in text
     assert "138****5678" in text
+
+
+def _request(path: str, *, headers: dict[str, str], query: str = "", body: bytes = b"") -> Request:
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    scope = {"type": "http", "method": "POST" if body else "GET", "path": path,
+             "query_string": query.encode(), "headers": raw}  # fmt: skip
+    sent = False
+
+    async def receive() -> dict[str, object]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(scope, receive)
+
+
+async def test_which_key_a_request_shows() -> None:
+    header = {"X-API-Key": "from-header"}
+    assert await _given_key(_request("/v1/cases", headers=header)) == "from-header"
+    # Keys in addresses end up in logs: outside Open311 only the header counts.
+    assert await _given_key(_request("/v1/cases", headers={}, query="api_key=k")) == ""
+    assert (
+        await _given_key(_request("/open311/v2/requests.json", headers={}, query="api_key=q"))
+        == "q"
+    )
+    form = {"content-type": "application/x-www-form-urlencoded", **header}
+    spec = _request("/open311/v2/requests.json", headers=form, body=b"api_key=from-form&x=1")
+    assert await _given_key(spec) == "from-form"  # the spec's field decides when given
+    plain = _request("/open311/v2/requests.json", headers=form, body=b"x=1")
+    assert await _given_key(plain) == "from-header"
