@@ -36,6 +36,13 @@ MESSAGES = [
 ]
 
 
+def _intake_key() -> dict[str, str]:
+    """Intake files cases for API clients with scope cases:write; load runs want a client
+    with a high rate (python -m services.intake.clients add bench --scope cases:write
+    --per-minute 600000 --burst 10000) in MINHU_BENCH_API_KEY; the demo key otherwise."""
+    return {"X-API-Key": os.environ.get("MINHU_BENCH_API_KEY", "minhu-demo")}
+
+
 async def run(cases: int, rate: float) -> None:
     """Post cases at a steady rate and time each until its case.dispatched is read."""
     intake, kafka = os.environ["MINHU_INTAKE_URL"], os.environ["MINHU_KAFKA_BOOTSTRAP"]
@@ -59,7 +66,7 @@ async def run(cases: int, rate: float) -> None:
     reader = asyncio.create_task(read())
     # Fresh numbers every run: intake folds a caller's repeat calls into the first case.
     seed = random.randrange(10**8)
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10, headers=_intake_key()) as http:
         for i in range(cases):
             title, content, address = MESSAGES[i % len(MESSAGES)]
             start = time.perf_counter()

@@ -5,6 +5,12 @@ half of them with an Idempotency-Key. Prints p50/p95/p99 latency, throughput and
 counts. Run against your own stack, e.g.:
     eval "$(.venv/bin/python deploy/stack.py --profile test-3 env)"
     .venv/bin/python bench/intake_post.py --clients 100 --requests 20
+
+Cases are filed as an API client with scope cases:write. The demo key (minhu-demo) has a
+rate of its own that 2,000 quick posts exceed; measure with a client of a higher rate:
+    .venv/bin/python -m services.intake.clients add bench --scope cases:write \
+        --per-minute 600000 --burst 10000
+    .venv/bin/python bench/intake_post.py --key <the printed key>
 """
 
 from __future__ import annotations
@@ -61,13 +67,15 @@ async def main() -> None:
     parser.add_argument(
         "--url", default=os.environ.get("MINHU_INTAKE_URL", "http://127.0.0.1:8001")
     )
+    parser.add_argument("--key", default=os.environ.get("MINHU_BENCH_API_KEY", "minhu-demo"))
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--requests", type=int, default=20, help="per client")
     parser.add_argument("--warmup", type=int, default=50)
     args = parser.parse_args()
     url = args.url.rstrip("/") + "/v1/cases"
     limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    headers = {"X-API-Key": args.key}
+    async with httpx.AsyncClient(timeout=60, limits=limits, headers=headers) as http:
         await client(http, url, args.warmup, 10**6, [], Counter())
         latencies: list[float] = []
         codes: Counter[int] = Counter()

@@ -23,6 +23,13 @@ DISPATCH = os.environ.get("MINHU_DISPATCH_URL", "http://127.0.0.1:8002")
 USER, PASSWORD = "liuan", "minhu-demo"
 
 
+def _intake_key() -> dict[str, str]:
+    """Intake files cases for API clients with scope cases:write; load runs want a client
+    with a high rate (python -m services.intake.clients add bench --scope cases:write
+    --per-minute 600000 --burst 10000) in MINHU_BENCH_API_KEY; the demo key otherwise."""
+    return {"X-API-Key": os.environ.get("MINHU_BENCH_API_KEY", "minhu-demo")}
+
+
 def body() -> dict[str, object]:
     return {
         "channel": "phone",
@@ -52,7 +59,7 @@ async def main(n: int) -> None:
         listener = asyncio.create_task(listen())
         await asyncio.sleep(1.0)
         latencies = []
-        async with httpx.AsyncClient(base_url=INTAKE, timeout=30) as intake:
+        async with httpx.AsyncClient(base_url=INTAKE, timeout=30, headers=_intake_key()) as intake:
             for _ in range(n):
                 start = time.perf_counter()
                 resp = await intake.post("/v1/cases", json=body())

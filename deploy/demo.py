@@ -84,7 +84,8 @@ def main() -> int:
         print("[demo] demo cases were loaded before; `make demo` posts more")
         return 0
     url = os.environ.get("MINHU_INTAKE_URL", "http://127.0.0.1:8001")
-    with httpx.Client(timeout=10) as client:
+    # The demo API client every local profile seeds (scope cases:write).
+    with httpx.Client(timeout=10, headers={"X-API-Key": "minhu-demo"}) as client:
         for case in CASES:
             resp = client.post(f"{url}/v1/cases", json=case)
             if resp.status_code != 201:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.support import SERVICE_HEADERS, StackAddresses
+from tests.support import INTAKE_HEADERS, SERVICE_HEADERS, StackAddresses
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +18,7 @@ def stack() -> StackAddresses:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the services, showing the service token."""
-    async with httpx.AsyncClient(timeout=10.0, headers=SERVICE_HEADERS) as client:
+    """An HTTP client for the services, showing the service token (and intake's demo key)."""
+    headers = {**SERVICE_HEADERS, **INTAKE_HEADERS}
+    async with httpx.AsyncClient(timeout=10.0, headers=headers) as client:
         yield client

@@ -68,6 +68,12 @@ async def desk_login_async(
     return csrf
 
 
+# Intake admits people and API clients: tests file and read cases as the demo client of
+# local and test profiles (every scope), or as a person signed in at the desk.
+INTAKE_KEY = "minhu-demo"
+INTAKE_HEADERS = {"X-API-Key": INTAKE_KEY}
+
+
 @dataclass(frozen=True)
 class StackAddresses:
     """Where the running stack's servers and services answer."""
@@ -145,6 +151,51 @@ def new_case(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+async def signed_in(stack: StackAddresses, username: str) -> httpx.AsyncClient:
+    """A client signed in at the desk as this demo user, sending intake's CSRF token.
+
+    The desk's session cookie is per host, so it reaches intake's port too.
+    """
+    client = httpx.AsyncClient(base_url=stack.desk, timeout=10.0)
+    await desk_login_async(client, username)
+    assert client.cookies.get("minhu_session"), "the desk set no minhu_session cookie"
+    me = await client.get(f"{stack.intake}/v1/me")
+    assert me.status_code == 200, me.text
+    client.headers["X-CSRF-Token"] = me.json()["csrf"]
+    return client
+
+
+async def add_api_client(
+    name: str, *scopes: str, burst: int | None = None, per_minute: float | None = None
+) -> str:
+    """Register an intake API client through its command line (on this stack); its key."""
+    args = [sys.executable, "-m", "services.intake.clients", "add", name]
+    args += [a for scope in scopes for a in ("--scope", scope)]
+    if burst is not None:
+        args += ["--burst", str(burst)]
+    if per_minute is not None:
+        args += ["--per-minute", str(per_minute)]
+    proc = await asyncio.to_thread(
+        subprocess.run, args, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout.strip().splitlines()[-1].rsplit(" ", 1)[-1]
+
+
+async def intake_clients(*args: str) -> str:
+    """Run `python -m services.intake.clients ARGS` on this stack; its output."""
+    proc = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "services.intake.clients", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
 
 
 async def read_topic(bootstrap: str, topic: str, *, idle_ms: int = 1500) -> list[Any]:

@@ -31,6 +31,13 @@ QUICK_RATES = (10, 25, 50, 100, 150)
 DRILL = ROOT / "deploy" / "sla" / "drill.yaml"
 
 
+def _intake_key() -> dict[str, str]:
+    """Intake files cases for API clients with scope cases:write; load runs want a client
+    with a high rate (python -m services.intake.clients add bench --scope cases:write
+    --per-minute 600000 --burst 10000) in MINHU_BENCH_API_KEY; the demo key otherwise."""
+    return {"X-API-Key": os.environ.get("MINHU_BENCH_API_KEY", "minhu-demo")}
+
+
 def _others(quick: bool) -> list[tuple[str, list[str]]]:
     """The older benches, each a script under bench/, with arguments for the run's size."""
     if quick:
@@ -134,7 +141,7 @@ async def main() -> int:
         tracker = Tracker(kafka)
         await tracker.start()
         limits = httpx.Limits(max_connections=4000, max_keepalive_connections=400)
-        async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+        async with httpx.AsyncClient(timeout=120, limits=limits, headers=_intake_key()) as http:
             load = Load(intake, msgs, messages.grid_codes(), http)
             await load.run(5, 4)  # warm-up: connections, caches, the first cases' imports
             await load.settle(30)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from services.common.access import ROLES, Principal, allow
+from services.common.access.roles import ADMIN, DISPATCHER, OPERATOR, SUPERVISOR
 from services.common.errors import not_found
 from services.common.logging import case_context, get_logger
 from services.common.metrics import CASES_RECEIVED
@@ -16,7 +18,9 @@ from services.common.web import Session
 from services.intake import store
 from services.intake.accept import KeyConflict, accept
 from services.intake.domain import CASE_NO_PATTERN, body_fingerprint
-from services.intake.schemas import ERRORS, CaseCreated, CaseIn, CaseOut, Timeline
+from services.intake.domain.access import CASES_READ, CASES_WRITE, masked_case, masked_timeline
+from services.intake.limits import check_submit
+from services.intake.schemas import ERRORS, CaseCreated, CaseIn, CaseOut, Me, Timeline
 from services.intake.timeline import Peers, build_timeline, peer_client
 
 log = get_logger(__name__)
@@ -44,12 +48,30 @@ def peers_dep(request: Request) -> Peers:
 
 PeersDep = Annotated[Peers, Depends(peers_dep)]
 
+# Who may do what here. Supervisors read a case by number but do not look callers up by
+# number: a phone look-up ties a number to its cases, which only the roles that call
+# citizens back (PHONE_ROLES) need. Answers are masked whoever asks.
+Submitter = Annotated[Principal, Depends(allow(OPERATOR, DISPATCHER, ADMIN, scopes=(CASES_WRITE,)))]
+CaseReader = Depends(allow(OPERATOR, DISPATCHER, SUPERVISOR, ADMIN, scopes=(CASES_READ,)))
+PhoneReader = Depends(allow(OPERATOR, DISPATCHER, ADMIN, scopes=(CASES_READ,)))
+TimelineReader = Depends(allow(OPERATOR, DISPATCHER, ADMIN))
+Person = Annotated[Principal, Depends(allow(*ROLES))]
+
 
 def _invalid(field: str, message: str) -> RequestValidationError:
     """A 422 naming one field, for rules that span several fields."""
     return RequestValidationError(
         [{"type": "value_error", "loc": ("body", field), "msg": message, "ctx": {"error": message}}]
     )
+
+
+def _operator(body: CaseIn, who: Principal) -> str | None:
+    """The case's operator: the signed-in person, or what an API client names."""
+    if not who.is_person:
+        return body.operator
+    if body.operator and body.operator != who.name:
+        raise _invalid("operator", f"接线员即当前登录用户（{who.name}），不能代他人受理")
+    return who.name
 
 
 def _check(body: CaseIn) -> None:
@@ -71,24 +93,29 @@ def _check(body: CaseIn) -> None:
         200: {"model": CaseCreated, "description": "同一 Idempotency-Key 的重试：返回原工单"},
         409: {"model": ERRORS["4XX"]["model"], "description": "Idempotency-Key 已用于其他内容"},
         413: {"model": ERRORS["4XX"]["model"], "description": "请求内容超过上限"},
-        429: {"model": ERRORS["4XX"]["model"], "description": "该接线员提交过于频繁"},
+        401: {"model": ERRORS["4XX"]["model"], "description": "未登录或 API 密钥无效"},
+        403: {"model": ERRORS["4XX"]["model"], "description": "无权受理（角色或密钥权限不足）"},
+        429: {"model": ERRORS["4XX"]["model"], "description": "该接线员或 API 密钥提交过于频繁"},
         **ERRORS,
     },
 )
 async def create_case(
-    body: CaseIn, session: Session, request: Request, idempotency_key: IdempotencyKey = None
+    who: Submitter,
+    body: CaseIn,
+    session: Session,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Store the case (a repeat call is linked to the caller's open case), then wake the relay."""
+    """Store the case (a repeat call is linked to the caller's open case), then wake the relay.
+
+    A signed-in person is the case's operator (a body naming someone else is refused); an
+    API client may name its own operator id. Each person and each client has its own rate.
+    """
+    operator = _operator(body, who)
     _check(body)
-    if body.operator:
-        wait = request.app.state.operator_limiter.take(body.operator)
-        if wait > 0:
-            raise HTTPException(
-                429,
-                {"code": "rate_limited", "message": "提交过于频繁，请稍后再试"},
-                headers={"Retry-After": str(max(1, round(wait)))},
-            )
+    check_submit(request, who)
     fields = body.model_dump(mode="json")
+    fields["operator"] = operator
     if body.anonymous:
         # Nobody can be called back: keep no half-identity that suggests otherwise.
         fields.update(caller_phone=None, callback_consent=False)
@@ -114,6 +141,7 @@ async def create_case(
     with case_context(done.case_no), case_span("case received", done.case_no):
         log.info(
             "case received",
+            by=f"{who.kind}:{who.name}",
             channel=body.channel.value,
             urgent=body.urgent,
             repeat_of=done.repeat_of,
@@ -134,31 +162,49 @@ async def create_case(
     )
 
 
-@router.get("/cases/{case_no}", response_model=CaseOut, summary="查看一个诉求", responses=ERRORS)
+@router.get(
+    "/cases/{case_no}",
+    response_model=CaseOut,
+    summary="查看一个诉求",
+    responses=ERRORS,
+    dependencies=[CaseReader],
+)
 async def read_case(case_no: CaseNo, session: Session) -> dict[str, Any]:
-    """The case as received, with the repeat calls linked to it."""
+    """The case as received, with the repeat calls linked to it; number and name masked."""
     case = await store.get_case(session, case_no=case_no)
     if case is None:
         raise not_found("工单", case_no)
-    return case
+    return masked_case(case)
 
 
-@router.get("/cases", response_model=list[CaseOut], summary="按来电号码查找诉求", responses=ERRORS)
+@router.get(
+    "/cases",
+    response_model=list[CaseOut],
+    summary="按来电号码查找诉求",
+    responses=ERRORS,
+    dependencies=[PhoneReader],
+)
 async def find_cases(
     session: Session,
     phone: Annotated[str, Query(min_length=3, max_length=32, description="来电号码")],
 ) -> list[dict[str, Any]]:
-    """A caller's cases, newest first (stored numbers carry no spaces)."""
-    return await store.find_cases(session, phone=phone.replace(" ", ""))
+    """A caller's cases, newest first (stored numbers carry no spaces); answers are masked."""
+    found = await store.find_cases(session, phone=phone.replace(" ", ""))
+    return [masked_case(c) for c in found]
 
 
 @router.get(
-    "/cases/{case_no}/timeline", response_model=Timeline, summary="诉求全流程", responses=ERRORS
+    "/cases/{case_no}/timeline",
+    response_model=Timeline,
+    summary="诉求全流程",
+    responses=ERRORS,
+    dependencies=[TimelineReader],
 )
 async def read_timeline(case_no: CaseNo, session: Session, peers: PeersDep) -> dict[str, Any]:
     """The case with its assignment, SLA status and notifications from the other services.
 
     A repeat call has no work order of its own: its timeline follows the case it joined.
+    Numbers and names are masked; the desk shows them in full, audited.
     """
     case = await store.get_case(session, case_no=case_no)
     if case is None:
@@ -166,4 +212,20 @@ async def read_timeline(case_no: CaseNo, session: Session, peers: PeersDep) -> d
     await session.close()  # give the connection back before waiting on other services
     work_order = case["repeat_of"] or case_no
     async with peer_client(peers) as client:
-        return await build_timeline(case, peers=peers, client=client, work_order=work_order)
+        timeline = await build_timeline(case, peers=peers, client=client, work_order=work_order)
+    return masked_timeline(timeline)
+
+
+@router.get("/me", response_model=Me, summary="当前登录用户", responses=ERRORS)
+async def me(who: Person, request: Request) -> Me:
+    """Who is signed in, and the token the console sends back on every change (X-CSRF-Token)."""
+    desk = request.app.state.desk_url
+    return Me(
+        username=who.name,
+        name=who.display_name or who.name,
+        role=who.role,
+        unit_id=who.unit_id,
+        csrf=who.csrf,
+        logout_url=f"{desk}/logout",
+        desk_url=desk,
+    )

@@ -40,7 +40,10 @@ class CaseIn(BaseModel):
         description="附件引用（URL 或存储编号），不传文件本身",
     )
     operator: str | None = Field(
-        default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="受理接线员工号"
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="受理接线员：登录用户即为接线员（不必填写，填写他人将被拒绝）；"
+        "API 客户端可填写其自有坐席工号",
     )
 
     @field_validator("caller_phone")
@@ -78,7 +81,7 @@ class CaseCreated(BaseModel):
 
 
 class CaseOut(BaseModel):
-    """A case as intake stored it."""
+    """A case as intake stored it; the caller's number and name masked (138****0000, 张*)."""
 
     case_no: str
     channel: str
@@ -112,6 +115,18 @@ class Timeline(BaseModel):
     sla: dict[str, Any] | None
     notifications: list[dict[str, Any]]
     unavailable: list[str]
+
+
+class Me(BaseModel):
+    """The signed-in person as the console shows them."""
+
+    username: str
+    name: str
+    role: str
+    unit_id: str
+    csrf: str = Field(description="每次提交时放在 X-CSRF-Token 请求头中")
+    logout_url: str
+    desk_url: str
 
 
 class FieldError(BaseModel):

@@ -373,9 +373,15 @@ async def list_cases(
     ids: list[str] | None = None,
     limit: int = 1000,
     sealer: Sealer | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Cases received in [start, end], newest first, filtered for Open311 queries."""
-    query = sa.select(cases).order_by(cases.c.received_at.desc()).limit(limit)
+    """Cases received in [start, end], newest first, filtered for Open311 queries (a page)."""
+    query = (
+        sa.select(cases)
+        .order_by(cases.c.received_at.desc(), cases.c.case_no.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     if ids is not None:
         query = query.where(cases.c.case_no.in_(ids))
     else:

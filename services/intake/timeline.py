@@ -111,9 +111,3 @@ async def build_timeline(
 def peer_client(peers: Peers) -> httpx.AsyncClient:
     """An HTTP client whose every request to a peer gives up after the peer timeout."""
     return httpx.AsyncClient(timeout=peers.timeout, headers=dict(peers.headers))
-
-
-async def peer_json(client: httpx.AsyncClient, url: str, timeout: float) -> Any | None:
-    """A peer's JSON at url, or None when it has no record or does not answer."""
-    _, body, _ = await _part(client, url.split("/v1/")[0], url, timeout)
-    return body

@@ -12,7 +12,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.support import ROOT, SERVICE_HEADERS, StackAddresses, desk_login, new_case
+from tests.support import (
+    INTAKE_HEADERS,
+    ROOT,
+    StackAddresses,
+    desk_login,
+    new_case,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -64,7 +70,7 @@ def shot(page: Page, name: str) -> None:
 def post_case(stack: StackAddresses, **overrides: Any) -> str:
     """A new case through intake's API; its number."""
     resp = httpx.post(
-        f"{stack.intake}/v1/cases", json=new_case(**overrides), headers=SERVICE_HEADERS, timeout=10
+        f"{stack.intake}/v1/cases", json=new_case(**overrides), headers=INTAKE_HEADERS, timeout=10
     )
     resp.raise_for_status()
     return str(resp.json()["case_no"])

@@ -1,6 +1,6 @@
-"""The operator console in Debian's Chromium: validation keeps the input, a case gets its
-number and timeline, search finds it, a repeat call shows its link. Screenshots go to
-test-artifacts/."""
+"""The operator console in Debian's Chromium: signed in at the desk first, validation keeps
+the input, a case gets its number and timeline, search finds it, a repeat call shows its
+link. Screenshots go to test-artifacts/. Needs the desk's login and session API."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.queue_support import ARTIFACTS, browser
+from tests.browser.queue_support import ARTIFACTS, browser, login
 from tests.support import StackAddresses
 
 __all__ = ["browser"]
@@ -34,12 +34,19 @@ def shot(page: Page, name: str) -> None:
 
 def test_operator_creates_a_case_and_follows_it(page: Page, stack: StackAddresses) -> None:
     phone = f"136{secrets.randbelow(10**8):08d}"
+    # Not signed in: the console sends the visitor to the desk's login and back.
     page.goto(stack.intake + "/")
+    expect(page).to_have_url(re.compile(re.escape(stack.desk) + r"/login\?next="))
+    login(page, stack, "operator")
+    if not page.url.startswith(stack.intake):
+        page.goto(stack.intake + "/")
     expect(page.locator("#f-caller_phone")).to_be_focused()
+    expect(page.locator("#who-name")).not_to_be_empty()
+    expect(page.locator("#logout")).to_have_attribute("href", stack.desk + "/logout")
+    expect(page.locator("#f-operator")).to_have_count(0)
 
     # A wrong number: the inline message appears, nothing typed is lost.
     page.keyboard.type("12345")
-    page.fill("#f-operator", "op-0042")
     page.fill("#f-caller_name", "张女士")
     page.fill("#f-address", "柳岸路柳岸花园门口")
     page.fill("#f-content", CONTENT)
@@ -58,7 +65,6 @@ def test_operator_creates_a_case_and_follows_it(page: Page, stack: StackAddresse
     case_no = number.inner_text().replace(" ", "")
     expect(page.locator("#created-repeat")).to_be_hidden()
     expect(page.locator("#f-content")).to_have_value("")
-    expect(page.locator("#f-operator")).to_have_value("op-0042")
 
     # The timeline fills in as dispatch, sla and notify take the case.
     view = page.locator("#case-view")
@@ -66,7 +72,10 @@ def test_operator_creates_a_case_and_follows_it(page: Page, stack: StackAddresse
     # Whether dispatch routes it or queues it for a person, it names a unit and notifies.
     expect(view).to_contain_text("承办单位", timeout=20_000)
     expect(view).to_contain_text("站内消息", timeout=20_000)
-    expect(view).to_contain_text("op-0042")
+    expect(view).to_contain_text("operator")  # the signed-in operator took the call
+    # The console shows the caller's number masked; the desk shows it in full, audited.
+    expect(view).to_contain_text(f"{phone[:3]}****{phone[-4:]}")
+    expect(view).not_to_contain_text(phone)
     shot(page, "2-created-timeline")
 
     # Search by phone from the keyboard.

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
-from tests.support import DRILL_POLICY, stack_command
+from tests.support import DRILL_POLICY, StackAddresses, signed_in, stack_command
 
 
 @pytest.fixture(scope="module")
@@ -17,3 +18,13 @@ async def drill_sla() -> AsyncIterator[None]:
     yield
     plain = {k: v for k, v in os.environ.items() if k != "MINHU_SLA_POLICY"}
     await stack_command("restart", "sla", env=plain)
+
+
+@pytest.fixture
+async def operator(stack: StackAddresses) -> AsyncIterator[httpx.AsyncClient]:
+    """The demo operator (话务员), signed in at the desk, for intake's console API."""
+    client = await signed_in(stack, "operator")
+    try:
+        yield client
+    finally:
+        await client.aclose()

@@ -1,4 +1,8 @@
-"""Intake on the real servers: Idempotency-Key under concurrent retries, repeat calls, bad input."""
+"""Intake on the real servers: Idempotency-Key under concurrent retries, repeat calls, bad input.
+
+Cases are filed as the demo API client (`http` shows its key); the repeat call's timeline is
+read as the demo operator signed in at the desk.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import StackAddresses, eventually, get_json, new_case
+from tests.support import StackAddresses, add_api_client, eventually, get_json, new_case
 
 
 def fresh_phone() -> str:
@@ -55,7 +59,7 @@ async def test_one_key_with_another_body_is_a_conflict(
 
 
 async def test_repeat_call_is_linked_not_dispatched(
-    stack: StackAddresses, http: httpx.AsyncClient
+    stack: StackAddresses, http: httpx.AsyncClient, operator: httpx.AsyncClient
 ) -> None:
     phone = fresh_phone()
     first = (await http.post(f"{stack.intake}/v1/cases", json=new_case(caller_phone=phone))).json()
@@ -86,7 +90,7 @@ async def test_repeat_call_is_linked_not_dispatched(
     # The original is dispatched; the repeat never reaches dispatch, its timeline follows
     # the original's work order.
     await eventually(lambda: get_json(http, f"{stack.dispatch}/v1/cases/{first['case_no']}"))
-    timeline = await get_json(http, f"{stack.intake}/v1/cases/{repeat['case_no']}/timeline")
+    timeline = await get_json(operator, f"{stack.intake}/v1/cases/{repeat['case_no']}/timeline")
     assert timeline["case"]["repeat_of"] == first["case_no"]
     assert timeline["dispatch"]["case_no"] == first["case_no"]
     assert await get_json(http, f"{stack.dispatch}/v1/cases/{repeat['case_no']}") is None
@@ -177,23 +181,35 @@ async def test_bad_bodies_are_refused_with_reasons(
     assert not_json.status_code == 422
 
 
-async def test_one_operator_over_the_rate_gets_429(
+async def test_one_api_client_over_its_rate_gets_429(
     stack: StackAddresses, http: httpx.AsyncClient
 ) -> None:
-    operator = f"op-{secrets.token_hex(4)}"
+    name = f"rate-{secrets.token_hex(4)}"
+    key = await add_api_client(name, "cases:write", burst=20, per_minute=30)
+    # The body's operator is an API client's own staff id: it does not choose the bucket.
     answers = await asyncio.gather(
         *(
-            http.post(f"{stack.intake}/v1/cases", json=new_case(operator=operator))
-            for _ in range(25)
+            http.post(
+                f"{stack.intake}/v1/cases",
+                json=new_case(operator=f"op-{i}"),
+                headers={"X-API-Key": key},
+            )
+            for i in range(25)
         )
     )
     codes = [r.status_code for r in answers]
     # A burst of 20, refilled at one every two seconds while the 25 arrive.
-    assert codes.count(201) + codes.count(429) == 25 and codes.count(429) >= 4
+    assert codes.count(201) + codes.count(429) == 25 and codes.count(429) >= 4, codes
     limited = next(r for r in answers if r.status_code == 429)
     assert int(limited.headers["retry-after"]) >= 1 and "频繁" in limited.json()["message"]
-    other = await http.post(f"{stack.intake}/v1/cases", json=new_case(operator="op-other"))
+    other = await http.post(f"{stack.intake}/v1/cases", json=new_case())
     assert other.status_code == 201
+    # A key without cases:write may not file cases.
+    reader = await add_api_client(f"read-{secrets.token_hex(4)}", "cases:read")
+    refused = await http.post(
+        f"{stack.intake}/v1/cases", json=new_case(), headers={"X-API-Key": reader}
+    )
+    assert refused.status_code == 403 and "cases:write" in refused.json()["message"]
 
 
 async def test_openapi_documents_the_limits(stack: StackAddresses, http: httpx.AsyncClient) -> None:
@@ -219,3 +235,22 @@ async def test_concurrent_new_cases_get_distinct_consecutive_numbers(
     if len(days) == 1:  # not across local midnight: one unbroken run of the day's sequence
         seqs = sorted(int(n[8:]) for n in numbers)
         assert seqs == list(range(seqs[0], seqs[0] + 40))
+
+
+async def test_a_signed_in_operator_files_as_themselves(
+    stack: StackAddresses, operator: httpx.AsyncClient
+) -> None:
+    me = (await operator.get(f"{stack.intake}/v1/me")).json()
+    assert me["username"] == "operator" and me["role"] == "operator"
+    resp = await operator.post(f"{stack.intake}/v1/cases", json=new_case())
+    assert resp.status_code == 201, resp.text
+    stored = await get_json(operator, f"{stack.intake}/v1/cases/{resp.json()['case_no']}")
+    assert stored["operator"] == "operator"
+    other = await operator.post(f"{stack.intake}/v1/cases", json=new_case(operator="op-0042"))
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "operator"
+    token = operator.headers.pop("X-CSRF-Token")
+    try:
+        forged = await operator.post(f"{stack.intake}/v1/cases", json=new_case())
+        assert forged.status_code == 403 and forged.json()["code"] == "csrf_failed"
+    finally:
+        operator.headers["X-CSRF-Token"] = token

@@ -3,6 +3,8 @@
 schemathesis generates requests from the document (a bounded number per operation) and
 checks that none gets a 5xx and every answer matches the documented status codes, media
 types and schemas. The probes and /metrics (plain text, not part of the contract) are left out.
+Requests show the demo API client's key (every scope), so the guarded routes are exercised
+beyond their 401.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from schemathesis.checks import (
 )
 from schemathesis.generation.case import Case
 
-from tests.support import StackAddresses
+from tests.support import INTAKE_HEADERS, StackAddresses
 
 CHECKS = [
     not_a_server_error,
@@ -46,7 +48,9 @@ def test_intake_api_honours_its_openapi_document(stack: StackAddresses) -> None:
             database=None,
         )
         def run(case: Case) -> None:
-            case.call_and_validate(base_url=stack.intake, checks=CHECKS, timeout=15)
+            case.call_and_validate(
+                base_url=stack.intake, checks=CHECKS, timeout=15, headers=INTAKE_HEADERS
+            )
 
         try:
             run()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from georeport import GeoReport
 
-from tests.support import StackAddresses, eventually
+from tests.support import StackAddresses, add_api_client, eventually
 
 KEY = "minhu-demo"
 
@@ -104,13 +104,14 @@ async def test_post_then_read_back_in_both_formats(
 async def test_agency_and_expected_datetime_come_from_dispatch_and_sla(
     stack: StackAddresses, http: httpx.AsyncClient
 ) -> None:
+    # Intake learns them from case.dispatched and case.sla; it asks no service per request.
     case_no = await post_request(stack, http, "json")
 
     async def settled() -> Any:
         one = (await http.get(f"{base(stack)}/requests/{case_no}.json")).json()[0]
         return one if one["agency_responsible"] and one["expected_datetime"] else None
 
-    one = await eventually(settled, timeout=15)
+    one = await eventually(settled, timeout=20, interval=0.5)
     sla = (await http.get(f"{stack.sla}/v1/cases/{case_no}")).json()
     assert one["agency_responsible"] == sla["unit_name"]
     assert one["expected_datetime"].endswith("+08:00")
@@ -217,21 +218,70 @@ def test_georeport_client_lists_services_and_reads_back_a_request(stack: StackAd
         assert listed[0]["service_request_id"] == case_no
 
 
-# Last in this file: it spends the demo key's burst.
+async def test_requests_come_in_capped_pages(
+    stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    numbers = [await post_request(stack, http, "json", service_code="0104") for _ in range(3)]
+    params = {"service_code": "0104", "page_size": 2}
+    first = jsn(await http.get(f"{base(stack)}/requests.json", params=params))
+    second = jsn(await http.get(f"{base(stack)}/requests.json", params={**params, "page": 2}))
+    assert len(first) == 2 and [r["service_request_id"] for r in first] == numbers[:0:-1]
+    assert second[0]["service_request_id"] == numbers[0]
+    too_big = await http.get(f"{base(stack)}/requests.json", params={"page_size": 101})
+    assert too_big.status_code == 400 and "page_size" in too_big.json()[0]["description"]
+
+
+async def test_a_key_in_the_header_and_its_scope(
+    stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    data = {k: v for k, v in form().items() if k != "api_key"}
+    async with httpx.AsyncClient(timeout=10) as plain:
+        by_header = await plain.post(
+            f"{base(stack)}/requests.json", data=data, headers={"X-API-Key": KEY}
+        )
+        assert by_header.status_code == 201, by_header.text
+        reader = await add_api_client(f"reader-{secrets.token_hex(4)}", "cases:read")
+        refused = await plain.post(f"{base(stack)}/requests.json", data=form(api_key=reader))
+    assert refused.status_code == 403 and "open311:write" in refused.json()[0]["description"]
+
+
+# Last in this file: it spends a fresh key's burst.
 async def test_api_key_over_the_rate_gets_429(
     stack: StackAddresses, http: httpx.AsyncClient
 ) -> None:
+    key = await add_api_client(f"o311-{secrets.token_hex(4)}", "open311:write", burst=20)
     # Refused before any case is made: an unknown service code still spends a token.
-    bad = form(service_code="none")
+    bad = form(service_code="none", api_key=key)
     answers = await asyncio.gather(
-        *(http.post(f"{base(stack)}/requests.json", data=bad) for _ in range(80))
+        *(http.post(f"{base(stack)}/requests.json", data=bad) for _ in range(40))
     )
     limited = [r for r in answers if r.status_code == 429]
     assert limited and {r.status_code for r in answers} == {400, 429}
     assert limited[0].json()[0]["code"] == 429 and int(limited[0].headers["retry-after"]) >= 1
+    assert "频繁" in limited[0].json()[0]["description"]
 
     async def recovered() -> bool:
         resp = await http.post(f"{base(stack)}/requests.json", data=bad)
         return resp.status_code == 400
 
     await eventually(recovered, timeout=10, interval=0.5)
+
+
+async def test_public_reads_over_the_rate_get_429(stack: StackAddresses) -> None:
+    # Behind the local proxy address the forwarded client address counts (one made up here,
+    # so the rest of the suite's reads keep their own budget).
+    headers = {"X-Forwarded-For": f"203.0.113.{secrets.randbelow(250) + 1}"}
+    timeout = httpx.Timeout(30, pool=None)  # hundreds of requests share the pool
+    answers: list[httpx.Response] = []
+    async with httpx.AsyncClient(timeout=timeout, headers=headers) as client:
+        # Waves until the bucket (300, refilled at 10/s) runs dry, however slow the machine.
+        for _ in range(5):
+            answers += await asyncio.gather(
+                *(client.get(f"{base(stack)}/discovery.json") for _ in range(400))
+            )
+            if any(r.status_code == 429 for r in answers):
+                break
+    codes = [r.status_code for r in answers]
+    assert set(codes) == {200, 429} and codes.count(200) >= 300
+    limited = next(r for r in answers if r.status_code == 429)
+    assert limited.json()[0]["code"] == 429 and int(limited.headers["retry-after"]) >= 1

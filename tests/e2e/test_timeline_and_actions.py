@@ -1,4 +1,8 @@
-"""The operator console's timeline and search, and the queue UI's actions, on the real servers."""
+"""The operator console's timeline and search, and the queue UI's actions, on the real servers.
+
+The timeline is for people at the 12345 centre: these tests sign in at the desk as the demo
+operator (`operator` fixture), so they need the desk's session API.
+"""
 
 from __future__ import annotations
 
@@ -26,29 +30,33 @@ async def post_case(stack: StackAddresses, http: httpx.AsyncClient, **overrides:
 
 
 async def settled_timeline(
-    stack: StackAddresses, http: httpx.AsyncClient, case_no: str
+    stack: StackAddresses, operator: httpx.AsyncClient, case_no: str
 ) -> dict[str, Any]:
     """The timeline once dispatch, sla and notify all know the case."""
 
     async def probe() -> dict[str, Any] | None:
-        t = await get_json(http, f"{stack.intake}/v1/cases/{case_no}/timeline")
+        t = await get_json(operator, f"{stack.intake}/v1/cases/{case_no}/timeline")
         # The workflow's deadlines come from its first activity, a moment after it starts.
         ready = t and t["dispatch"] and t["sla"] and t["sla"]["accept_due"] and t["notifications"]
         # The citizen's receipt SMS may come first; the handler's in-app notice is awaited.
         return t if ready and any(n["channel"] == "in_app" for n in t["notifications"]) else None
 
-    return await eventually(probe, timeout=15.0)
+    return await eventually(probe, timeout=15.0, interval=0.3)
 
 
 async def test_timeline_gathers_every_service(
-    stack: StackAddresses, http: httpx.AsyncClient
+    stack: StackAddresses, http: httpx.AsyncClient, operator: httpx.AsyncClient
 ) -> None:
-    case_no = await post_case(stack, http)
-    early = await http.get(f"{stack.intake}/v1/cases/{case_no}/timeline")
+    phone = fresh_phone()
+    case_no = await post_case(stack, http, caller_phone=phone)
+    early = await operator.get(f"{stack.intake}/v1/cases/{case_no}/timeline")
     assert early.status_code == 200, early.text
     assert early.json()["case"]["case_no"] == case_no
+    # API clients do not see the timeline; people see it masked.
+    assert (await http.get(f"{stack.intake}/v1/cases/{case_no}/timeline")).status_code == 403
 
-    t = await settled_timeline(stack, http, case_no)
+    t = await settled_timeline(stack, operator, case_no)
+    assert phone not in str(t) and t["case"]["caller_phone"] == f"{phone[:3]}****{phone[-4:]}"
     assert t["unavailable"] == []
     assert t["case"]["address"] == "柳岸路柳岸花园门口"
     assert t["dispatch"]["unit_id"] == "U-D01-T01-V01"
@@ -58,15 +66,15 @@ async def test_timeline_gathers_every_service(
     handler = [n for n in t["notifications"] if n["channel"] == "in_app"]
     assert [n["recipient"] for n in handler] == ["U-D01-T01-V01"]
 
-    missing = await http.get(f"{stack.intake}/v1/cases/20000101000001/timeline")
+    missing = await operator.get(f"{stack.intake}/v1/cases/20000101000001/timeline")
     assert missing.status_code == 404 and "未找到" in missing.json()["message"]
 
 
 async def test_actions_through_sla_drive_the_sla_state(
-    stack: StackAddresses, http: httpx.AsyncClient
+    stack: StackAddresses, http: httpx.AsyncClient, operator: httpx.AsyncClient
 ) -> None:
     case_no = await post_case(stack, http)
-    await settled_timeline(stack, http, case_no)
+    await settled_timeline(stack, operator, case_no)
     actions = f"{stack.sla}/v1/cases/{case_no}"
 
     accepted = await http.post(f"{actions}/accept", json={"actor": "柳岸社区李四"})
@@ -80,7 +88,7 @@ async def test_actions_through_sla_drive_the_sla_state(
     )
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["state"] == "resolved"
-    t = await get_json(http, f"{stack.intake}/v1/cases/{case_no}/timeline")
+    t = await get_json(operator, f"{stack.intake}/v1/cases/{case_no}/timeline")
     assert t is not None and t["sla"]["state"] == "resolved"
     kinds = [h["kind"] for h in t["sla"]["history"]]
     assert kinds == ["dispatched", "accepted", "resolved"]
@@ -90,10 +98,10 @@ async def test_actions_through_sla_drive_the_sla_state(
 
 
 async def test_refused_action_comes_back_as_sla_said_it(
-    stack: StackAddresses, http: httpx.AsyncClient
+    stack: StackAddresses, http: httpx.AsyncClient, operator: httpx.AsyncClient
 ) -> None:
     case_no = await post_case(stack, http)
-    await settled_timeline(stack, http, case_no)
+    await settled_timeline(stack, operator, case_no)
     actions = f"{stack.sla}/v1/cases/{case_no}"
 
     early = await http.post(f"{actions}/resolve", json={"actor": "李四", "note": "已修好"})
@@ -118,7 +126,8 @@ async def test_search_by_phone_finds_the_case(
     found = await http.get(f"{stack.intake}/v1/cases", params={"phone": phone})
     assert found.status_code == 200, found.text
     assert [c["case_no"] for c in found.json()] == [second, first]
-    assert found.json()[0]["caller_phone"] == phone
+    assert found.json()[0]["caller_phone"] == f"{phone[:3]}****{phone[-4:]}"
+    assert phone not in found.text
 
     spaced = await http.get(
         f"{stack.intake}/v1/cases", params={"phone": f"{phone[:3]} {phone[3:]}"}
@@ -126,10 +135,16 @@ async def test_search_by_phone_finds_the_case(
     assert [c["case_no"] for c in spaced.json()] == [second, first]
 
 
-async def test_pages_are_served(stack: StackAddresses, http: httpx.AsyncClient) -> None:
-    console = await http.get(f"{stack.intake}/")
+async def test_pages_are_served(
+    stack: StackAddresses, http: httpx.AsyncClient, operator: httpx.AsyncClient
+) -> None:
+    console = await operator.get(f"{stack.intake}/")
     assert console.status_code == 200 and "text/html" in console.headers["content-type"]
     assert "接线员受理台" in console.text
+    async with httpx.AsyncClient() as nobody:
+        to_login = await nobody.get(f"{stack.intake}/", follow_redirects=False)
+    assert to_login.status_code == 303
+    assert to_login.headers["location"].startswith(f"{stack.desk}/login?next=")
     queue = await http.get(f"{stack.desk}/")
     assert queue.status_code == 200 and "text/html" in queue.headers["content-type"]
     assert "办理人工作台" in queue.text

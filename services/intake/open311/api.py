@@ -2,56 +2,48 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import Response
 
+from services.common.access import Principal, allow, public
+from services.common.logging import get_logger
 from services.common.metrics import CASES_RECEIVED
-from services.intake import store
+from services.intake import progress, store
 from services.intake.accept import accept
+from services.intake.domain.access import OPEN311_WRITE
 from services.intake.domain.model import CENTRE_TZ
+from services.intake.limits import check_open311_submit, public_reads
 from services.intake.open311 import schemas
 from services.intake.open311.catalog import SUBCATEGORY, services
+from services.intake.open311.errors import Open311Error, error_reply
 from services.intake.open311.forms import RequestForm, to_new_case
-from services.intake.open311.render import body, errors
+from services.intake.open311.render import body
 from services.intake.open311.views import CLOSED, OPEN, service_request
-from services.intake.timeline import Peers, peer_client, peer_json
 
+log = get_logger(__name__)
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 MAX_SPAN = timedelta(days=90)
-MAX_REQUESTS = 1000
-PEER_CONCURRENCY = 16
+# GET requests answers in pages: page_size requests (default 50, at most MAX_PAGE_SIZE).
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+# Anyone may read; each address at its own rate (429 beyond, with Retry-After), counted
+# before any credential is looked at.
+PUBLIC = [Depends(public_reads), Depends(public())]
+Submitter = Annotated[Principal, Depends(allow(scopes=(OPEN311_WRITE,)))]
+
+__all__ = ["Open311Error", "error_reply", "router"]
 
 Fmt = Annotated[Literal["xml", "json"], Path(description="响应格式：xml 或 json")]
 Jurisdiction = Annotated[str | None, Query(max_length=100)]
 
 
-class Open311Error(Exception):
-    """An error answered in the spec's format."""
-
-    def __init__(self, status: int, *descriptions: str, retry_after: int | None = None) -> None:
-        super().__init__(status, descriptions)
-        self.status = status
-        self.descriptions = list(descriptions)
-        self.retry_after = retry_after
-
-
 def _reply(fmt: str, root: str, value: Any, status: int = 200) -> Response:
     content, media = body(fmt, root, value)
     return Response(content, status_code=status, media_type=f"{media}; charset=utf-8")
-
-
-def error_reply(fmt: str, exc: Open311Error) -> Response:
-    """The spec's error list for an Open311Error."""
-    content, media = errors(fmt, exc.status, exc.descriptions)
-    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-    return Response(
-        content, status_code=exc.status, media_type=f"{media}; charset=utf-8", headers=headers
-    )
 
 
 def _check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
@@ -60,7 +52,9 @@ def _check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
         raise Open311Error(404, f"jurisdiction_id 无效：本接口只服务 {ours}")
 
 
-@router.get("/discovery.{fmt}", summary="Open311 服务发现", responses=schemas.DISCOVERY)
+@router.get(
+    "/discovery.{fmt}", summary="Open311 服务发现", responses=schemas.DISCOVERY, dependencies=PUBLIC
+)
 async def discovery(fmt: Fmt, request: Request) -> Response:
     """Where the endpoint lives and which formats it speaks."""
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
@@ -84,7 +78,9 @@ async def discovery(fmt: Fmt, request: Request) -> Response:
     )
 
 
-@router.get("/services.{fmt}", summary="服务类型列表", responses=schemas.SERVICES)
+@router.get(
+    "/services.{fmt}", summary="服务类型列表", responses=schemas.SERVICES, dependencies=PUBLIC
+)
 async def list_services(
     fmt: Fmt, request: Request, jurisdiction_id: Jurisdiction = None
 ) -> Response:
@@ -93,7 +89,12 @@ async def list_services(
     return _reply(fmt, "services", [s.summary() for s in services().values()])
 
 
-@router.get("/services/{service_code}.{fmt}", summary="服务类型定义", responses=schemas.DEFINITION)
+@router.get(
+    "/services/{service_code}.{fmt}",
+    summary="服务类型定义",
+    responses=schemas.DEFINITION,
+    dependencies=PUBLIC,
+)
 async def service_definition(
     service_code: Annotated[str, Path(max_length=16)],
     fmt: Fmt,
@@ -108,17 +109,23 @@ async def service_definition(
     return _reply(fmt, "service_definition", service.definition())
 
 
-@router.post("/requests.{fmt}", summary="提交诉求", status_code=201, responses=schemas.CREATED)
+@router.post(
+    "/requests.{fmt}",
+    summary="提交诉求",
+    status_code=201,
+    responses=schemas.CREATED,
+    # One address guessing keys meets the address's rate before any key is looked up.
+    dependencies=[Depends(public_reads)],
+)
 async def create_request(
-    fmt: Fmt, request: Request, form: Annotated[RequestForm, Form()]
+    fmt: Fmt, request: Request, form: Annotated[RequestForm, Form()], who: Submitter
 ) -> Response:
-    """Create a case from a form-encoded request; needs an api_key."""
-    own = request.app.state.intake_settings
-    if form.api_key not in own.api_keys:
-        raise Open311Error(403, "api_key 无效")
-    wait = request.app.state.api_key_limiter.take(form.api_key)
-    if wait > 0:
-        raise Open311Error(429, "请求过于频繁，请稍后再试", retry_after=max(1, round(wait)))
+    """Create a case from a form-encoded request; needs a key with scope open311:write.
+
+    The key comes as the spec's `api_key` field or the `X-API-Key` header. One key beyond
+    its rate gets 429 with Retry-After.
+    """
+    check_open311_submit(request, who)
     _check_jurisdiction(request, form.jurisdiction_id)
     service = services().get(form.service_code)
     if service is None:
@@ -136,6 +143,7 @@ async def create_request(
     request.app.state.relay.wake()
     if not done.replayed:
         CASES_RECEIVED.labels(new_case.channel).inc()
+    log.info("open311 request received", case_no=done.case_no, client=who.name)
     notice = (
         f"重复来电，已并入工单 {done.repeat_of}" if done.repeat_of else "已受理，请记下工单编号"
     )
@@ -180,31 +188,30 @@ def _csv(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-async def _render(request: Request, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Cases as service requests, with the assigned unit and resolve deadline of each."""
-    peers: Peers = request.app.state.peers
-    gate = asyncio.Semaphore(PEER_CONCURRENCY)
+async def _render(request: Request, session: Any, cases: list[dict[str, Any]]) -> list[Any]:
+    """Cases as public service requests, from intake's own records (no other service asked).
+
+    A repeat call shows the progress of the work order it joined.
+    """
     catalogue = services()
-
-    async with peer_client(peers) as client:
-
-        async def one(case: dict[str, Any]) -> dict[str, Any]:
-            work_order = case.get("repeat_of") or case["case_no"]
-            async with gate:
-                dispatch, sla = await asyncio.gather(
-                    peer_json(client, f"{peers.dispatch}/v1/cases/{work_order}", peers.timeout),
-                    peer_json(client, f"{peers.sla}/v1/cases/{work_order}", peers.timeout),
-                )
-            service = catalogue.get(case.get("service_code") or "")
-            return service_request(case, service=service, dispatch=dispatch, sla=sla)
-
-        return list(await asyncio.gather(*(one(c) for c in cases)))
+    decimals = request.app.state.intake_settings.open311_coordinate_decimals
+    orders = [c.get("repeat_of") or c["case_no"] for c in cases]
+    known = await progress.progress_of(session, orders)
+    return [
+        service_request(
+            case,
+            service=catalogue.get(case.get("service_code") or ""),
+            progress=known.get(order),
+            decimals=decimals,
+        )
+        for case, order in zip(cases, orders, strict=True)
+    ]
 
 
 Text = Annotated[str | None, Query(max_length=2000)]
 
 
-@router.get("/requests.{fmt}", summary="查询诉求", responses=schemas.REQUESTS)
+@router.get("/requests.{fmt}", summary="查询诉求", responses=schemas.REQUESTS, dependencies=PUBLIC)
 async def list_requests(
     fmt: Fmt,
     request: Request,
@@ -214,15 +221,28 @@ async def list_requests(
     end_date: Annotated[str | None, Query(max_length=40)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     jurisdiction_id: Jurisdiction = None,
+    page: Annotated[int, Query(ge=1, le=10_000, description="页码，从 1 开始")] = 1,
+    page_size: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=MAX_PAGE_SIZE,
+            description=f"每页条数，默认 {DEFAULT_PAGE_SIZE}，最多 {MAX_PAGE_SIZE}",
+        ),
+    ] = DEFAULT_PAGE_SIZE,
 ) -> Response:
-    """Requests in the window (default: the last 90 days), at most 1,000, newest first."""
+    """Requests in the window (default: the last 90 days), newest first, one page at a time.
+
+    Public fields only: no caller's number, name or e-mail; numbers in descriptions are
+    masked and coordinates rounded.
+    """
     _check_jurisdiction(request, jurisdiction_id)
     statuses = set(_csv(status))
     if statuses - {OPEN, CLOSED}:
         raise Open311Error(400, "status 只能是 open 或 closed")
     start, end = _window(_when(start_date, "start_date"), _when(end_date, "end_date"))
     closed = None if len(statuses) != 1 else statuses == {CLOSED}
-    ids = _csv(service_request_id)[:MAX_REQUESTS] or None
+    ids = _csv(service_request_id)[:page_size] or None
     async with request.app.state.sessions() as session:
         cases = await store.list_cases(
             session,
@@ -231,13 +251,18 @@ async def list_requests(
             service_codes=_csv(service_code) or None,
             closed=closed,
             ids=ids,
-            limit=MAX_REQUESTS,
+            limit=page_size,
+            offset=(page - 1) * page_size,
         )
-    return _reply(fmt, "service_requests", await _render(request, cases))
+        answer = await _render(request, session, cases)
+    return _reply(fmt, "service_requests", answer)
 
 
 @router.get(
-    "/requests/{service_request_id}.{fmt}", summary="查看一个诉求", responses=schemas.REQUESTS
+    "/requests/{service_request_id}.{fmt}",
+    summary="查看一个诉求",
+    responses=schemas.REQUESTS,
+    dependencies=PUBLIC,
 )
 async def read_request(
     service_request_id: Annotated[str, Path(max_length=20)],
@@ -245,16 +270,22 @@ async def read_request(
     request: Request,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
-    """One request, as a list of one (the spec's shape)."""
+    """One request, as a list of one (the spec's shape); public fields only."""
     _check_jurisdiction(request, jurisdiction_id)
     async with request.app.state.sessions() as session:
         case = await store.get_case(session, case_no=service_request_id)
-    if case is None:
-        raise Open311Error(404, f"未找到诉求：{service_request_id}")
-    return _reply(fmt, "service_requests", await _render(request, [case]))
+        if case is None:
+            raise Open311Error(404, f"未找到诉求：{service_request_id}")
+        answer = await _render(request, session, [case])
+    return _reply(fmt, "service_requests", answer)
 
 
-@router.get("/tokens/{token}.{fmt}", summary="按受理凭证查诉求编号", responses=schemas.TOKENS)
+@router.get(
+    "/tokens/{token}.{fmt}",
+    summary="按受理凭证查诉求编号",
+    responses=schemas.TOKENS,
+    dependencies=PUBLIC,
+)
 async def read_token(
     token: Annotated[str, Path(max_length=64)],
     fmt: Fmt,

@@ -15,7 +15,8 @@ class RequestForm(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, str_strip_whitespace=True)
 
-    api_key: str = Field(max_length=200)
+    # The client's key, here or in the X-API-Key header (read by intake's authenticator).
+    api_key: str | None = Field(default=None, max_length=200)
     service_code: str = Field(max_length=16)
     jurisdiction_id: str | None = Field(default=None, max_length=100)
     lat: float | None = None

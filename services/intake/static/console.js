@@ -30,10 +30,11 @@ const LABELS = {
   service: { dispatch: "派单服务", sla: "时限服务", notify: "通知服务", desk: "工单台账" },
 };
 const FIELDS = ["channel", "caller_phone", "caller_name", "title", "content", "address",
-  "grid_code", "urgent", "operator", "anonymous", "callback_consent", "latitude", "longitude",
+  "grid_code", "urgent", "anonymous", "callback_consent", "latitude", "longitude",
   "attachments", "urgent_reason"];
 const TEXT_FIELDS = ["caller_phone", "caller_name", "title", "content", "address", "grid_code",
-  "operator", "urgent_reason"];
+  "urgent_reason"];
+const ROLE_LABELS = { operator: "话务员", dispatcher: "派单员", admin: "管理员" };
 // The same rules as the server, checked as the operator leaves a field (the server decides).
 const PHONE = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 const INLINE = {
@@ -41,11 +42,11 @@ const INLINE = {
     ? "请填写来电号码；来电人不愿留号码时请勾选匿名"
     : v && !PHONE.test(v.replace(/\s/g, "")) ? "电话号码格式不正确：应为 11 位手机号或带区号的固定电话" : ""),
   content: (v) => (v && v.length < 5 ? "内容过短，至少 5 个字符" : ""),
-  operator: (v) => (v && !/^[A-Za-z0-9_.-]{1,64}$/.test(v) ? "工号只能包含字母、数字和 . _ -" : ""),
   latitude: (v) => (v && !(Math.abs(Number(v)) <= 90) ? "纬度应在 -90 到 90 之间" : ""),
   longitude: (v) => (v && !(Math.abs(Number(v)) <= 180) ? "经度应在 -180 到 180 之间" : ""),
 };
 let idempotencyKey = null; // one per unchanged form, so a retried submit cannot create twice
+let me = null; // the signed-in person (GET /v1/me): name, role and the CSRF token
 const POLL_MS = 2000;
 const POLL_TRIES = 15;
 
@@ -99,10 +100,27 @@ function facts(pairs) {
 }
 
 async function fetchJson(url, options) {
-  const resp = await fetch(url, options);
+  const resp = await fetch(url, { credentials: "same-origin", ...options });
   let body = null;
   try { body = await resp.json(); } catch { body = null; }
+  if (resp.status === 401) signedOut();
   return { status: resp.status, body };
+}
+
+/** The session ended (logout elsewhere, expiry): reloading the page leads to the login. */
+function signedOut() {
+  $("form-msg").textContent = "登录已失效，正在转到登录页面（已填写内容将丢失）…";
+  setTimeout(() => window.location.reload(), 1500);
+}
+
+async function loadMe() {
+  const { status, body } = await fetchJson("/v1/me");
+  if (status !== 200) return;
+  me = body;
+  $("who-name").textContent = me.name;
+  $("who-role").textContent = `（${ROLE_LABELS[me.role] || me.role}，${me.username}）`;
+  $("logout").href = me.logout_url;
+  $("who").hidden = false;
 }
 
 // -- new case ------------------------------------------------------------------------
@@ -174,12 +192,10 @@ function syncToggles() {
 }
 
 function resetForm() {
-  // The operator's channel and id rarely change between calls.
+  // The operator's channel rarely changes between calls.
   const channel = $("f-channel").value;
-  const operator = $("f-operator").value;
   $("case-form").reset();
   $("f-channel").value = channel;
-  $("f-operator").value = operator;
   idempotencyKey = null;
   syncToggles();
   clearErrors();
@@ -202,16 +218,24 @@ async function submitCase(event) {
   try {
     const { status, body } = await fetchJson("/v1/cases", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
+      headers: {
+        "Content-Type": "application/json",
+        "Idempotency-Key": idempotencyKey,
+        "X-CSRF-Token": me ? me.csrf : "",
+      },
       body: JSON.stringify(caseBody()),
     });
     if (status === 201 || status === 200) {
-      localStorage.setItem("minhu.operator", $("f-operator").value.trim());
       showCreated(body);
       resetForm();
       openCase(body.repeat_of || body.case_no);
     } else if (status === 422) {
       showErrors(body && body.errors);
+    } else if (status === 401) {
+      // signedOut() has said what happens next.
+    } else if (status === 403) {
+      $("form-msg").textContent =
+        `无法提交：${(body && body.message) || "没有受理权限"}（已填写内容已保留）`;
     } else if (status === 429) {
       $("form-msg").textContent = "提交过于频繁，请稍等几秒再提交（已填写内容已保留）";
     } else {
@@ -481,7 +505,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   $("f-anonymous").addEventListener("change", syncToggles);
   $("f-urgent").addEventListener("change", syncToggles);
-  $("f-operator").value = localStorage.getItem("minhu.operator") || "";
+  loadMe();
   syncToggles();
   document.addEventListener("keydown", shortcuts);
   $("f-caller_phone").focus();

@@ -5,6 +5,7 @@ from services.intake.domain.model import body_fingerprint, has_control_chars, va
 from services.intake.open311.catalog import parse, services
 from services.intake.open311.forms import RequestForm, to_new_case
 from services.intake.open311.render import iso, to_xml
+from services.intake.open311.schemas import RequestItem
 from services.intake.open311.views import service_request, status_of
 
 
@@ -47,23 +48,67 @@ def test_status_is_closed_when_sla_or_intake_says_so() -> None:
     assert status_of({"closed_at": datetime.now(UTC)}, None) == "closed"
 
 
-def test_request_view_takes_unit_and_deadline_from_peers() -> None:
-    case = {
-        "case_no": "20261122000001",
-        "content": "路灯坏了",
-        "received_at": datetime(2026, 11, 22, tzinfo=UTC),
-        "closed_at": None,
-        "service_code": None,
-        "attachments": ["https://x/1.jpg"],
-        "repeat_of": None,
-    }
-    sla = {"state": "accepted", "unit_name": "柳岸村", "resolve_due": "2026-11-23T10:00:00+00:00"}
-    view = service_request(
-        case, service=None, dispatch={"unit_name": "旧", "topic": "城乡建设"}, sla=sla
-    )
-    assert view["agency_responsible"] == "柳岸村"
+CASE = {
+    "case_no": "20261122000001",
+    "content": "路灯坏了，张三说请打 13812345678 找他",
+    "caller_phone": "13812345678",
+    "caller_name": "张三",
+    "email": "zhang@example.cn",
+    "address": "柳岸路 12 号",
+    "grid_code": "D01-T01-V01-G03",
+    "latitude": 28.194567,
+    "longitude": 112.976543,
+    "received_at": datetime(2026, 11, 22, tzinfo=UTC),
+    "closed_at": None,
+    "service_code": None,
+    "attachments": ["https://x/1.jpg"],
+    "repeat_of": None,
+}
+PROGRESS = {
+    "state": "accepted",
+    "unit_name": "柳岸村",
+    "topic": "城乡建设",
+    "expected_at": datetime(2026, 11, 23, 10, 0, tzinfo=UTC),
+    "updated_at": datetime(2026, 11, 22, 3, 0, tzinfo=UTC),
+}
+
+
+def test_request_view_takes_unit_and_deadline_from_intakes_progress() -> None:
+    view = service_request(CASE, service=None, progress=PROGRESS)
+    assert view["agency_responsible"] == "柳岸村" and view["status_notes"] == "承办单位已签收"
     assert view["expected_datetime"] == "2026-11-23T18:00:00+08:00"
+    assert view["updated_datetime"] == "2026-11-22T11:00:00+08:00"
     assert view["media_url"] == "https://x/1.jpg" and view["service_name"] == "城乡建设"
+    fresh = service_request(CASE, service=None, progress=None)
+    assert fresh["status"] == "open" and fresh["status_notes"] == "已受理，正在派单"
+    assert fresh["agency_responsible"] is None and fresh["expected_datetime"] is None
+
+
+def test_request_view_shows_public_fields_only() -> None:
+    view = service_request(CASE, service=None, progress=PROGRESS, decimals=3)
+    text = str(view)
+    assert "13812345678" not in text and "张三" not in text and "zhang@" not in text
+    assert "138****5678" in view["description"] and "张*说" in view["description"]
+    assert set(view) == set(RequestItem.model_fields)
+
+
+def test_coordinates_are_rounded_when_configured() -> None:
+    rounded = service_request(CASE, service=None, progress=None, decimals=3)
+    assert (rounded["lat"], rounded["long"]) == (28.195, 112.977)
+    exact = service_request(CASE, service=None, progress=None, decimals=None)
+    assert exact["lat"] == 28.194567
+    unplaced = service_request({**CASE, "latitude": None, "longitude": None}, service=None,
+                               progress=None, decimals=3)  # fmt: skip
+    assert unplaced["lat"] is None
+
+
+def test_closed_and_repeat_cases_say_so() -> None:
+    closed = service_request({**CASE, "closed_at": datetime(2026, 11, 25, tzinfo=UTC)},
+                             service=None, progress=PROGRESS)  # fmt: skip
+    assert closed["status"] == "closed" and closed["status_notes"] == "已办结销号"
+    assert closed["updated_datetime"] == "2026-11-25T08:00:00+08:00"
+    repeat = service_request({**CASE, "repeat_of": "20261121000007"}, service=None, progress=None)
+    assert "20261121000007" in repeat["status_notes"]
 
 
 def test_form_without_location_or_with_bad_phone_is_refused() -> None:
