@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.access import NeedsLogin, allow
+from services.common.access import NeedsLogin, allow, public
 from services.common.access.services import ServiceTokens
 from services.common.metrics import http_metrics_middleware
 from services.common.settings import SERVICES, CommonSettings
@@ -30,14 +30,24 @@ Session = Annotated[AsyncSession, Depends(session_dep)]
 
 
 def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]) -> None:
-    """Mount the probes and the metrics endpoint; `checks` names each dependency's ping."""
-    app.middleware("http")(http_metrics_middleware)
+    """Mount the probes and the metrics endpoint; `checks` names each dependency's ping.
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
+    They are public: probes and the scraper show no credential, and none of them tells
+    anything about a case.
+    """
+    app.middleware("http")(http_metrics_middleware)
+    anyone = [Depends(public())]
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers", dependencies=anyone)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness: every dependency answers")
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="Readiness: every dependency answers",
+        dependencies=anyone,
+    )
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
         for name, check in checks().items():
@@ -52,7 +62,7 @@ def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]
             status_code=200 if ready else 503,
         )
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", dependencies=anyone)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

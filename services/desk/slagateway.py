@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from fastapi.responses import JSONResponse, Response
 
+from services.common.access.services import ACTOR_HEADER
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -80,9 +81,15 @@ class SlaGateway:
         )
 
     async def act(self, case_no: str, action: Action, body: dict[str, Any]) -> Response:
-        """Send one command to sla; its answer (200, 404, 409 or 422) comes back unchanged."""
+        """Send one command to sla; its answer (200, 403, 404, 409 or 422) comes back unchanged.
+
+        sla checks the person again: the body's actor is named in the actor header too.
+        """
+        actor = {ACTOR_HEADER: str(body.get("actor", ""))}
         try:
-            resp = await self._client.post(f"/v1/cases/{case_no}/{action.path}", json=body)
+            resp = await self._client.post(
+                f"/v1/cases/{case_no}/{action.path}", json=body, headers=actor
+            )
         except (httpx.ReadTimeout, httpx.WriteTimeout):
             log.warning("sla action timed out", case_no=case_no, action=action.value)
             return _unknown_outcome()

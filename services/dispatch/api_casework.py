@@ -10,13 +10,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from services.common.access import allow
 from services.common.web import Session
 from services.dispatch import store
 from services.dispatch.api import AssignmentOut, read_assignment
 from services.dispatch.casework import CaseWork, Conflict, Invalid
 from services.dispatch.domain import TOPICS, Difficulty
 
-router = APIRouter(prefix="/v1", tags=["casework"])
+# Dispatchers and supervisors decide through the desk, which names them as the actor.
+router = APIRouter(
+    prefix="/v1", tags=["casework"], dependencies=[Depends(allow(callers=("desk",)))]
+)
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
 
 

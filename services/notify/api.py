@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from services.common.access import allow
 from services.common.sse import sse_response
 from services.common.web import Session
 from services.notify import store
 
 router = APIRouter(prefix="/v1", tags=["notify"])
+# intake's timeline shows a case's notifications; the desk, the inboxes and delivery logs.
+FROM_INTAKE = [Depends(allow(callers=("intake",)))]
+FROM_DESK = [Depends(allow(callers=("desk",)))]
 
 
 class Delivery(BaseModel):
@@ -32,7 +36,10 @@ class Delivery(BaseModel):
 
 
 @router.get(
-    "/cases/{case_no}/notifications", response_model=list[Delivery], summary="工单的通知记录"
+    "/cases/{case_no}/notifications",
+    response_model=list[Delivery],
+    summary="工单的通知记录",
+    dependencies=FROM_INTAKE,
 )
 async def case_notifications(
     case_no: Annotated[str, Path(pattern=r"^\d{14}$")], session: Session
@@ -41,7 +48,7 @@ async def case_notifications(
     return await store.for_case(session, case_no=case_no)
 
 
-@router.get("/inbox", response_model=list[Delivery], summary="单位站内消息")
+@router.get("/inbox", response_model=list[Delivery], summary="单位站内消息", dependencies=FROM_DESK)
 async def inbox(
     session: Session, recipient: Annotated[str, Query(min_length=1, max_length=64)]
 ) -> list[dict[str, Any]]:
@@ -49,7 +56,12 @@ async def inbox(
     return await store.for_recipient(session, recipient=recipient)
 
 
-@router.get("/deliveries", response_model=list[Delivery], summary="投递记录（按状态）")
+@router.get(
+    "/deliveries",
+    response_model=list[Delivery],
+    summary="投递记录（按状态）",
+    dependencies=FROM_DESK,
+)
 async def deliveries(
     session: Session,
     status: Annotated[str, Query(pattern="^(pending|delivered|dead)$")] = "dead",
@@ -72,7 +84,12 @@ class SmsReply(BaseModel):
     last_error: str | None = None
 
 
-@router.get("/sms/replies", response_model=list[SmsReply], summary="市民短信回复（上行）")
+@router.get(
+    "/sms/replies",
+    response_model=list[SmsReply],
+    summary="市民短信回复（上行）",
+    dependencies=FROM_DESK,
+)
 async def sms_replies(
     session: Session, phone: Annotated[str, Query(pattern=r"^\d{5,20}$")]
 ) -> list[dict[str, Any]]:
@@ -80,7 +97,7 @@ async def sms_replies(
     return await store.replies(session, phone=phone)
 
 
-@router.get("/inbox/stream", summary="站内消息推送（SSE）")
+@router.get("/inbox/stream", summary="站内消息推送（SSE）", dependencies=FROM_DESK)
 async def inbox_stream(
     request: Request, recipient: Annotated[str, Query(min_length=1, max_length=64)]
 ) -> StreamingResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,3 +33,5 @@ class SlaSettings(BaseSettings):
     worker_cached_workflows: int = 12000
     worker_workflow_tasks: int = 100
     worker_local_activities: int = 200
+    # The jurisdiction directory placing units in townships and districts (the desk's).
+    directory_file: Path | None = None
