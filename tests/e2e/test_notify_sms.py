@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 
 from services.common.events import Topic
 from tests.support import (
+    AS_INTAKE,
     SERVICE_HEADERS,
     StackAddresses,
     eventually,
@@ -50,7 +51,9 @@ async def test_citizen_gets_one_receipt_sms_even_when_the_event_is_redelivered(
         await producer.stop()
     await asyncio.sleep(2.0)
     assert len(await texts() or []) == 1
-    notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications") or []
+    notes = (
+        await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE) or []
+    )
     # The unit's duty phone is texted about the urgent case too; only the citizen's count here.
     sms = [n for n in notes if n["channel"] == "sms" and n["recipient"] == body["caller_phone"]]
     assert len(sms) == 1 and sms[0]["status"] == "delivered" and sms[0]["attempts"] == 1
