@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from services.common.access import allow
 from services.common.errors import not_found
+from services.common.inputs import IDENT
 from services.common.web import Session
 from services.dispatch import store
 
@@ -77,6 +78,7 @@ CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
     response_model=AssignmentOut,
     summary="查看派单结果",
     dependencies=FROM_INTAKE,
+    responses={404: {"description": "没有该工单的派单记录"}},
 )
 async def read_assignment(case_no: CaseNo, session: Session) -> dict[str, Any]:
     """A case's classification and routing."""
@@ -96,7 +98,7 @@ async def read_assignment(case_no: CaseNo, session: Session) -> dict[str, Any]:
     "/queue", response_model=list[QueueItem], summary="单位待办队列", dependencies=FROM_DESK
 )
 async def unit_queue(
-    session: Session, unit_id: Annotated[str, Query(min_length=1, max_length=64)]
+    session: Session, unit_id: Annotated[str, Query(max_length=64, pattern=IDENT)]
 ) -> list[dict[str, Any]]:
     """Cases assigned to one unit, oldest first."""
     return await store.list_queue(session, unit_id=unit_id, manual=False)

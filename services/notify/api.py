@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from services.common.access import allow
+from services.common.inputs import IDENT
 from services.common.sse import sse_response
 from services.common.web import Session
 from services.notify import store
@@ -50,7 +51,7 @@ async def case_notifications(
 
 @router.get("/inbox", response_model=list[Delivery], summary="单位站内消息", dependencies=FROM_DESK)
 async def inbox(
-    session: Session, recipient: Annotated[str, Query(min_length=1, max_length=64)]
+    session: Session, recipient: Annotated[str, Query(max_length=64, pattern=IDENT)]
 ) -> list[dict[str, Any]]:
     """A unit's in-app messages, newest first."""
     return await store.for_recipient(session, recipient=recipient)
@@ -99,7 +100,7 @@ async def sms_replies(
 
 @router.get("/inbox/stream", summary="站内消息推送（SSE）", dependencies=FROM_DESK)
 async def inbox_stream(
-    request: Request, recipient: Annotated[str, Query(min_length=1, max_length=64)]
+    request: Request, recipient: Annotated[str, Query(max_length=64, pattern=IDENT)]
 ) -> StreamingResponse:
     """Server-sent events: each in-app notice to the recipient as it is delivered."""
     inbox = request.app.state.inbox

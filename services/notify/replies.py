@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from services.common import events
 from services.common.access import Kind, Principal, allow
+from services.common.inputs import TEXT
 from services.common.logging import get_logger
 from services.common.web import Session
 from services.notify import store
@@ -46,9 +47,9 @@ ACTOR = "短信回访"
 class InboundSms(BaseModel):
     """One mobile-originated SMS as the gateway forwards it."""
 
-    msg_id: str = Field(min_length=1, max_length=64, description="网关的上行短信编号")
+    msg_id: str = Field(min_length=1, max_length=64, pattern=TEXT, description="网关的上行短信编号")
     mobile: str = Field(pattern=r"^\+?\d{5,20}$", description="发送号码")
-    content: str = Field(max_length=1000, description="短信内容")
+    content: str = Field(max_length=1000, pattern=TEXT, description="短信内容")
     received_at: datetime | None = None
 
 
