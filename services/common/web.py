@@ -30,11 +30,7 @@ Session = Annotated[AsyncSession, Depends(session_dep)]
 
 
 def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]) -> None:
-    """Mount the probes and the metrics endpoint; `checks` names each dependency's ping.
-
-    They are public: probes and the scraper show no credential, and none of them tells
-    anything about a case.
-    """
+    """Mount the probes and the metrics endpoint; `checks` names each dependency's ping."""
     app.middleware("http")(http_metrics_middleware)
     anyone = [Depends(public())]
 

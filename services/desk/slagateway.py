@@ -81,9 +81,9 @@ class SlaGateway:
         )
 
     async def act(self, case_no: str, action: Action, body: dict[str, Any]) -> Response:
-        """Send one command to sla; its answer (200, 403, 404, 409 or 422) comes back unchanged.
+        """Send one command to sla; its answer (200, 404, 409 or 422) comes back unchanged.
 
-        sla checks the person again: the body's actor is named in the actor header too.
+        The person acting is named in a header too (sla admits them only for their cases).
         """
         actor = {ACTOR_HEADER: str(body.get("actor", ""))}
         try:
