@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from services.common.access.roles import ADMIN, DISPATCHER, HANDLER, SUPERVISOR
+from services.common.access.roles import ADMIN, AUDITOR, DISPATCHER, HANDLER, SUPERVISOR
 from services.common.jurisdiction import Directory
 
 # What a handler of the assigned unit may send to sla.
@@ -38,11 +38,13 @@ class Person(Protocol):
 class Scope:
     """Which cases a person may see: one unit's, a township's, a district's, or all."""
 
-    kind: str  # unit | township | district | all
+    kind: str  # unit | township | district | all | none
     id: str = ""
 
     def admits(self, row: Mapping[str, Any]) -> bool:
         """Whether a case (a board row, a live change) lies within the scope."""
+        if self.kind == "none":
+            return False
         if self.kind == "unit":
             return bool(row.get("unit_id") == self.id)
         if self.kind == "township":
@@ -76,6 +78,8 @@ def scope_of(user: Person, directory: Directory) -> Scope:
     """The cases a person may see: own unit for handlers, the jurisdiction for supervisors."""
     if user.role == ADMIN:
         return Scope("all")
+    if user.role == AUDITOR:
+        return Scope("none")  # auditors read the access audit, not cases
     if user.role == HANDLER:
         return Scope("unit", user.unit_id)
     where = place(directory, user.unit_id)
@@ -94,6 +98,8 @@ def refusal(user: Person, row: Mapping[str, Any], directory: Directory) -> str |
     """Why a person may not see a case (a Chinese sentence), or None if they may."""
     if scope_of(user, directory).admits(row):
         return None
+    if user.role == AUDITOR:
+        return "审计员只能查看访问审计，不能查看工单。"
     if user.role == HANDLER:
         return "无权查看该工单：它不属于本单位。办理人只能查看和办理本单位承办的工单。"
     return "无权查看该工单：它不在您的管辖范围内。"

@@ -16,6 +16,8 @@ c = cases.c
 
 def within(scope: Scope) -> sa.ColumnElement[bool]:
     """The filter on board rows of the cases a scope admits."""
+    if scope.kind == "none":
+        return sa.false()
     if scope.kind == "unit":
         return c.unit_id == scope.id
     if scope.kind == "township":

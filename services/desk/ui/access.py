@@ -23,23 +23,18 @@ from services.common.access.casework import (
 from services.common.jurisdiction import Directory
 from services.desk.ui.users import User
 
+# The shared case rules, used from here by the pages.
 __all__ = [
     "DISPATCHER_ACTIONS",
     "HANDLER_ACTIONS",
-    "PHONE_ROLES",
     "SUPERVISOR_ACTIONS",
     "Scope",
     "action_refusal",
     "allowed_actions",
-    "arbitration_refusal",
     "holds",
-    "mask_phone",
-    "masked",
-    "may_arbitrate",
     "place",
     "refusal",
     "scope_of",
-    "sees_arbitration",
 ]
 PHONE_ROLES = ("dispatcher", "admin")
 

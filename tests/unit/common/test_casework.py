@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 import httpx
 
-from services.common.access.casework import ALL_ACTIONS, allowed_actions, case_at, scope_of
+from services.common.access.casework import (
+    ALL_ACTIONS,
+    allowed_actions,
+    case_at,
+    refusal,
+    scope_of,
+)
 from services.common.access.services import ACTOR_HEADER
 from services.common.jurisdiction import Directory
 from services.desk.slagateway import Action, SlaGateway
@@ -27,6 +33,11 @@ def test_admins_do_everything_operators_and_auditors_work_no_case() -> None:
     assert allowed_actions(Someone("admin", "U-D01-DBZX"), case, DIRECTORY) == ALL_ACTIONS
     for role in ("operator", "auditor"):
         assert allowed_actions(Someone(role, "U-D01-DBZX"), case, DIRECTORY) == ()
+    # Auditors read the access audit, not cases.
+    assert scope_of(Someone("auditor", "U-D01-DBZX"), DIRECTORY).kind == "none"
+    assert refusal(Someone("auditor", "U-D01-DBZX"), case, DIRECTORY) == (
+        "审计员只能查看访问审计，不能查看工单。"
+    )
     assert scope_of(Someone("handler", V01), DIRECTORY).admits(case)
     # A unit the directory does not know sees only its own cases.
     assert scope_of(Someone("supervisor", "U-GONE"), DIRECTORY).kind == "unit"
