@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
+from services.common.access import allow
 from services.common.errors import not_found
+from services.common.inputs import IDENT
 from services.common.web import Session
 from services.dispatch import store
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
+# Who reads what: intake's timeline and Open311 status ask for a case's assignment; the
+# desk shows the queues and the directory to the people it signs in.
+FROM_INTAKE = [Depends(allow(callers=("intake",)))]
+FROM_DESK = [Depends(allow(callers=("desk",)))]
 
 
 class AssignmentOut(BaseModel):
@@ -67,7 +73,13 @@ class QueueItem(BaseModel):
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
 
 
-@router.get("/cases/{case_no}", response_model=AssignmentOut, summary="查看派单结果")
+@router.get(
+    "/cases/{case_no}",
+    response_model=AssignmentOut,
+    summary="查看派单结果",
+    dependencies=FROM_INTAKE,
+    responses={404: {"description": "没有该工单的派单记录"}},
+)
 async def read_assignment(case_no: CaseNo, session: Session) -> dict[str, Any]:
     """A case's classification and routing."""
     found = await store.get_assignment(session, case_no=case_no)
@@ -82,21 +94,25 @@ async def read_assignment(case_no: CaseNo, session: Session) -> dict[str, Any]:
     return found
 
 
-@router.get("/queue", response_model=list[QueueItem], summary="单位待办队列")
+@router.get(
+    "/queue", response_model=list[QueueItem], summary="单位待办队列", dependencies=FROM_DESK
+)
 async def unit_queue(
-    session: Session, unit_id: Annotated[str, Query(min_length=1, max_length=64)]
+    session: Session, unit_id: Annotated[str, Query(max_length=64, pattern=IDENT)]
 ) -> list[dict[str, Any]]:
     """Cases assigned to one unit, oldest first."""
     return await store.list_queue(session, unit_id=unit_id, manual=False)
 
 
-@router.get("/manual-queue", response_model=list[QueueItem], summary="人工派单队列")
+@router.get(
+    "/manual-queue", response_model=list[QueueItem], summary="人工派单队列", dependencies=FROM_DESK
+)
 async def manual_queue(session: Session) -> list[dict[str, Any]]:
     """Cases waiting for a human dispatcher, with the model's suggestion and its reasons."""
     return await store.list_queue(session, manual=True)
 
 
-@router.get("/units", summary="辖区单位目录")
+@router.get("/units", summary="辖区单位目录", dependencies=FROM_DESK)
 async def units(request: Request) -> list[dict[str, str]]:
     """Units of the jurisdiction directory, for pickers in the UIs."""
     return [

@@ -10,13 +10,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from services.common.access import allow
+from services.common.inputs import IDENT, TEXT
 from services.common.web import Session
 from services.dispatch import store
 from services.dispatch.api import AssignmentOut, read_assignment
 from services.dispatch.casework import CaseWork, Conflict, Invalid
 from services.dispatch.domain import TOPICS, Difficulty
 
-router = APIRouter(prefix="/v1", tags=["casework"])
+# Dispatchers and supervisors decide through the desk, which names them as the actor.
+router = APIRouter(
+    prefix="/v1", tags=["casework"], dependencies=[Depends(allow(callers=("desk",)))]
+)
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
 
 
@@ -32,19 +37,21 @@ Work = Annotated[CaseWork, Depends(casework_dep)]
 class HumanDispatch(BaseModel):
     """A dispatcher's decision on a manual-queue case; omitted fields keep the suggestion."""
 
-    actor: str = Field(min_length=1, max_length=64, description="派单员")
-    unit_id: str | None = Field(default=None, max_length=64, description="指定承办单位")
-    topic: str | None = Field(default=None, description="改判主题")
+    actor: str = Field(min_length=1, max_length=64, pattern=TEXT, description="派单员")
+    unit_id: str | None = Field(
+        default=None, max_length=64, pattern=IDENT, description="指定承办单位"
+    )
+    topic: str | None = Field(default=None, max_length=64, pattern=TEXT, description="改判主题")
     difficulty: Difficulty | None = Field(default=None, description="改判难度")
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=500, pattern=TEXT)
 
 
 class ArbitrationDecision(BaseModel):
     """The arbitrator's final choice."""
 
-    actor: str = Field(min_length=1, max_length=64, description="仲裁人")
-    unit_id: str = Field(min_length=1, max_length=64, description="指定承办单位")
-    note: str = Field(default="", max_length=500)
+    actor: str = Field(min_length=1, max_length=64, pattern=TEXT, description="仲裁人")
+    unit_id: str = Field(max_length=64, pattern=IDENT, description="指定承办单位")
+    note: str = Field(default="", max_length=500, pattern=TEXT)
 
 
 class ArbitrationOut(BaseModel):
@@ -66,10 +73,18 @@ def _http(exc: Exception) -> HTTPException:
     return HTTPException(409 if isinstance(exc, Conflict) else 422, detail=str(exc))
 
 
+# A decision on a case that is not (or no longer) waiting for it.
+DECISION_REFUSALS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "该工单当前不接受此决定"},
+    422: {"description": "没有该工单的记录，或指定的单位、主题无效"},
+}
+
+
 @router.post(
     "/manual-queue/{case_no}/dispatch",
     response_model=AssignmentOut,
     summary="人工派单（确认或改判）",
+    responses=DECISION_REFUSALS,
 )
 async def human_dispatch(
     case_no: CaseNo, body: HumanDispatch, work: Work, session: Session
@@ -94,7 +109,7 @@ async def human_dispatch(
 @router.get("/arbitrations", response_model=list[ArbitrationOut], summary="仲裁队列")
 async def arbitrations(
     session: Session,
-    arbitrator_unit_id: Annotated[str | None, Query(max_length=64)] = None,
+    arbitrator_unit_id: Annotated[str | None, Query(max_length=64, pattern=IDENT)] = None,
     status: Annotated[str, Query(pattern="^(pending|decided)$")] = "pending",
 ) -> list[dict[str, Any]]:
     """Cases bounced too often, waiting for (or decided by) the tier-above unit."""
@@ -104,7 +119,10 @@ async def arbitrations(
 
 
 @router.post(
-    "/arbitrations/{case_no}/decision", response_model=AssignmentOut, summary="仲裁指定承办单位"
+    "/arbitrations/{case_no}/decision",
+    response_model=AssignmentOut,
+    summary="仲裁指定承办单位",
+    responses=DECISION_REFUSALS,
 )
 async def decide(
     case_no: CaseNo, body: ArbitrationDecision, work: Work, session: Session
@@ -117,7 +135,19 @@ async def decide(
     return await read_assignment(case_no, session)
 
 
-@router.get("/corrections", summary="人工改判样本（再训练用）")
+@router.get(
+    "/corrections",
+    summary="人工改判样本（再训练用）",
+    responses={
+        200: {
+            "description": "JSON 列表，或 format=tsv 时训练语料格式的文本",
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "text/tab-separated-values": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 async def corrections(
     session: Session, fmt: Annotated[str, Query(alias="format", pattern="^(json|tsv)$")] = "json"
 ) -> Any:

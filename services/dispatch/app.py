@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 
+from services.common.access import public
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes, service_access, services_only
+from services.common.web import add_ops_routes, service_access
 from services.dispatch import store
 from services.dispatch.api import router
 from services.dispatch.api_casework import router as casework_router
@@ -87,9 +88,9 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     service_access(app, common)
-    guard = services_only()
-    app.include_router(router, dependencies=guard)
-    app.include_router(casework_router, dependencies=guard)
+    # Each route names its calling services (services/dispatch/api*.py).
+    app.include_router(router)
+    app.include_router(casework_router)
 
     desk = common.desk_url.rstrip("/")
 
@@ -99,6 +100,13 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
         return RedirectResponse(f"{desk}{request.url.path}{query}", status_code=308)
 
     for path in UI_PATHS:
-        app.add_api_route(path, queue_ui_moved, methods=["GET"], include_in_schema=False)
+        # Public: the redirect only names the desk's address; the desk signs people in.
+        app.add_api_route(
+            path,
+            queue_ui_moved,
+            methods=["GET"],
+            include_in_schema=False,
+            dependencies=[Depends(public())],
+        )
 
     return app

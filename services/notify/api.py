@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from services.common.access import allow
+from services.common.inputs import IDENT
 from services.common.sse import sse_response
 from services.common.web import Session
 from services.notify import store
 from services.notify.sealing import default_sealer
 
 router = APIRouter(prefix="/v1", tags=["notify"])
+# intake's timeline shows a case's notifications; the desk, the inboxes and delivery logs.
+FROM_INTAKE = [Depends(allow(callers=("intake",)))]
+FROM_DESK = [Depends(allow(callers=("desk",)))]
 
 
 class Delivery(BaseModel):
@@ -34,7 +39,10 @@ class Delivery(BaseModel):
 
 
 @router.get(
-    "/cases/{case_no}/notifications", response_model=list[Delivery], summary="工单的通知记录"
+    "/cases/{case_no}/notifications",
+    response_model=list[Delivery],
+    summary="工单的通知记录",
+    dependencies=FROM_INTAKE,
 )
 async def case_notifications(
     case_no: Annotated[str, Path(pattern=r"^\d{14}$")], session: Session
@@ -43,15 +51,20 @@ async def case_notifications(
     return await store.for_case(session, case_no=case_no)
 
 
-@router.get("/inbox", response_model=list[Delivery], summary="单位站内消息")
+@router.get("/inbox", response_model=list[Delivery], summary="单位站内消息", dependencies=FROM_DESK)
 async def inbox(
-    session: Session, recipient: Annotated[str, Query(min_length=1, max_length=64)]
+    session: Session, recipient: Annotated[str, Query(max_length=64, pattern=IDENT)]
 ) -> list[dict[str, Any]]:
     """A unit's in-app messages, newest first."""
     return await store.for_recipient(session, recipient=recipient)
 
 
-@router.get("/deliveries", response_model=list[Delivery], summary="投递记录（按状态）")
+@router.get(
+    "/deliveries",
+    response_model=list[Delivery],
+    summary="投递记录（按状态）",
+    dependencies=FROM_DESK,
+)
 async def deliveries(
     session: Session,
     status: Annotated[str, Query(pattern="^(pending|delivered|dead|suppressed)$")] = "dead",
@@ -74,7 +87,12 @@ class SmsReply(BaseModel):
     last_error: str | None = None
 
 
-@router.get("/sms/replies", response_model=list[SmsReply], summary="市民短信回复（上行）")
+@router.get(
+    "/sms/replies",
+    response_model=list[SmsReply],
+    summary="市民短信回复（上行）",
+    dependencies=FROM_DESK,
+)
 async def sms_replies(
     session: Session, phone: Annotated[str, Query(pattern=r"^\d{5,20}$")]
 ) -> list[dict[str, Any]]:
@@ -82,9 +100,9 @@ async def sms_replies(
     return await store.replies(session, ref=default_sealer().index(phone))
 
 
-@router.get("/inbox/stream", summary="站内消息推送（SSE）")
+@router.get("/inbox/stream", summary="站内消息推送（SSE）", dependencies=FROM_DESK)
 async def inbox_stream(
-    request: Request, recipient: Annotated[str, Query(min_length=1, max_length=64)]
+    request: Request, recipient: Annotated[str, Query(max_length=64, pattern=IDENT)]
 ) -> StreamingResponse:
     """Server-sent events: each in-app notice to the recipient as it is delivered."""
     inbox = request.app.state.inbox

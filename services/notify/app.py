@@ -11,7 +11,7 @@ from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes, service_access, services_only
+from services.common.web import add_ops_routes, service_access
 from services.notify import store, wiring
 from services.notify.api import router
 from services.notify.consumer import Notifier
@@ -19,7 +19,7 @@ from services.notify.deliver import Deliverer
 from services.notify.domain import Templates
 from services.notify.live import Inbox
 from services.notify.pseudonymise import Pseudonymiser
-from services.notify.replies import ReplyWorker
+from services.notify.replies import GatewayKey, ReplyWorker
 from services.notify.replies import router as provider_router
 from services.notify.settings import NotifySettings
 
@@ -86,8 +86,9 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     service_access(app, common)
-    app.include_router(router, dependencies=services_only())
-    # The SMS provider's callbacks show the gateway key, not the services' token.
-    app.state.gateway_key = own.sms_gateway_key or ""
+    # The SMS provider's callbacks show the gateway key, not a service token.
+    app.state.authenticators.append(GatewayKey(own.sms_gateway_key or ""))
+    # Each route names its callers (services/notify/api.py, replies.py).
+    app.include_router(router)
     app.include_router(provider_router)
     return app

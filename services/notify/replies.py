@@ -13,14 +13,16 @@ import asyncio
 import contextlib
 import hmac
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from prometheus_client import Counter
 from pydantic import BaseModel, Field
 
 from services.common import events
+from services.common.access import Kind, Principal, allow
+from services.common.inputs import TEXT
 from services.common.logging import get_logger
 from services.common.pii import masked
 from services.common.web import Session
@@ -35,7 +37,11 @@ from services.notify.domain.schedule import Backoff
 from services.notify.sealing import sealed_phone
 
 log = get_logger(__name__)
-router = APIRouter(prefix="/provider", tags=["provider"])
+# The SMS provider is a caller of its own: it shows the gateway key, not a service token.
+GATEWAY = "sms-gateway"
+router = APIRouter(
+    prefix="/provider", tags=["provider"], dependencies=[Depends(allow(callers=(GATEWAY,)))]
+)
 REPLIES = Counter(
     "minhu_notify_sms_replies_total", "Citizens' SMS replies, by outcome.", ["outcome"]
 )
@@ -46,23 +52,34 @@ ACTOR = "短信回访"
 class InboundSms(BaseModel):
     """One mobile-originated SMS as the gateway forwards it."""
 
-    msg_id: str = Field(min_length=1, max_length=64, description="网关的上行短信编号")
+    msg_id: str = Field(min_length=1, max_length=64, pattern=TEXT, description="网关的上行短信编号")
     mobile: str = Field(pattern=r"^\+?\d{5,20}$", description="发送号码")
-    content: str = Field(max_length=1000, description="短信内容")
+    content: str = Field(max_length=1000, pattern=TEXT, description="短信内容")
     received_at: datetime | None = None
 
 
-@router.post("/sms/inbound", summary="上行短信回调（短信网关调用）")
-async def inbound(
-    body: InboundSms,
-    request: Request,
-    session: Session,
-    authorization: Annotated[str, Header()] = "",
-) -> dict[str, Any]:
+class GatewayKey:
+    """Recognises the SMS provider by `Authorization: Bearer <gateway key>` (none if unset)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key.encode()
+
+    async def __call__(self, request: Request) -> Principal | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if not self.key or scheme.lower() != "bearer" or not token:
+            return None
+        if hmac.compare_digest(token.encode(), self.key):
+            return Principal(Kind.SERVICE, name=GATEWAY)
+        return None
+
+
+@router.post(
+    "/sms/inbound",
+    summary="上行短信回调（短信网关调用）",
+    responses={401: {"description": "未提供有效的短信网关密钥"}},
+)
+async def inbound(body: InboundSms, request: Request, session: Session) -> dict[str, Any]:
     """Keep a citizen's reply durably, once per gateway message id; applied afterwards."""
-    key: str = request.app.state.gateway_key
-    if not key or not hmac.compare_digest(authorization.encode(), f"Bearer {key}".encode()):
-        raise HTTPException(401, {"code": "gateway_key_required", "message": "短信网关密钥无效"})
     now = datetime.now(UTC)
     phone = body.mobile.removeprefix("+86")
     sealed, ref = sealed_phone(phone)

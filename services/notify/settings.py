@@ -9,6 +9,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.notify.domain.contacts import DEFAULT_CONTACTS, DutyContacts
 
+# The local profiles' SMS gateway key (deploy/profiles.py, the simulator): never in production.
+LOCAL_SMS_GATEWAY_KEY = "minhu-smsgw-local"
+PLACEHOLDERS = frozenset({"changeme", "changethis", "secret", "password", "minhu-local"})
+MIN_SECRET = 16
+
+
+def _weak(secret: str) -> bool:
+    """A secret too short or a well-known placeholder (local keys included)."""
+    plain = secret.strip().lower()
+    return (
+        len(plain) < MIN_SECRET
+        or plain == LOCAL_SMS_GATEWAY_KEY
+        or any(plain.startswith(p) for p in PLACEHOLDERS)
+    )
+
 
 class WebhookTarget(BaseModel):
     """A subscribed system: where to POST, the HMAC secret, which event types ("*" = all)."""
@@ -54,6 +69,27 @@ class NotifySettings(BaseSettings):
     # replies this long after they were sent or received). Checked every ..._every_seconds.
     pii_retention_days: int = Field(default=180, ge=1)
     pseudonymise_every_seconds: float = Field(default=3600.0, gt=0)
+
+    def production_problems(self) -> list[str]:
+        """What would be unsafe in production (MINHU_ENV=production), each naming its setting."""
+        problems = []
+        if self.sms_gateway_url and not self.sms_gateway_key:
+            problems.append(
+                "MINHU_NOTIFY_SMS_GATEWAY_KEY is unset while MINHU_NOTIFY_SMS_GATEWAY_URL is set"
+            )
+        elif self.sms_gateway_key and _weak(self.sms_gateway_key):
+            problems.append(
+                "MINHU_NOTIFY_SMS_GATEWAY_KEY is the local profile's key or a weak placeholder"
+            )
+        for hook in self.webhooks:
+            if _weak(hook.secret):
+                problems.append(f"MINHU_NOTIFY_WEBHOOKS: the secret of '{hook.name}' is weak")
+            if not hook.url.startswith("https://"):
+                problems.append(f"MINHU_NOTIFY_WEBHOOKS: '{hook.name}' is not an https:// URL")
+        secrets = [h.secret for h in self.webhooks]
+        if len(set(secrets)) < len(secrets):
+            problems.append("MINHU_NOTIFY_WEBHOOKS: targets share a secret; give each its own")
+        return problems
 
     @field_validator("contacts_file")
     @classmethod

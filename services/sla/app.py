@@ -13,9 +13,11 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
+from services.common.jurisdiction import Directory
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
-from services.common.web import add_ops_routes, service_access, services_only
+from services.common.web import add_ops_routes, service_access
+from services.sla.actors import DeskPeople
 from services.sla.api import router
 from services.sla.calendar_api import router as calendar_router
 from services.sla.consumer import WorkflowStarter, limits_from
@@ -70,13 +72,17 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
             yield
         finally:
             await plumbing.stop()
+            await app.state.people.aclose()
 
     app = FastAPI(title="Minhu sla", version="1", lifespan=lifespan)
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     app.state.policy, app.state.calendar = policy, calendar
     service_access(app, common)
-    guard = services_only()
-    app.include_router(router, dependencies=guard)
-    app.include_router(calendar_router, dependencies=guard)
+    # Whom a command names: the desk's accounts, placed in the jurisdiction directory.
+    app.state.directory = Directory.from_file(own.directory_file)
+    app.state.people = DeskPeople(common.desk_url, common.service_headers("sla"))
+    # Each route names its calling services (services/sla/api.py, calendar_api.py).
+    app.include_router(router)
+    app.include_router(calendar_router)
     return app

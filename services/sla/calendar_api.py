@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from services.common.access import allow
 from services.sla.domain import Duration, SlaPolicy, WorkingCalendar
 
-router = APIRouter(prefix="/v1", tags=["sla"])
+# The desk's clock counts remaining working time with it.
+router = APIRouter(prefix="/v1", tags=["sla"], dependencies=[Depends(allow(callers=("desk",)))])
 MAX_RANGE = timedelta(days=400)
 
 
@@ -40,7 +42,11 @@ def _aware(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-@router.get("/calendar/working-time", summary="工作时间段")
+@router.get(
+    "/calendar/working-time",
+    summary="工作时间段",
+    responses={422: {"description": "时刻缺少时区，或区间无效"}},
+)
 async def working_time(
     request: Request,
     start: Annotated[datetime, Query(description="起始时刻（带时区）")],

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The demo and test policy (deadlines of seconds): it would escalate every real case at once.
+DRILL_POLICY = Path(__file__).resolve().parents[2] / "deploy" / "sla" / "drill.yaml"
 
 
 class SlaSettings(BaseSettings):
@@ -31,3 +37,15 @@ class SlaSettings(BaseSettings):
     worker_cached_workflows: int = 12000
     worker_workflow_tasks: int = 100
     worker_local_activities: int = 200
+    # The jurisdiction directory placing units in townships and districts (the desk's).
+    directory_file: Path | None = None
+
+    def production_problems(self) -> list[str]:
+        """What would be unsafe in production (MINHU_ENV=production), each naming its setting.
+
+        sla keeps no secret of its own; its one local-only choice is the drill policy.
+        """
+        chosen = os.environ.get("MINHU_SLA_POLICY", "").strip()
+        if chosen and Path(chosen).resolve() == DRILL_POLICY:
+            return ["MINHU_SLA_POLICY is the drill policy (deadlines of seconds)"]
+        return []

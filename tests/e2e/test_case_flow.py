@@ -8,7 +8,16 @@ from typing import Any
 import httpx
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from tests.support import StackAddresses, eventually, get_json, new_case
+from tests.support import (
+    AS_INTAKE,
+    CALLER,
+    HANDLER,
+    StackAddresses,
+    acting,
+    eventually,
+    get_json,
+    new_case,
+)
 
 
 async def test_case_reaches_a_unit_with_running_workflow_and_notification(
@@ -25,7 +34,9 @@ async def test_case_reaches_a_unit_with_running_workflow_and_notification(
     stored = await get_json(http, f"{stack.intake}/v1/cases/{case_no}")
     assert stored is not None and stored["address"] == "柳岸路柳岸花园门口"
 
-    dispatched = await eventually(lambda: get_json(http, f"{stack.dispatch}/v1/cases/{case_no}"))
+    dispatched = await eventually(
+        lambda: get_json(http, f"{stack.dispatch}/v1/cases/{case_no}", AS_INTAKE)
+    )
     assert dispatched["tier"] == "village"
     assert dispatched["unit_id"] == "U-D01-T01-V01"
     assert dispatched["topic"] == "城乡建设"
@@ -54,7 +65,10 @@ async def test_case_reaches_a_unit_with_running_workflow_and_notification(
 
     async def handler_told() -> list[dict[str, Any]] | None:
         # The caller's receipt SMS is logged too; the handler's in-app notice is the one here.
-        notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications") or []
+        notes = (
+            await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE)
+            or []
+        )
         return [n for n in notes if n["channel"] == "in_app"] or None
 
     notes = await eventually(handler_told)
@@ -72,17 +86,25 @@ async def test_handler_commands_drive_the_workflow_to_close(
     await eventually(lambda: get_json(http, f"{stack.sla}/v1/cases/{case_no}"))
     url = f"{stack.sla}/v1/cases/{case_no}"
 
-    early = await http.post(f"{url}/resolve", json={"actor": "李四", "note": "已修好"})
+    early = await http.post(
+        f"{url}/resolve", headers=acting(HANDLER), json={"actor": HANDLER, "note": "已修好"}
+    )
     assert early.status_code == 409
     assert "签收" in early.json()["message"]
 
-    accepted = await http.post(f"{url}/accept", json={"actor": "李四"})
+    accepted = await http.post(f"{url}/accept", headers=acting(HANDLER), json={"actor": HANDLER})
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
-    no_text = await http.post(f"{url}/resolve", json={"actor": "李四", "note": " "})
+    no_text = await http.post(
+        f"{url}/resolve", headers=acting(HANDLER), json={"actor": HANDLER, "note": " "}
+    )
     assert no_text.status_code == 409
-    resolved = await http.post(f"{url}/resolve", json={"actor": "李四", "note": "已更换灯泡"})
+    resolved = await http.post(
+        f"{url}/resolve", headers=acting(HANDLER), json={"actor": HANDLER, "note": "已更换灯泡"}
+    )
     assert resolved.json()["state"] == "resolved"
-    closed = await http.post(f"{url}/callback", json={"actor": "回访员王五", "satisfied": True})
+    closed = await http.post(
+        f"{url}/callback", headers=acting(CALLER), json={"actor": CALLER, "satisfied": True}
+    )
     assert closed.json()["state"] == "closed"
     kinds = [h["kind"] for h in closed.json()["history"]]
     assert kinds == ["dispatched", "accepted", "resolved", "closed"]

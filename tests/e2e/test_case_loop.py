@@ -8,7 +8,15 @@ from typing import Any
 
 import httpx
 
-from tests.support import StackAddresses, eventually, get_json, new_case
+from tests.support import (
+    AS_INTAKE,
+    HANDLER,
+    StackAddresses,
+    acting,
+    eventually,
+    get_json,
+    new_case,
+)
 
 
 async def test_bounce_through_sla_moves_the_case_and_its_workflow(
@@ -24,7 +32,9 @@ async def test_bounce_through_sla_moves_the_case_and_its_workflow(
     first = await eventually(waiting)
     assert first["unit_id"] == "U-D01-T01-V01"
     resp = await http.post(
-        f"{sla_url}/bounce", json={"actor": "柳岸社区", "note": "该路段由街道市政维护"}
+        f"{sla_url}/bounce",
+        headers=acting(HANDLER),
+        json={"actor": HANDLER, "note": "该路段由街道市政维护"},
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["state"] == "bounced"
@@ -37,7 +47,7 @@ async def test_bounce_through_sla_moves_the_case_and_its_workflow(
     status = await eventually(moved, timeout=20)
     assert status["bounces"] == 1
     assert [h["kind"] for h in status["history"]][-2:] == ["bounced", "redispatched"]
-    assignment = await get_json(http, f"{stack.dispatch}/v1/cases/{case_no}")
+    assignment = await get_json(http, f"{stack.dispatch}/v1/cases/{case_no}", AS_INTAKE)
     assert assignment is not None and assignment["unit_id"] == status["unit_id"]
     assert assignment["attempt"] == 1
 
@@ -51,6 +61,8 @@ async def test_coordinates_route_a_case_to_the_grid_they_fall_in(
     resp = await http.post(f"{stack.intake}/v1/cases", json=body)
     assert resp.status_code == 201, resp.text
     case_no = resp.json()["case_no"]
-    assignment = await eventually(lambda: get_json(http, f"{stack.dispatch}/v1/cases/{case_no}"))
+    assignment = await eventually(
+        lambda: get_json(http, f"{stack.dispatch}/v1/cases/{case_no}", AS_INTAKE)
+    )
     assert assignment["unit_id"] == "U-D01-T01-V02"
     assert any("坐标" in r for r in assignment["reasons"])

@@ -18,7 +18,15 @@ from temporalio.api.workflowservice.v1 import (
 )
 from temporalio.client import Client
 
-from tests.support import ROOT, StackAddresses, desk_login_async, eventually, get_json, new_case
+from tests.support import (
+    ROOT,
+    StackAddresses,
+    acting,
+    desk_login_async,
+    eventually,
+    get_json,
+    new_case,
+)
 
 
 async def _record(http: httpx.AsyncClient, stack: StackAddresses, case_no: str) -> Any:
@@ -42,7 +50,7 @@ async def _closed_case(stack: StackAddresses, http: httpx.AsyncClient) -> str:
         ("callback", {"actor": "paidan", "satisfied": False, "reached": False, "note": ""}),
         ("callback", {"actor": "paidan", "satisfied": True, "note": "群众表示满意"}),
     ):
-        resp = await http.post(f"{sla}/{command}", json=body)
+        resp = await http.post(f"{sla}/{command}", json=body, headers=acting(body["actor"]))
         assert resp.status_code == 200, resp.text
     return case_no
 

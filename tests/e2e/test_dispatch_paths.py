@@ -12,7 +12,14 @@ from aiokafka import AIOKafkaProducer
 
 from services.common import events
 from services.common.proto_gen.minhu.events.v1 import case_pb2
-from tests.support import StackAddresses, eventually, get_json, new_case, read_topic
+from tests.support import (
+    AS_INTAKE,
+    StackAddresses,
+    eventually,
+    get_json,
+    new_case,
+    read_topic,
+)
 
 
 async def _post(stack: StackAddresses, http: httpx.AsyncClient, **overrides: Any) -> str:
@@ -25,7 +32,7 @@ async def _assignment(
     stack: StackAddresses, http: httpx.AsyncClient, case_no: str, attempt: int = 0
 ) -> dict[str, Any]:
     async def at_attempt() -> dict[str, Any] | None:
-        found = await get_json(http, f"{stack.dispatch}/v1/cases/{case_no}")
+        found = await get_json(http, f"{stack.dispatch}/v1/cases/{case_no}", AS_INTAKE)
         return found if found and found["attempt"] >= attempt else None
 
     result: dict[str, Any] = await eventually(at_attempt)
@@ -167,7 +174,7 @@ async def test_bounce_redispatches_then_second_bounce_goes_to_final_arbitration(
     await _bounce(stack, case_no, "U-D01-T01-V03", "仍不同意")
 
     async def refused() -> dict[str, Any] | None:
-        found = await get_json(http, f"{stack.dispatch}/v1/cases/{case_no}")
+        found = await get_json(http, f"{stack.dispatch}/v1/cases/{case_no}", AS_INTAKE)
         kinds = [d["kind"] for d in (found or {}).get("decisions", [])]
         return found if "bounce_refused" in kinds else None
 

@@ -12,7 +12,17 @@ from typing import Any
 
 import httpx
 
-from tests.support import StackAddresses, add_api_client, eventually, get_json, new_case
+from tests.support import (
+    AS_INTAKE,
+    CALLER,
+    HANDLER,
+    StackAddresses,
+    acting,
+    add_api_client,
+    eventually,
+    get_json,
+    new_case,
+)
 
 
 def fresh_phone() -> str:
@@ -89,22 +99,24 @@ async def test_repeat_call_is_linked_not_dispatched(
     assert other.json()["status"] == "received"
     # The original is dispatched; the repeat never reaches dispatch, its timeline follows
     # the original's work order.
-    await eventually(lambda: get_json(http, f"{stack.dispatch}/v1/cases/{first['case_no']}"))
+    await eventually(
+        lambda: get_json(http, f"{stack.dispatch}/v1/cases/{first['case_no']}", AS_INTAKE)
+    )
     timeline = await get_json(operator, f"{stack.intake}/v1/cases/{repeat['case_no']}/timeline")
     assert timeline["case"]["repeat_of"] == first["case_no"]
     assert timeline["dispatch"]["case_no"] == first["case_no"]
-    assert await get_json(http, f"{stack.dispatch}/v1/cases/{repeat['case_no']}") is None
+    assert await get_json(http, f"{stack.dispatch}/v1/cases/{repeat['case_no']}", AS_INTAKE) is None
 
 
 async def _close(stack: StackAddresses, http: httpx.AsyncClient, case_no: str) -> None:
     await eventually(lambda: get_json(http, f"{stack.sla}/v1/cases/{case_no}"), timeout=15)
     url = f"{stack.sla}/v1/cases/{case_no}"
     for action, body in (
-        ("accept", {"actor": "李四"}),
-        ("resolve", {"actor": "李四", "note": "已更换灯泡"}),
-        ("callback", {"actor": "回访员王五", "satisfied": True}),
+        ("accept", {"actor": HANDLER}),
+        ("resolve", {"actor": HANDLER, "note": "已更换灯泡"}),
+        ("callback", {"actor": CALLER, "satisfied": True}),
     ):
-        resp = await http.post(f"{url}/{action}", json=body)
+        resp = await http.post(f"{url}/{action}", json=body, headers=acting(body["actor"]))
         assert resp.status_code == 200, resp.text
 
 

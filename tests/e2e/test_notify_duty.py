@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaProducer
 from services.common.events import Topic
 from services.common.pii import masked
 from tests.support import (
+    AS_INTAKE,
     ROOT,
     StackAddresses,
     eventually,
@@ -89,7 +90,9 @@ async def test_an_unaccepted_urgent_case_texts_each_duty_phone_up_the_ladder_onc
         await producer.stop()
     await asyncio.sleep(2.0)
     assert len(await _texts_about(http, case_no)) == len(texts)
-    notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications") or []
+    notes = (
+        await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE) or []
+    )
     duty = [n for n in notes if n["channel"] == "sms" and "_duty_" in n["template"]]
     assert len(duty) == 9 and {n["status"] for n in duty} == {"delivered"}
 
@@ -100,7 +103,10 @@ async def test_an_ordinary_case_texts_its_unit_only_when_the_light_turns_red(
     case_no = (await http.post(f"{stack.intake}/v1/cases", json=new_case())).json()["case_no"]
 
     async def breached() -> list[dict[str, Any]] | None:
-        notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications") or []
+        notes = (
+            await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE)
+            or []
+        )
         return notes if any(n["template"] == "handler_breached" for n in notes) else None
 
     notes = await eventually(breached, timeout=60, interval=1)

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from tests.support import (
+    AS_NOTIFY,
     StackAddresses,
     eventually,
     get_json,
@@ -102,6 +103,7 @@ async def test_a_reply_sla_already_took_before_notify_could_note_it_counts_as_ap
     msg_id = f"up-{case_no}-lost"
     earlier = await http.post(
         f"{stack.sla}/v1/cases/{case_no}/callback",
+        headers=AS_NOTIFY,
         json={"actor": "短信回访", "satisfied": True, "note": f"短信回复：2（上行编号 {msg_id}）"},
     )
     assert earlier.status_code == 200, earlier.text
@@ -152,11 +154,12 @@ async def test_the_callback_takes_the_gateway_key_not_the_service_token(
     sms = {"msg_id": "up-auth-1", "mobile": "13800000001", "content": "1"}
     url = f"{stack.notify}/provider/sms/inbound"
 
-    as_service = await http.post(url, json=sms)  # `http` shows the service token
+    as_service = await http.post(url, json=sms)  # `http` shows the desk's service token
     wrong = await http.post(url, json=sms, headers={"Authorization": "Bearer not-the-key"})
     right = await http.post(url, json=sms, headers={"Authorization": f"Bearer {GATEWAY_KEY}"})
 
-    assert (as_service.status_code, wrong.status_code, right.status_code) == (401, 401, 200)
+    assert (as_service.status_code, wrong.status_code, right.status_code) == (403, 401, 200)
+    assert as_service.json()["message"] == "服务 desk 无权调用此接口。"
 
     async def settled() -> list[dict[str, Any]] | None:
         got = await get_json(http, f"{stack.notify}/v1/sms/replies?phone=13800000001") or []

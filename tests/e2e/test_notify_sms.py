@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from services.common.events import Topic
 from services.common.pii import masked
 from tests.support import (
+    AS_INTAKE,
     SERVICE_HEADERS,
     StackAddresses,
     eventually,
@@ -51,7 +52,9 @@ async def test_citizen_gets_one_receipt_sms_even_when_the_event_is_redelivered(
         await producer.stop()
     await asyncio.sleep(2.0)
     assert len(await texts() or []) == 1
-    notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications") or []
+    notes = (
+        await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE) or []
+    )
     # The unit's duty phone is texted about the urgent case too; only the citizen's count here.
     # The log shows the number masked; the gateway was given the number itself.
     mine = masked(body["caller_phone"])

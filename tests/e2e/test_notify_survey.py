@@ -9,7 +9,15 @@ from typing import Any
 
 import httpx
 
-from tests.support import StackAddresses, eventually, get_json, new_case, open_and_resolve
+from tests.support import (
+    CALLER,
+    StackAddresses,
+    acting,
+    eventually,
+    get_json,
+    new_case,
+    open_and_resolve,
+)
 
 SMSGW = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_URL", "")
 
@@ -49,7 +57,8 @@ async def test_with_consent_the_call_is_announced_and_the_survey_follows_an_unan
 
     resp = await http.post(
         f"{stack.sla}/v1/cases/{case_no}/callback",
-        json={"actor": "paidan", "reached": False, "note": "无人接听"},
+        headers=acting(CALLER),
+        json={"actor": CALLER, "reached": False, "note": "无人接听"},
     )
     assert resp.status_code == 200, resp.text
     texts = await _texts(http, body["caller_phone"], 3)

@@ -16,7 +16,14 @@ import httpx
 import pytest
 import yaml
 
-from tests.support import StackAddresses, eventually, new_case
+from tests.support import (
+    CALLER,
+    HANDLER,
+    StackAddresses,
+    acting,
+    eventually,
+    new_case,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
@@ -103,14 +110,16 @@ async def drive_load(stack: StackAddresses, http: httpx.AsyncClient, waves: int 
             case_nos.append(resp.json()["case_no"])
         for case_no in case_nos:
             await eventually(lambda c=case_no: sla_state(http, stack, c), timeout=30)
-            for step, extra in (
-                ("accept", {}),
-                ("progress", {"note": "已到现场查看"}),
-                ("resolve", {"note": "已更换灯具"}),
-                ("callback", {"satisfied": case_no != case_nos[-1], "note": "回访"}),
+            for step, actor, extra in (
+                ("accept", HANDLER, {}),
+                ("progress", HANDLER, {"note": "已到现场查看"}),
+                ("resolve", HANDLER, {"note": "已更换灯具"}),
+                ("callback", CALLER, {"satisfied": case_no != case_nos[-1], "note": "回访"}),
             ):
                 resp = await http.post(
-                    f"{stack.sla}/v1/cases/{case_no}/{step}", json={"actor": "测试员", **extra}
+                    f"{stack.sla}/v1/cases/{case_no}/{step}",
+                    json={"actor": actor, **extra},
+                    headers=acting(actor),
                 )
                 assert resp.status_code == 200, (step, resp.text)
         await asyncio.sleep(12)  # two scrapes and a rule evaluation

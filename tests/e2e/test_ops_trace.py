@@ -9,7 +9,14 @@ from typing import Any
 import httpx
 
 from services.common.tracing import case_trace_id
-from tests.support import RUN_DIR, StackAddresses, eventually, new_case
+from tests.support import (
+    HANDLER,
+    RUN_DIR,
+    StackAddresses,
+    acting,
+    eventually,
+    new_case,
+)
 
 LOG_DIR = Path(RUN_DIR).parent / "log"
 
@@ -52,5 +59,7 @@ async def test_one_case_is_one_trace_across_the_four_services(
 
 
 async def _accept(http: httpx.AsyncClient, stack: StackAddresses, case_no: str) -> Any:
-    resp = await http.post(f"{stack.sla}/v1/cases/{case_no}/accept", json={"actor": "测试员"})
+    resp = await http.post(
+        f"{stack.sla}/v1/cases/{case_no}/accept", headers=acting(HANDLER), json={"actor": HANDLER}
+    )
     return resp if resp.status_code == 200 else None

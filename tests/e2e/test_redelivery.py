@@ -10,7 +10,14 @@ from aiokafka import AIOKafkaProducer
 
 from services.common.events import Topic
 from services.common.kafka import dead_letter_topic
-from tests.support import StackAddresses, eventually, get_json, new_case, read_topic
+from tests.support import (
+    AS_INTAKE,
+    StackAddresses,
+    eventually,
+    get_json,
+    new_case,
+    read_topic,
+)
 
 
 async def _send(bootstrap: str, topic: str, value: bytes, key: bytes) -> None:
@@ -26,7 +33,9 @@ async def test_redelivered_event_changes_nothing(
     stack: StackAddresses, http: httpx.AsyncClient
 ) -> None:
     case_no = (await http.post(f"{stack.intake}/v1/cases", json=new_case())).json()["case_no"]
-    await eventually(lambda: get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications"))
+    await eventually(
+        lambda: get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE)
+    )
     original = next(
         env for env, _ in await read_topic(stack.kafka, Topic.RECEIVED) if env.subject == case_no
     )
@@ -37,7 +46,7 @@ async def test_redelivered_event_changes_nothing(
         env for env, _ in await read_topic(stack.kafka, Topic.DISPATCHED) if env.subject == case_no
     ]
     assert len(dispatched) == 1
-    notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications")
+    notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE)
     # One handler notice and one citizen receipt SMS, each once.
     assert notes is not None
     assert sorted(n["channel"] for n in notes) == ["in_app", "sms"]
@@ -57,7 +66,7 @@ async def test_unreadable_record_is_dead_lettered_and_consumer_carries_on(
     await eventually(dead_lettered, timeout=15, interval=0.5)
     # Still consuming: a new case after the poison record is dispatched.
     case_no = (await http.post(f"{stack.intake}/v1/cases", json=new_case())).json()["case_no"]
-    await eventually(lambda: get_json(http, f"{stack.dispatch}/v1/cases/{case_no}"))
+    await eventually(lambda: get_json(http, f"{stack.dispatch}/v1/cases/{case_no}", AS_INTAKE))
     conn = await asyncpg.connect(stack.dsn("minhu_dispatch"))
     try:
         pending = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")

@@ -12,6 +12,7 @@ import httpx
 
 from services.common.events import Topic
 from tests.support import (
+    AS_INTAKE,
     DRILL_POLICY,
     RUN_DIR,
     StackAddresses,
@@ -45,7 +46,10 @@ async def test_unaccepted_case_escalates_village_township_district(
     assert kinds.index(("breached", "village")) < kinds.index(("escalated", "township"))
 
     async def told() -> list[dict[str, Any]] | None:
-        notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications") or []
+        notes = (
+            await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE)
+            or []
+        )
         recipients = {n["recipient"] for n in notes if n["template"] == "handler_escalated"}
         return notes if {"U-D01-T01", "U-D01-ZJJ"} <= recipients else None
 

@@ -12,7 +12,15 @@ from typing import Any
 
 import httpx
 
-from tests.support import StackAddresses, eventually, get_json, new_case
+from tests.support import (
+    CALLER,
+    HANDLER,
+    StackAddresses,
+    acting,
+    eventually,
+    get_json,
+    new_case,
+)
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -77,14 +85,18 @@ async def test_actions_through_sla_drive_the_sla_state(
     await settled_timeline(stack, operator, case_no)
     actions = f"{stack.sla}/v1/cases/{case_no}"
 
-    accepted = await http.post(f"{actions}/accept", json={"actor": "柳岸社区李四"})
+    accepted = await http.post(
+        f"{actions}/accept", headers=acting(HANDLER), json={"actor": HANDLER}
+    )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["state"] == "accepted"
     seen = await http.get(f"{stack.sla}/v1/cases/{case_no}")
     assert seen.status_code == 200 and seen.json()["state"] == "accepted"
 
     resolved = await http.post(
-        f"{actions}/resolve", json={"actor": "柳岸社区李四", "note": "已更换路灯灯泡"}
+        f"{actions}/resolve",
+        headers=acting(HANDLER),
+        json={"actor": HANDLER, "note": "已更换路灯灯泡"},
     )
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["state"] == "resolved"
@@ -93,7 +105,9 @@ async def test_actions_through_sla_drive_the_sla_state(
     kinds = [h["kind"] for h in t["sla"]["history"]]
     assert kinds == ["dispatched", "accepted", "resolved"]
 
-    closed = await http.post(f"{actions}/callback", json={"actor": "回访员王五", "satisfied": True})
+    closed = await http.post(
+        f"{actions}/callback", headers=acting(CALLER), json={"actor": CALLER, "satisfied": True}
+    )
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
 
 
@@ -104,15 +118,23 @@ async def test_refused_action_comes_back_as_sla_said_it(
     await settled_timeline(stack, operator, case_no)
     actions = f"{stack.sla}/v1/cases/{case_no}"
 
-    early = await http.post(f"{actions}/resolve", json={"actor": "李四", "note": "已修好"})
+    early = await http.post(
+        f"{actions}/resolve", headers=acting(HANDLER), json={"actor": HANDLER, "note": "已修好"}
+    )
     assert early.status_code == 409
     body = early.json()
     assert body["code"] == "illegal_transition"
     assert "签收" in body["message"] and CHINESE.search(body["message"])
 
-    unknown = await http.post(f"{actions}/approve", json={"actor": "李四"})
+    unknown = await http.post(
+        f"{actions}/approve", headers=acting(HANDLER), json={"actor": HANDLER}
+    )
     assert unknown.status_code in (404, 405)
-    nobody = await http.post(f"{stack.sla}/v1/cases/20000101000001/accept", json={"actor": "李四"})
+    nobody = await http.post(
+        f"{stack.sla}/v1/cases/20000101000001/accept",
+        headers=acting(HANDLER),
+        json={"actor": HANDLER},
+    )
     assert nobody.status_code == 404 and "未找到" in nobody.json()["message"]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common.access.casework import place as place  # its home; imported from here too
 from services.common.jurisdiction import Directory
 from services.common.kafka import PoisonEvent
 from services.desk.board.rules import Change, fold
@@ -17,21 +18,6 @@ from services.desk.tables import cases, marks
 
 # PostgreSQL channel every desk process listens on; the payload says which case moved.
 CHANNEL = "minhu_board"
-
-
-def place(directory: Directory, unit_id: str) -> dict[str, str]:
-    """The district and township a unit belongs to (empty where it has none)."""
-    try:
-        unit = directory.unit(unit_id)
-    except KeyError:
-        return {"district_id": "", "township_id": ""}
-    chain: dict[str, str] = {}
-    area_id: str | None = unit.area_id
-    while area_id:
-        area = directory.area(area_id)
-        chain[area.tier.value] = area.id
-        area_id = area.parent_id
-    return {"district_id": chain.get("district", ""), "township_id": chain.get("township", "")}
 
 
 async def announce(session: Any, payload: dict[str, Any]) -> None:

@@ -2,48 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.access.casework import Scope as Scope  # its home; imported from here too
 from services.desk.board.rules import OPEN_STATES
 from services.desk.tables import cases
 
 c = cases.c
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Which cases a user may see: one unit's, a township's, a district's, or all."""
-
-    kind: str  # unit | township | district | all | none
-    id: str = ""
-
-    def where(self) -> sa.ColumnElement[bool]:
-        """The filter on board rows."""
-        if self.kind == "none":
-            return sa.false()
-        if self.kind == "unit":
-            return c.unit_id == self.id
-        if self.kind == "township":
-            return c.township_id == self.id
-        if self.kind == "district":
-            return c.district_id == self.id
-        return sa.true()
-
-    def admits(self, row: dict[str, Any]) -> bool:
-        """Whether a board row (or a live change) lies within the scope."""
-        if self.kind == "none":
-            return False
-        if self.kind == "unit":
-            return bool(row.get("unit_id") == self.id)
-        if self.kind == "township":
-            return bool(row.get("township_id") == self.id)
-        if self.kind == "district":
-            return bool(row.get("district_id") == self.id)
-        return True
+def within(scope: Scope) -> sa.ColumnElement[bool]:
+    """The filter on board rows of the cases a scope admits."""
+    if scope.kind == "none":
+        return sa.false()
+    if scope.kind == "unit":
+        return c.unit_id == scope.id
+    if scope.kind == "township":
+        return c.township_id == scope.id
+    if scope.kind == "district":
+        return c.district_id == scope.id
+    return sa.true()
 
 
 def _due() -> sa.ColumnElement[Any]:
@@ -60,7 +41,7 @@ async def queue(session: AsyncSession, scope: Scope, *, limit: int = 300) -> lis
     """Open cases in scope, the most pressing deadline first."""
     stmt = (
         _listing()
-        .where(scope.where(), c.state.in_(OPEN_STATES))
+        .where(within(scope), c.state.in_(OPEN_STATES))
         .order_by(_due().asc().nulls_last(), c.dispatched_at)
         .limit(limit)
     )
@@ -78,7 +59,7 @@ async def counts(session: AsyncSession, scope: Scope, column: str) -> list[tuple
     col = c[column]
     stmt = (
         sa.select(col, c.light, sa.func.count())
-        .where(scope.where(), c.state.in_(OPEN_STATES))
+        .where(within(scope), c.state.in_(OPEN_STATES))
         .group_by(col, c.light)
     )
     return [tuple(r) for r in await session.execute(stmt)]
@@ -93,7 +74,7 @@ async def flagged(session: AsyncSession, scope: Scope, flag: str) -> list[dict[s
     }[flag]
     stmt = (
         _listing()
-        .where(scope.where(), c.state.in_(OPEN_STATES), cond)
+        .where(within(scope), c.state.in_(OPEN_STATES), cond)
         .order_by(_due().asc().nulls_last())
         .limit(100)
     )

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.desk.board.queries import Scope
+from services.desk.board.queries import Scope, within
 from services.desk.board.rules import (
     ACCEPT_LATE,
     ACCEPTED,
@@ -83,7 +83,7 @@ async def unit_counts(
     out = await mark_counts(session, unit_ids, p)
     closed = await session.execute(
         sa.select(c.unit_id, sa.func.count())
-        .where(scope.where(), c.unit_id.in_(unit_ids), c.closed_at >= p.start, c.closed_at < p.end)
+        .where(within(scope), c.unit_id.in_(unit_ids), c.closed_at >= p.start, c.closed_at < p.end)
         .group_by(c.unit_id)
     )
     for unit_id, count in closed:
@@ -95,7 +95,7 @@ async def breakdowns(
     session: AsyncSession, scope: Scope, p: Period
 ) -> tuple[dict[tuple[str, str], int], dict[str, int], Handling]:
     """Cases received by topic × township and by local day; handling times of resolutions."""
-    received = sa.and_(scope.where(), c.received_at >= p.start, c.received_at < p.end)
+    received = sa.and_(within(scope), c.received_at >= p.start, c.received_at < p.end)
     topic = sa.func.coalesce(sa.func.nullif(c.topic, ""), "未分类")
     by_area = await session.execute(
         sa.select(topic, c.township_id, sa.func.count())
@@ -112,7 +112,7 @@ async def breakdowns(
                 sa.func.avg(hours),
                 sa.func.percentile_disc(0.9).within_group(hours),
             ).where(
-                scope.where(),
+                within(scope),
                 c.received_at.is_not(None),
                 c.resolved_at >= p.start,
                 c.resolved_at < p.end,

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.common import pii
-from services.desk.board.queries import Scope
+from services.desk.board.queries import Scope, within
 from services.desk.search.words import query_words
 from services.desk.tables import callers, cases
 
@@ -59,7 +59,7 @@ class Search:
 
 def conditions(search: Search, scope: Scope) -> list[sa.ColumnElement[bool]]:
     """The WHERE clauses of a search within a scope."""
-    where: list[sa.ColumnElement[bool]] = [scope.where(), c.received_at.is_not(None)]
+    where: list[sa.ColumnElement[bool]] = [within(scope), c.received_at.is_not(None)]
     if search.case_no:
         where.append(c.case_no == search.case_no)
     if search.phone or search.caller_ref:

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from services.common.errors import install_error_handlers
-from services.sla.api import router
+from tests.unit.sla.support import FakeTemporal, acting, sla_app
 
 
 class BrokenHandle:
     async def query(self, *_: Any, **__: Any) -> Any:
         raise WorkflowQueryFailedError("[TMPRL1100] Nondeterminism error")
 
-    async def execute_update(self, *_: Any, **__: Any) -> Any:
-        raise RPCError("deadline exceeded", RPCStatusCode.DEADLINE_EXCEEDED, b"")
 
-
-class FakeTemporal:
+class BrokenTemporal:
     def __init__(self) -> None:
         self.asked: list[str] = []
 
@@ -31,17 +26,9 @@ class FakeTemporal:
         return BrokenHandle()
 
 
-def _app() -> FastAPI:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(router)
-    app.state.temporal = FakeTemporal()
-    return app
-
-
 def test_an_unqueryable_case_gets_503_with_a_chinese_reason() -> None:
-    app = _app()
-    resp = TestClient(app).get("/v1/cases/20261122000164")
+    app = sla_app(BrokenTemporal())
+    resp = TestClient(app).get("/v1/cases/20261122000164", headers=acting("intake"))
     assert resp.status_code == 503
     body = resp.json()
     assert body["code"] == "status_unavailable" and "20261122000164" in body["message"]
@@ -49,8 +36,12 @@ def test_an_unqueryable_case_gets_503_with_a_chinese_reason() -> None:
 
 
 def test_a_command_temporal_did_not_answer_is_503_outcome_unknown() -> None:
-    resp = TestClient(_app()).post(
-        "/v1/cases/20261122000164/accept", json={"actor": "柳岸社区", "note": ""}
+    temporal = FakeTemporal()
+    temporal.update_error = RPCError("deadline exceeded", RPCStatusCode.DEADLINE_EXCEEDED, b"")
+    resp = TestClient(sla_app(temporal)).post(
+        "/v1/cases/20261122000164/accept",
+        json={"actor": "liuan", "note": ""},
+        headers=acting("desk", "liuan"),
     )
     assert resp.status_code == 503
     assert resp.json()["code"] == "outcome_unknown" and "刷新" in resp.json()["message"]

@@ -1,0 +1,134 @@
+"""Who may see a case and what they may do about it: pure rules over a person and a case.
+
+The desk applies them to show and send actions; sla applies the same rules again to every
+command a person sends through the desk, so neither relies on the other alone. A case is
+given as a mapping with its `unit_id` and, where known, `township_id` and `district_id`
+(see `place`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.common.access.roles import ADMIN, AUDITOR, DISPATCHER, HANDLER, SUPERVISOR
+from services.common.jurisdiction import Directory
+
+# What a handler of the assigned unit may send to sla.
+HANDLER_ACTIONS = ("accept", "progress", "extension", "bounce", "resolve")
+# Supervisors decide extensions and may close a case (督办销号) within their jurisdiction.
+SUPERVISOR_ACTIONS = ("extension/decision", "close")
+# The 12345 centre makes the callback survey (回访), so its dispatchers need the number.
+DISPATCHER_ACTIONS = ("callback",)
+ALL_ACTIONS = HANDLER_ACTIONS + SUPERVISOR_ACTIONS + DISPATCHER_ACTIONS
+
+
+class Person(Protocol):
+    """Whoever acts: a desk account, or a user as the desk describes one to sla."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def unit_id(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a person may see: one unit's, a township's, a district's, or all."""
+
+    kind: str  # unit | township | district | all | none
+    id: str = ""
+
+    def admits(self, row: Mapping[str, Any]) -> bool:
+        """Whether a case (a board row, a live change) lies within the scope."""
+        if self.kind == "none":
+            return False
+        if self.kind == "unit":
+            return bool(row.get("unit_id") == self.id)
+        if self.kind == "township":
+            return bool(row.get("township_id") == self.id)
+        if self.kind == "district":
+            return bool(row.get("district_id") == self.id)
+        return True
+
+
+def place(directory: Directory, unit_id: str) -> dict[str, str]:
+    """The district and township a unit belongs to (empty where it has none)."""
+    try:
+        unit = directory.unit(unit_id)
+    except KeyError:
+        return {"district_id": "", "township_id": ""}
+    chain: dict[str, str] = {}
+    area_id: str | None = unit.area_id
+    while area_id:
+        area = directory.area(area_id)
+        chain[area.tier.value] = area.id
+        area_id = area.parent_id
+    return {"district_id": chain.get("district", ""), "township_id": chain.get("township", "")}
+
+
+def case_at(directory: Directory, unit_id: str) -> dict[str, str]:
+    """A case as these rules see it, from the unit it is with."""
+    return {"unit_id": unit_id, **place(directory, unit_id)}
+
+
+def scope_of(user: Person, directory: Directory) -> Scope:
+    """The cases a person may see: own unit for handlers, the jurisdiction for supervisors."""
+    if user.role == ADMIN:
+        return Scope("all")
+    if user.role == AUDITOR:
+        return Scope("none")  # auditors read the access audit, not cases
+    if user.role == HANDLER:
+        return Scope("unit", user.unit_id)
+    where = place(directory, user.unit_id)
+    try:
+        unit = directory.unit(user.unit_id)
+    except KeyError:
+        return Scope("unit", user.unit_id)
+    if user.role == SUPERVISOR and unit.tier.value == "township" and where["township_id"]:
+        return Scope("township", where["township_id"])
+    if where["district_id"]:
+        return Scope("district", where["district_id"])
+    return Scope("unit", user.unit_id)
+
+
+def refusal(user: Person, row: Mapping[str, Any], directory: Directory) -> str | None:
+    """Why a person may not see a case (a Chinese sentence), or None if they may."""
+    if scope_of(user, directory).admits(row):
+        return None
+    if user.role == AUDITOR:
+        return "审计员只能查看访问审计，不能查看工单。"
+    if user.role == HANDLER:
+        return "无权查看该工单：它不属于本单位。办理人只能查看和办理本单位承办的工单。"
+    return "无权查看该工单：它不在您的管辖范围内。"
+
+
+def allowed_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> tuple[str, ...]:
+    """The commands this person may send about this case (none for other roles)."""
+    if refusal(user, row, directory) is not None:
+        return ()
+    if user.role == HANDLER:
+        return HANDLER_ACTIONS if row.get("unit_id") == user.unit_id else ()
+    if user.role == SUPERVISOR:
+        return SUPERVISOR_ACTIONS
+    if user.role == DISPATCHER:
+        return DISPATCHER_ACTIONS
+    if user.role == ADMIN:
+        return ALL_ACTIONS
+    # Operators file cases, auditors read the access audit: neither works a case.
+    return ()
+
+
+def action_refusal(user: Person, action: str, row: Mapping[str, Any], directory: Directory) -> str:
+    """The Chinese reason an action is refused (call only when it is not allowed)."""
+    seen = refusal(user, row, directory)
+    if seen:
+        return seen.replace("查看", "办理", 1)
+    return "您的角色无权执行此操作。"
+
+
+def holds(scope: Scope, unit_id: str, directory: Directory) -> bool:
+    """Whether a unit lies within a scope (its own id, township or district)."""
+    return scope.admits(case_at(directory, unit_id))
