@@ -21,6 +21,7 @@ from services.common.jurisdiction import Directory
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, service_access, services_only
+from services.desk import training
 from services.desk.api import router as record_api
 from services.desk.board.live import LiveHub
 from services.desk.board.projector import BoardProjector
@@ -94,6 +95,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     service_access(app, common)
     guard = services_only()
     app.include_router(record_api, dependencies=guard)
+    app.include_router(training.router, dependencies=services_only("dispatch"))
     vendor = own.vendor_dir or VENDOR
     vendor.mkdir(parents=True, exist_ok=True)
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
