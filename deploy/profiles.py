@@ -88,6 +88,8 @@ class Profile:
         env["MINHU_SLA_TEMPORAL_METRICS_PORT"] = str(p.sla_temporal_metrics)
         env["MINHU_SLA_WORKER_METRICS_PORT"] = str(p.sla_worker_metrics)
         env["MINHU_SLA_WORKERS"] = str(sla_workers())
+        # Model versions dispatch trains from the centre's history, and their promotions.
+        env["MINHU_DISPATCH_MODEL_DIR"] = str(self.var / "models")
         # notify texts citizens through the local SMS gateway simulator.
         env["MINHU_NOTIFY_SMS_GATEWAY_URL"] = f"http://127.0.0.1:{p.smsgw}"
         env["MINHU_NOTIFY_SMS_GATEWAY_KEY"] = SMSGW_KEY

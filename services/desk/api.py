@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from services.common.errors import not_found
+from services.common.inputs import TEXT
 from services.common.web import Session
 from services.desk.board import queries
 from services.desk.board.queries import Scope
@@ -20,7 +21,11 @@ router = APIRouter(prefix="/v1", tags=["desk"])
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
 
 
-@router.get("/cases/{case_no}/record", summary="工单台账（全部办理记录）")
+@router.get(
+    "/cases/{case_no}/record",
+    summary="工单台账（全部办理记录）",
+    responses={404: {"description": "没有该工单的台账"}},
+)
 async def case_record(request: Request, case_no: CaseNo, session: Session) -> dict[str, Any]:
     """Everything that happened to a case, in order; the caller's name and number masked."""
     row = await queries.one(session, case_no)
@@ -68,20 +73,24 @@ async def case_record(request: Request, case_no: CaseNo, session: Session) -> di
     }
 
 
-@router.get("/search", summary="查询全部工单")
+@router.get(
+    "/search",
+    summary="查询全部工单",
+    responses={422: {"description": "查询条件无效，或范围太大需要缩小"}},
+)
 async def search(
     request: Request,
     session: Session,
-    q: Annotated[str, Query(max_length=100)] = "",
-    case_no: Annotated[str, Query(max_length=14)] = "",
-    phone: Annotated[str, Query(max_length=20)] = "",
-    unit_id: Annotated[str, Query(max_length=64)] = "",
-    township_id: Annotated[str, Query(max_length=64)] = "",
-    topic: Annotated[str, Query(max_length=32)] = "",
-    difficulty: Annotated[str, Query(max_length=16)] = "",
-    state: Annotated[str, Query(max_length=24)] = "",
-    light: Annotated[str, Query(max_length=8)] = "",
-    channel: Annotated[str, Query(max_length=16)] = "",
+    q: Annotated[str, Query(max_length=100, pattern=TEXT)] = "",
+    case_no: Annotated[str, Query(max_length=14, pattern=TEXT)] = "",
+    phone: Annotated[str, Query(max_length=20, pattern=TEXT)] = "",
+    unit_id: Annotated[str, Query(max_length=64, pattern=TEXT)] = "",
+    township_id: Annotated[str, Query(max_length=64, pattern=TEXT)] = "",
+    topic: Annotated[str, Query(max_length=32, pattern=TEXT)] = "",
+    difficulty: Annotated[str, Query(max_length=16, pattern=TEXT)] = "",
+    state: Annotated[str, Query(max_length=24, pattern=TEXT)] = "",
+    light: Annotated[str, Query(max_length=8, pattern=TEXT)] = "",
+    channel: Annotated[str, Query(max_length=16, pattern=TEXT)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
     sort: Annotated[

@@ -22,6 +22,7 @@ from services.common.pii import Sealer
 from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, install_security, service_access, services_only
+from services.desk import training
 from services.desk.api import router as record_api
 from services.desk.board.live import LiveHub
 from services.desk.board.projector import BoardProjector
@@ -43,6 +44,7 @@ from services.desk.ui import (
     caller,
     casepage,
     clock,
+    model,
     pages,
     reports,
     search,
@@ -144,10 +146,24 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
             redirect_uri=common.desk_url.rstrip("/") + CALLBACK,
         )
         app.include_router(sso_router(provider))
+    app.include_router(training.router)
     vendor = own.vendor_dir or VENDOR
     vendor.mkdir(parents=True, exist_ok=True)
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, casepage, caller, audit, situation, search, reports, api, clock, admin):
+    ui_modules = (
+        pages,
+        casepage,
+        caller,
+        audit,
+        situation,
+        search,
+        reports,
+        api,
+        clock,
+        admin,
+        model,
+    )
+    for module in ui_modules:
         app.include_router(module.router)
     return app

@@ -48,6 +48,8 @@ class AssignmentOut(BaseModel):
     links: list[dict[str, Any]] = []
     batch_members: list[str] = []
     decisions: list[dict[str, Any]] = []
+    # The model version that classified the case ("corpus": the shipped corpus model).
+    model_version: str = "corpus"
 
 
 class QueueItem(BaseModel):

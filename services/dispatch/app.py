@@ -24,12 +24,15 @@ from services.common.web import add_ops_routes, service_access
 from services.dispatch import store
 from services.dispatch.api import router
 from services.dispatch.api_casework import router as casework_router
+from services.dispatch.api_model import router as model_router
 from services.dispatch.casework import CaseWork
 from services.dispatch.consumer import Dispatcher
 from services.dispatch.domain import Directory, RoutingPolicy
 from services.dispatch.domain.bounce import BouncePolicy
 from services.dispatch.domain.hotspot import HotspotPolicy
 from services.dispatch.domain.hybrid import HybridClassifier
+from services.dispatch.learning.live import LiveModels
+from services.dispatch.learning.versions import ModelStore
 from services.dispatch.publish import Policies
 from services.dispatch.settings import DispatchSettings
 
@@ -48,7 +51,11 @@ def load_handling(path: Path | None) -> dict[str, Any]:
 
 def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
     """The dispatch service; policies load once at start and fail loudly if invalid."""
-    classifier = HybridClassifier.load(own.lexicon_file)
+    models = LiveModels(
+        HybridClassifier.load(own.lexicon_file),
+        ModelStore(own.model_dir) if own.model_dir else None,
+    )
+    models.refresh()  # the promoted version from the first case on
     policies = Policies(
         Directory.from_file(own.directory_file), RoutingPolicy.from_file(own.routing_file)
     )
@@ -69,13 +76,15 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
         )
         assert plumbing.relay is not None
         casework = CaseWork(
-            plumbing.sessions, plumbing.relay, classifier, policies, bounce_policy, own.group
+            plumbing.sessions, plumbing.relay, models, policies, bounce_policy, own.group
         )
         dispatcher = Dispatcher(
-            plumbing.sessions, plumbing.relay, classifier, policies, hotspots, casework, own.group
+            plumbing.sessions, plumbing.relay, models, policies, hotspots, casework, own.group
         )
         plumbing.consume(own.group, (Topic.RECEIVED, Topic.ACTION), dispatcher)
         app.state.casework = casework
+        if models.store is not None:
+            plumbing.run("model-watch", models.watch)
         app.state.sessions = plumbing.sessions
         app.state.checks = plumbing.checks()
         try:
@@ -85,12 +94,14 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
 
     app = FastAPI(title="Minhu dispatch", version="1", lifespan=lifespan)
     app.state.directory = policies.directory
+    app.state.models, app.state.common = models, common
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)
     service_access(app, common)
     # Each route names its calling services (services/dispatch/api*.py).
     app.include_router(router)
     app.include_router(casework_router)
+    app.include_router(model_router)
 
     desk = common.desk_url.rstrip("/")
 

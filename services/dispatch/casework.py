@@ -26,8 +26,8 @@ from services.dispatch.domain.bounce import (
     judge,
     next_unit,
 )
-from services.dispatch.domain.hybrid import HybridClassifier
 from services.dispatch.domain.ladder import LadderStep
+from services.dispatch.learning.live import LiveModels
 from services.dispatch.publish import SOURCE, Policies, announce, assignment_of, ladder_rows
 
 log = get_logger(__name__)
@@ -52,7 +52,7 @@ class CaseWork:
 
     sessions: Any  # async_sessionmaker
     relay: OutboxRelay
-    classifier: HybridClassifier
+    models: LiveModels
     policies: Policies
     bounce_policy: BouncePolicy
     group: str = "dispatch"
@@ -130,7 +130,7 @@ class CaseWork:
             grid_code=row["grid_code"],
             urgent=row["urgent"],
         )
-        mixed, *_ = self.classifier.topic_distribution(case)
+        mixed, *_ = self.models.classifier.topic_distribution(case)
         base = Classification(
             topic=row["topic"],
             difficulty=Difficulty(row["difficulty"]),

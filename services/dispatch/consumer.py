@@ -22,7 +22,7 @@ from services.dispatch import store
 from services.dispatch.casework import CaseWork
 from services.dispatch.domain import CaseText, Difficulty, explain, route
 from services.dispatch.domain.hotspot import HotspotPolicy, HotspotVerdict, Recent, assess
-from services.dispatch.domain.hybrid import HybridClassifier
+from services.dispatch.learning.live import LiveModels
 from services.dispatch.publish import Policies, assignment_of, dispatched_event, ladder_rows
 
 log = get_logger(__name__)
@@ -39,7 +39,7 @@ class Dispatcher:
 
     sessions: Any  # async_sessionmaker
     relay: OutboxRelay
-    classifier: HybridClassifier
+    models: LiveModels
     policies: Policies
     hotspots: HotspotPolicy
     casework: CaseWork
@@ -66,7 +66,11 @@ class Dispatcher:
             latitude=payload.latitude if payload.HasField("latitude") else None,
             longitude=payload.longitude if payload.HasField("longitude") else None,
         )
-        result = self.classifier.classify(case)
+        models = self.models  # one snapshot: a promotion mid-case does not mix versions
+        live, version = models.classifier, models.version
+        shadow, shadow_version = models.shadow, models.shadow_version
+        result = live.classify(case)
+        live_topic = result.topic
         directory, routing = self.policies.directory, self.policies.routing
         assignment = route(result, case, directory, routing)
         received_at = events.to_datetime(payload.received_at)
@@ -124,10 +128,23 @@ class Dispatcher:
                 "parent_case_no": verdict.parent_case_no,
                 "batch": verdict.batch,
                 "merged": verdict.merged,
+                "model_version": version,
             }
             # Derived from the cause: a retry after a crash announces the very same event.
             event_id = events.derived_event_id(env.id, "dispatched")
             await store.add_assignment(session, event_id=event_id, **row)
+            if shadow is not None and shadow_version is not None:
+                guess = shadow.classify(case)
+                await store.add_shadow(
+                    session,
+                    case_no=payload.case_no,
+                    version=shadow_version,
+                    topic=guess.topic,
+                    confidence=guess.confidence,
+                    live_version=version,
+                    live_topic=live_topic,
+                    at=now,
+                )
             await store.add_links(
                 session,
                 case_no=payload.case_no,

@@ -20,3 +20,6 @@ class DispatchSettings(BaseSettings):
     routing_file: Path | None = None
     handling_file: Path | None = None  # bounce, arbitration and hotspot rules
     surge_mode: bool | None = None  # overrides the policy file's surge switch when set
+    # Model versions trained from the centre's history, and the promotion log. Unset: the
+    # service uses the model it trains from the shipped corpus, and nothing can be promoted.
+    model_dir: Path | None = None

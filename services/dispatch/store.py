@@ -46,6 +46,8 @@ assignments = sa.Table(
     sa.Column("batch", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("merged", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("ladder", JSONB, nullable=False, server_default="[]"),
+    # Added by dispatch_0005: the model version that classified the case.
+    sa.Column("model_version", sa.String(16), nullable=False, server_default="corpus"),
     sa.Index("ix_assignments_unit", "unit_id", "dispatched_at"),
     sa.Index("ix_assignments_recent", "topic", "received_at"),
 )
@@ -79,6 +81,19 @@ arbitrations = sa.Table(
     sa.Column("decided_by", sa.String(64), nullable=True),
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# A candidate model's topic beside the live model's, per case, while it runs in shadow.
+model_shadow = sa.Table(
+    "model_shadow",
+    metadata,
+    sa.Column("case_no", sa.String(20), primary_key=True),
+    sa.Column("version", sa.String(16), primary_key=True),
+    sa.Column("topic", sa.String(32), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("live_version", sa.String(16), nullable=False),
+    sa.Column("live_topic", sa.String(32), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Dispatchers' corrections of the model: labelled data for the next training run.
@@ -234,6 +249,17 @@ async def add_correction(session: AsyncSession, **values: Any) -> None:
     stmt = insert(corrections).values(**values)
     keep = {k: stmt.excluded[k] for k in ("topic", "difficulty", "actor", "at")}
     await session.execute(stmt.on_conflict_do_update(index_elements=["case_no"], set_=keep))
+
+
+async def add_shadow(session: AsyncSession, **values: Any) -> None:
+    """Keep a candidate model's topic for a case (once per case and version)."""
+    await session.execute(insert(model_shadow).values(**values).on_conflict_do_nothing())
+
+
+async def list_shadow(session: AsyncSession, *, version: str) -> list[dict[str, Any]]:
+    """Every case a version classified in shadow, oldest first."""
+    stmt = sa.select(model_shadow).where(model_shadow.c.version == version)
+    return [dict(r._mapping) for r in await session.execute(stmt.order_by(model_shadow.c.at))]
 
 
 async def list_corrections(session: AsyncSession) -> list[dict[str, Any]]:

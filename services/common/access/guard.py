@@ -79,7 +79,7 @@ class Guard:
             raise HTTPException(403, {"code": "forbidden", "message": self.rule.refusal(who)})
         if who.is_person and request.method not in SAFE_METHODS:
             given = await _csrf_token(request)
-            if not given or not hmac.compare_digest(given, who.csrf):
+            if not given or not hmac.compare_digest(given.encode(), who.csrf.encode()):
                 raise HTTPException(
                     403,
                     {

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request
 
 from services.common.access import allow
+from services.common.inputs import IDENT
 from services.desk.identity.service import Identity
 from services.desk.identity.web import SESSION_HEADER
 
@@ -23,6 +24,7 @@ def _identity(request: Request) -> Identity:
     "/sessions/current",
     summary="会话对应的登录用户（供受理服务的坐席控制台使用）",
     dependencies=[Depends(allow(callers=("intake",)))],
+    responses={401: {"description": "会话不存在、已退出或已过期"}},
 )
 async def current_session(
     request: Request,
@@ -46,8 +48,11 @@ async def current_session(
     "/users/{username}",
     summary="账号信息（供时限服务核对操作人）",
     dependencies=[Depends(allow(callers=("sla",)))],
+    responses={404: {"description": "没有该账号"}},
 )
-async def user(request: Request, username: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+async def user(
+    request: Request, username: Annotated[str, Path(max_length=64, pattern=IDENT)]
+) -> dict[str, Any]:
     """One account's name, role, unit and whether it is active; 404 if there is none."""
     found = await _identity(request).account(username)
     if found is None:

@@ -111,7 +111,14 @@ async def manual_dispatch(
     if not body.get("unit_id"):
         # Dispatch would route it again by itself: the page must name the unit chosen.
         raise _unit_missing()
-    payload = {"actor": user.username, "unit_id": body.get("unit_id"), "note": body.get("note", "")}
+    payload = {
+        "actor": user.username,
+        "unit_id": body.get("unit_id"),
+        "note": body.get("note", ""),
+        # A changed topic or difficulty is a correction: labelled data for retraining.
+        "topic": body.get("topic") or None,
+        "difficulty": body.get("difficulty") or None,
+    }
     return await _peer_post(request, f"/v1/manual-queue/{case_no}/dispatch", payload)
 
 
@@ -133,5 +140,12 @@ async def arbitrate(
         raise _forbidden(access.arbitration_refusal(pending[0]))
     if not body.get("unit_id"):
         raise _unit_missing()
-    payload = {"actor": user.username, "unit_id": body.get("unit_id"), "note": body.get("note", "")}
+    payload = {
+        "actor": user.username,
+        "unit_id": body.get("unit_id"),
+        "note": body.get("note", ""),
+        # A changed topic or difficulty is a correction: labelled data for retraining.
+        "topic": body.get("topic") or None,
+        "difficulty": body.get("difficulty") or None,
+    }
     return await _peer_post(request, f"/v1/arbitrations/{case_no}/decision", payload)

@@ -95,6 +95,7 @@ def nav(user: User, csrf: str = "") -> str:
         links.append(("/reports", "统计与通报"))
     if user.role == "admin":
         links.append(("/admin/users", "账号管理"))
+        links.append(("/admin/model", "模型管理"))
     items = "".join(f'<a href="{href}">{label}</a>' for href, label in links)
     return (
         f'<nav class="top"><strong class="brand">12345 工作台</strong>{items}'

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.common.access import allow
+from services.common.topics import TOPICS
 from services.desk.board import queries
 from services.desk.board.queries import Scope
 from services.desk.board.rates import UnitRates, ranking
-from services.desk.labels import LIGHTS, TIERS
+from services.desk.labels import DIFFICULTY, LIGHTS, TIERS
 from services.desk.reports.figures import month_of, rates_of
 from services.desk.reports.queries import mark_counts
 from services.desk.ui import access
@@ -139,6 +140,22 @@ def unit_choice(units: list[tuple[str, str]], selected: str | None, label: str) 
     return (
         f'<select name="unit_id" aria-label="{label}">'
         f'<option value="">请选择承办单位</option>{options}</select>'
+    )
+
+
+def topic_choice(selected: str, difficulty: str) -> str:
+    """Topic and difficulty pickers that start on the model's suggestion (改判 if changed)."""
+    topics = "".join(
+        f'<option value="{e(t)}"{" selected" if t == selected else ""}>{e(t)}</option>'
+        for t in TOPICS
+    )
+    levels = "".join(
+        f'<option value="{e(k)}"{" selected" if k == difficulty else ""}>{e(v)}</option>'
+        for k, v in DIFFICULTY.items()
+    )
+    return (
+        f'<select name="topic" aria-label="主题">{topics}</select>'
+        f'<select name="difficulty" aria-label="难度">{levels}</select>'
     )
 
 
@@ -271,6 +288,7 @@ async def manual_page(request: Request) -> Response:
         form = (
             f'<form class="manual" data-case="{e(item["case_no"])}">'
             f"{unit_choice(units, item['unit_id'], '承办单位')}"
+            f"{topic_choice(item['topic'], item['difficulty'])}"
             '<input name="note" placeholder="派单说明" aria-label="派单说明">'
             '<button class="primary">派单</button></form>'
         )

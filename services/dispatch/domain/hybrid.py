@@ -37,6 +37,7 @@ class FoldResult:
     gold: str
     predicted: str
     share: float
+    index: int = -1  # position of the case in the examples given
 
 
 @dataclass(frozen=True)
@@ -164,5 +165,5 @@ def out_of_fold(
             e = examples[i]
             mixed, *_ = hybrid.topic_distribution(CaseText(e.title, e.text))
             best = max(mixed, key=lambda t: (mixed[t], -TOPICS.index(t)))
-            out.append(FoldResult(e.topic, best, round(mixed[best], 3)))
+            out.append(FoldResult(e.topic, best, round(mixed[best], 3), i))
     return out

@@ -1,0 +1,1 @@
+"""Learning from the centre: model versions trained on its own labelled history."""
