@@ -33,7 +33,7 @@ from services.desk.identity.service import Identity
 from services.desk.identity.sso import CALLBACK, Provider
 from services.desk.identity.sso import router as sso_router
 from services.desk.identity.web import DeskSessions
-from services.desk.pseudonymise import Pseudonymiser
+from services.desk.pseudonymise import periodic
 from services.desk.record.writer import People, Recorder
 from services.desk.settings import DeskSettings
 from services.desk.slagateway import SlaGateway
@@ -107,12 +107,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
             SlaRefresher(plumbing.sessions, common.sla_url, common.service_headers("desk")).run,
         )
         plumbing.run("board-live", live.run)
-        plumbing.run(
-            "pseudonymise",
-            Pseudonymiser(
-                plumbing.sessions, own.pii_retention_days, own.pseudonymise_every_seconds
-            ).run,
-        )
+        plumbing.run("pseudonymise", periodic(plumbing.sessions, own).run)
         app.state.sessions = plumbing.sessions
         app.state.checks = plumbing.checks()
         try:

@@ -16,10 +16,7 @@ Key rotation: put the new key first in MINHU_PII_KEYS, restart the services, run
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,9 +24,8 @@ import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
 from services.common import pii
-from services.common.db import make_engine, make_sessionmaker
 from services.common.logging import get_logger
-from services.common.settings import CommonSettings
+from services.common.retention import Periodic, command
 from services.desk.record.callers import PSEUDONYM_PREFIX, pseudonym
 from services.desk.settings import DeskSettings
 from services.desk.tables import callers, cases
@@ -135,44 +131,27 @@ async def reseal(sessions: Any, sealer: pii.Sealer) -> tuple[int, int]:
         last = rows[-1].case_no
 
 
-@dataclass
-class Pseudonymiser:
-    """The desk's background pass: pseudonymise what is due, then wait."""
-
-    sessions: Any
-    days: int
-    every: float
-
-    async def run(self) -> None:
-        while True:
-            n = await pseudonymise(self.sessions, days=self.days)
-            if n:
-                log.info("callers pseudonymised after their retention", count=n, days=self.days)
-            await asyncio.sleep(self.every)
+def periodic(sessions: Any, own: DeskSettings) -> Periodic:
+    """The pass the desk runs in the background."""
+    return Periodic(sessions, lambda s, dry: _step(s, dry, own), own.pseudonymise_every_seconds)
 
 
-async def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.desk.pseudonymise")
-    parser.add_argument("--dry-run", action="store_true", help="only count the callers due")
-    parser.add_argument(
-        "--reseal", action="store_true", help="re-seal every caller under the newest key"
-    )
-    args = parser.parse_args(argv)
-    common, own = CommonSettings(), DeskSettings()
-    engine = make_engine(common.database_url(own.database), pool_size=1)
-    sessions = make_sessionmaker(engine)
-    try:
-        if args.reseal:
-            done, bad = await reseal(sessions, pii.Sealer.from_settings(common))
-            print(f"re-sealed {done} callers under the newest key; {bad} could not be opened")
-            return 1 if bad else 0
-        n = await pseudonymise(sessions, days=own.pii_retention_days, dry_run=args.dry_run)
-    finally:
-        await engine.dispose()
-    verb = "would pseudonymise" if args.dry_run else "pseudonymised"
-    print(f"{verb} {n} callers of cases closed over {own.pii_retention_days} days ago")
-    return 0
+async def _step(sessions: Any, dry_run: bool, own: DeskSettings) -> str:
+    days = own.pii_retention_days
+    n = await pseudonymise(sessions, days=days, dry_run=dry_run)
+    if n and not dry_run:
+        log.info("callers pseudonymised after their retention", count=n, days=days)
+    verb = "would pseudonymise" if dry_run else "pseudonymised"
+    return f"{verb} {n} callers of cases closed over {days} days ago"
+
+
+async def _reseal(sessions: Any, sealer: pii.Sealer) -> tuple[str, bool]:
+    done, bad = await reseal(sessions, sealer)
+    return f"re-sealed {done} callers under the newest key; {bad} could not be opened", not bad
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(_main(sys.argv[1:])))
+    own = DeskSettings()
+    sys.exit(
+        command("desk", own.database, lambda s, dry: _step(s, dry, own), _reseal, sys.argv[1:])
+    )

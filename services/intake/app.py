@@ -33,7 +33,7 @@ from services.intake.limits import Limits
 from services.intake.open311.api import router as open311_router
 from services.intake.open311.errors import Open311Error, error_reply
 from services.intake.open311.render import fmt_of
-from services.intake.pseudonymise import Pseudonymiser
+from services.intake.pseudonymise import periodic
 from services.intake.settings import IntakeSettings
 from services.intake.timeline import Peers
 
@@ -105,7 +105,7 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
             ProgressRecorder(plumbing.sessions, Directory.from_file()),
         )
         plumbing.consume("intake", follower.topics, follower)
-        plumbing.run("pseudonymise", Pseudonymiser(plumbing.sessions, own).run)
+        plumbing.run("pseudonymise", periodic(plumbing.sessions, own).run)
         app.state.checks = plumbing.checks()
         try:
             yield

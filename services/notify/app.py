@@ -18,7 +18,7 @@ from services.notify.consumer import Notifier
 from services.notify.deliver import Deliverer
 from services.notify.domain import Templates
 from services.notify.live import Inbox
-from services.notify.pseudonymise import Pseudonymiser
+from services.notify.pseudonymise import periodic
 from services.notify.replies import GatewayKey, ReplyWorker
 from services.notify.replies import router as provider_router
 from services.notify.settings import NotifySettings
@@ -68,7 +68,7 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
                 cap=wiring.sms_cap(own),
             )
             plumbing.run("replies", app.state.replies.run)
-        plumbing.run("pseudonymise", Pseudonymiser(plumbing.sessions, own).run)
+        plumbing.run("pseudonymise", periodic(plumbing.sessions, own).run)
         app.state.inbox = Inbox(common.database_url(own.database))
         plumbing.run("inbox", app.state.inbox.run)
         app.state.sessions = plumbing.sessions

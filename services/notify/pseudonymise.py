@@ -6,23 +6,20 @@
     python -m services.notify.pseudonymise --reseal      seal every stored number under the
         newest MINHU_PII_KEYS key and take its blind index under MINHU_PII_INDEX_KEY
 
-The notify app runs the first one periodically as well (Pseudonymiser.run).
+The notify app runs the first one periodically as well (`periodic`).
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
 
-from services.common.db import make_engine, make_sessionmaker
-from services.common.logging import configure_logging, get_logger
+from services.common.logging import get_logger
 from services.common.pii import Sealer
-from services.common.settings import CommonSettings
+from services.common.retention import Periodic, command
 from services.notify import store
 from services.notify.settings import NotifySettings
 
@@ -78,53 +75,29 @@ async def reseal_all(sessions: Any, sealer: Sealer) -> store.Resealed:
     return total
 
 
-class Pseudonymiser:
-    """The periodic pass inside the notify app (a supervised background loop)."""
-
-    def __init__(self, sessions: Any, own: NotifySettings) -> None:
-        self.sessions = sessions
-        self.retention_days = own.pii_retention_days
-        self.every = own.pseudonymise_every_seconds
-
-    async def run(self) -> None:
-        """Pass, then wait, until cancelled."""
-        while True:
-            await pseudonymise_once(self.sessions, retention_days=self.retention_days)
-            await asyncio.sleep(self.every)
+def periodic(sessions: Any, own: NotifySettings) -> Periodic:
+    """The pass the notify app runs in the background."""
+    return Periodic(sessions, lambda s, dry: _step(s, dry, own), own.pseudonymise_every_seconds)
 
 
-async def _main(args: argparse.Namespace) -> int:
-    common, own = CommonSettings(), NotifySettings()
-    engine = make_engine(common.database_url(own.database), pool_size=1)
-    sessions = make_sessionmaker(engine)
-    try:
-        if args.reseal:
-            done = await reseal_all(sessions, Sealer.from_settings(common))
-            print(f"resealed {done.resealed} numbers; unreadable {len(done.unreadable)}")
-            return 1 if done.unreadable else 0
-        counts = await pseudonymise_once(
-            sessions, retention_days=own.pii_retention_days, dry_run=args.dry_run
-        )
-        verb = "would pseudonymise" if args.dry_run else "pseudonymised"
-        print(f"{verb}: " + ", ".join(f"{t} {c}" for t, c in counts.items()))
-        return 0
-    finally:
-        await engine.dispose()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The command line; exit 1 when some stored number could not be opened to re-seal."""
-    parser = argparse.ArgumentParser(prog="python -m services.notify.pseudonymise")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--dry-run", action="store_true", help="count, change nothing")
-    mode.add_argument(
-        "--reseal", action="store_true", help="re-seal under the newest key and re-index"
+async def _step(sessions: Any, dry_run: bool, own: NotifySettings) -> str:
+    counts = await pseudonymise_once(
+        sessions, retention_days=own.pii_retention_days, dry_run=dry_run
     )
-    args = parser.parse_args(argv)
-    common = CommonSettings()
-    configure_logging("notify", level=common.log_level, json=common.log_json)
-    return asyncio.run(_main(args))
+    verb = "would pseudonymise" if dry_run else "pseudonymised"
+    return f"{verb}: " + ", ".join(f"{t} {c}" for t, c in counts.items())
+
+
+async def _reseal(sessions: Any, sealer: Sealer) -> tuple[str, bool]:
+    done = await reseal_all(sessions, sealer)
+    return (
+        f"resealed {done.resealed} numbers; unreadable {len(done.unreadable)}",
+        not done.unreadable,
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    own = NotifySettings()
+    sys.exit(
+        command("notify", own.database, lambda s, dry: _step(s, dry, own), _reseal, sys.argv[1:])
+    )

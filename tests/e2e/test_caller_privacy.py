@@ -17,7 +17,15 @@ from aiokafka import AIOKafkaConsumer
 from services.common.events import Topic, decode
 from services.common.pii import masked
 from services.notify.domain.caps import SUPPRESSED
-from tests.support import PROFILE, ROOT, StackAddresses, eventually, get_json, new_case
+from tests.support import (
+    AS_INTAKE,
+    PROFILE,
+    ROOT,
+    StackAddresses,
+    eventually,
+    get_json,
+    new_case,
+)
 
 SMSGW = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_URL", "")
 NAME = "欧阳翠花"
@@ -83,7 +91,10 @@ async def test_the_number_and_name_are_nowhere_plain(
     assert case_no in str(receipt["text"])
 
     async def dispatched() -> Any:
-        notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications") or []
+        notes = (
+            await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE)
+            or []
+        )
         return notes if any(n["template"] == "handler_new_case" for n in notes) else None
 
     notes = await eventually(dispatched, timeout=20, interval=0.3)
@@ -150,7 +161,9 @@ async def test_the_sixth_citizen_sms_within_the_hour_is_suppressed(
     async def receipts() -> list[dict[str, Any]] | None:
         found = []
         for case_no in cases:
-            notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications")
+            notes = await get_json(
+                http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE
+            )
             found += [n for n in notes or [] if n["template"] == "citizen_received"]
         return found if len(found) == len(cases) else None
 

@@ -17,9 +17,8 @@ import httpx
 
 from services.common.pii import Sealer
 from services.common.settings import CommonSettings
-from tests.support import ROOT, StackAddresses, eventually, get_json, new_case
+from tests.support import ROOT, StackAddresses, desk_login_async, eventually, get_json, new_case
 
-PASSWORD = "minhu-demo"
 NAME = "欧阳娜娜"
 
 
@@ -43,8 +42,7 @@ async def _filed(stack: StackAddresses, http: httpx.AsyncClient) -> tuple[str, s
 
 async def _signed_in(stack: StackAddresses, username: str) -> httpx.AsyncClient:
     client = httpx.AsyncClient(base_url=stack.desk, timeout=10)
-    resp = await client.post("/login", data={"username": username, "password": PASSWORD})
-    assert resp.status_code in (200, 303), resp.text
+    await desk_login_async(client, username)
     return client
 
 

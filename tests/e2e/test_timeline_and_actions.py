@@ -167,7 +167,7 @@ async def test_pages_are_served(
         to_login = await nobody.get(f"{stack.intake}/", follow_redirects=False)
     assert to_login.status_code == 303
     assert to_login.headers["location"].startswith(f"{stack.desk}/login?next=")
-    queue = await http.get(f"{stack.desk}/")
+    queue = await http.get(f"{stack.desk}/", follow_redirects=True)  # to the login
     assert queue.status_code == 200 and "text/html" in queue.headers["content-type"]
     assert "办理人工作台" in queue.text
     # The queue UI used to live at dispatch's address: old bookmarks are sent on.
