@@ -106,7 +106,7 @@ async def test_the_desk_keeps_no_plain_caller_and_audits_every_full_read(
         assert phone not in page and NAME not in page and "显示完整号码" in page
         token = _csrf(page)
         # Without the page's token the read is refused (another site cannot ask for it).
-        refused = await dispatcher.post(f"/cases/{case_no}/caller")
+        refused = await dispatcher.post(f"/cases/{case_no}/caller", headers={"X-CSRF-Token": ""})
         assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
         got = await dispatcher.post(f"/cases/{case_no}/caller", headers={"X-CSRF-Token": token})
         assert got.status_code == 200, got.text
