@@ -117,7 +117,7 @@ def _hidden_fields(page: str) -> dict[str, str]:
 
 
 async def sign_in(stack: StackAddresses, username: str) -> tuple[str, str]:
-    """(session cookie, CSRF token) of a demo account signed in at the desk (contract 1/2)."""
+    """(session cookie, CSRF token) of a demo account signed in at the desk."""
     async with httpx.AsyncClient(base_url=stack.desk, timeout=10) as client:
         page = await client.get("/login")
         form = {**_hidden_fields(page.text), "username": username, "password": DEMO_PASSWORD}
