@@ -1,6 +1,6 @@
 """Event-to-screen latency: from POST /v1/cases at intake to the queue UI's SSE message about
 that case reaching a signed-in client (intake outbox -> Kafka -> dispatch -> Kafka -> board
-projector -> PostgreSQL NOTIFY -> SSE). Prints p50/p95/p99 over N cases.
+projector (desk) -> PostgreSQL NOTIFY -> SSE). Prints p50/p95/p99 over N cases.
 
     MINHU_PROFILE=test-9 python bench/notify_event_to_screen.py [N]
 """
@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
 import statistics
 import sys
@@ -19,7 +20,7 @@ import time
 import httpx
 
 INTAKE = os.environ.get("MINHU_INTAKE_URL", "http://127.0.0.1:8001")
-DISPATCH = os.environ.get("MINHU_DISPATCH_URL", "http://127.0.0.1:8002")
+DESK = os.environ.get("MINHU_DESK_URL", "http://127.0.0.1:8006")
 USER, PASSWORD = "liuan", "minhu-demo"
 
 
@@ -28,6 +29,16 @@ def _intake_key() -> dict[str, str]:
     with a high rate (python -m services.intake.clients add bench --scope cases:write
     --per-minute 600000 --burst 10000) in MINHU_BENCH_API_KEY; the demo key otherwise."""
     return {"X-API-Key": os.environ.get("MINHU_BENCH_API_KEY", "minhu-demo")}
+
+
+async def sign_in(ui: httpx.AsyncClient) -> None:
+    """Sign in at the desk through its login form (with the form's CSRF token)."""
+    form = await ui.get("/login")
+    found = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    token = found.group(1) if found else ""
+    resp = await ui.post("/login", data={"username": USER, "password": PASSWORD, "csrf": token})
+    if resp.status_code != 303:
+        raise SystemExit(f"desk login failed ({resp.status_code})")
 
 
 def body() -> dict[str, object]:
@@ -43,8 +54,8 @@ def body() -> dict[str, object]:
 async def main(n: int) -> None:
     seen: dict[str, float] = {}
     arrived = asyncio.Event()
-    async with httpx.AsyncClient(base_url=DISPATCH, timeout=None) as ui:
-        await ui.post("/login", data={"username": USER, "password": PASSWORD})
+    async with httpx.AsyncClient(base_url=DESK, timeout=None) as ui:
+        await sign_in(ui)
 
         async def listen() -> None:
             async with ui.stream("GET", "/ui/stream") as resp:

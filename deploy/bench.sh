@@ -15,6 +15,13 @@ rm -rf "var/$MINHU_PROFILE"
 trap '"${stack[@]}" down >/dev/null' EXIT
 "${stack[@]}" up >/dev/null || exit 1
 eval "$("${stack[@]}" env)"
+# The ramp files up to 100 cases/s: as an API client of its own, above the demo key's rate.
+if [ -z "${MINHU_BENCH_API_KEY:-}" ]; then
+  MINHU_BENCH_API_KEY="$(.venv/bin/python -m services.intake.clients add bench \
+    --scope cases:write --scope cases:read --per-minute 600000 --burst 10000 |
+    sed -n 's/^key (shown once, keep it secret): //p')"
+  export MINHU_BENCH_API_KEY
+fi
 quick=()
 if [ "${QUICK:-}" = 1 ]; then quick=(--quick); fi
 .venv/bin/python -m bench.harness "${quick[@]}" "$@"

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data" / "messages_unlabelled.jsonl"
 CORPUS = ROOT / "services" / "dispatch" / "model"
-DIRECTORY = ROOT / "services" / "dispatch" / "policy" / "directory.yaml"
+DIRECTORY = ROOT / "services" / "common" / "jurisdiction" / "directory.yaml"
 
 
 @dataclass(frozen=True)
