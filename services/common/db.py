@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -25,6 +27,16 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
     """Sessions that keep loaded values usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def command_sessions(url: str) -> AsyncIterator[async_sessionmaker]:  # type: ignore[type-arg]
+    """Sessions for a command-line tool: one connection, disposed of when the block ends."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        await engine.dispose()
 
 
 async def wait_for_database(engine: AsyncEngine, *, timeout: float = 60.0) -> None:

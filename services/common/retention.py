@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.common.db import make_engine, make_sessionmaker
+from services.common.db import command_sessions
 from services.common.logging import configure_logging
 from services.common.pii import Sealer
 from services.common.settings import CommonSettings
@@ -40,17 +40,13 @@ class Periodic:
 
 async def _run(args: argparse.Namespace, database: str, step: Pass, reseal: Reseal) -> int:
     common = CommonSettings()
-    engine = make_engine(common.database_url(database), pool_size=1)
-    sessions = make_sessionmaker(engine)
-    try:
+    async with command_sessions(common.database_url(database)) as sessions:
         if args.reseal:
             said, ok = await reseal(sessions, Sealer.from_settings(common))
             print(said)
             return 0 if ok else 1
         print(await step(sessions, args.dry_run))
         return 0
-    finally:
-        await engine.dispose()
 
 
 def command(service: str, database: str, step: Pass, reseal: Reseal, argv: list[str]) -> int:

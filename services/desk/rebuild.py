@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.common.db import make_engine, make_sessionmaker
+from services.common.db import command_sessions
 from services.common.jurisdiction import Directory
 from services.common.settings import CommonSettings
 from services.desk.board.projector import BoardProjector, announce
@@ -62,12 +62,8 @@ async def rebuild(sessions: Any, board: BoardProjector) -> int:
 
 async def _main() -> int:
     common, own = CommonSettings(), DeskSettings()
-    engine = make_engine(common.database_url(own.database), pool_size=1)
-    try:
-        board = BoardProjector(Directory.from_file(own.directory_file))
-        n = await rebuild(make_sessionmaker(engine), board)
-    finally:
-        await engine.dispose()
+    async with command_sessions(common.database_url(own.database)) as sessions:
+        n = await rebuild(sessions, BoardProjector(Directory.from_file(own.directory_file)))
     print(f"rebuilt the desk's read models from {n} record entries")
     return 0
 

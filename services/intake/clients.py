@@ -15,7 +15,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from services.common.db import make_engine, make_sessionmaker
+from services.common.db import command_sessions
 from services.common.settings import CommonSettings
 from services.intake import client_store
 from services.intake.domain.access import CLIENT_ID, SCOPES, check_scopes, new_key
@@ -39,27 +39,24 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _run(args: argparse.Namespace) -> int:
     common, own = CommonSettings(), IntakeSettings()
-    engine = make_engine(common.database_url(own.database), pool_size=1)
-    sessions = make_sessionmaker(engine)
-    try:
-        async with sessions() as session, session.begin():
-            if args.command == "add":
-                return await _add(session, args)
-            if args.command == "list":
-                for c in await client_store.list_clients(session):
-                    state = (
-                        f"disabled {c.disabled_at:%Y-%m-%d %H:%M}" if c.disabled_at else "enabled"
-                    )
-                    rate = f"{c.per_minute or '-'}/min burst {c.burst or '-'}"
-                    print(f"{c.client_id}\t{c.name}\t{','.join(c.scopes)}\t{rate}\t{state}")
-                return 0
-            if await client_store.disable_client(session, client_id=args.client_id):
-                print(f"disabled {args.client_id}; its key is refused within seconds")
-                return 0
-            print(f"no enabled client {args.client_id}", file=sys.stderr)
-            return 1
-    finally:
-        await engine.dispose()
+    async with (
+        command_sessions(common.database_url(own.database)) as sessions,
+        sessions() as session,
+        session.begin(),
+    ):
+        if args.command == "add":
+            return await _add(session, args)
+        if args.command == "list":
+            for c in await client_store.list_clients(session):
+                state = f"disabled {c.disabled_at:%Y-%m-%d %H:%M}" if c.disabled_at else "enabled"
+                rate = f"{c.per_minute or '-'}/min burst {c.burst or '-'}"
+                print(f"{c.client_id}\t{c.name}\t{','.join(c.scopes)}\t{rate}\t{state}")
+            return 0
+        if await client_store.disable_client(session, client_id=args.client_id):
+            print(f"disabled {args.client_id}; its key is refused within seconds")
+            return 0
+        print(f"no enabled client {args.client_id}", file=sys.stderr)
+        return 1
 
 
 async def _add(session: object, args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ import sys
 from typing import Any
 
 from services.common.access.roles import ADMIN, ROLE_LABELS, ROLES
-from services.common.db import make_engine, make_sessionmaker, migrate
+from services.common.db import command_sessions, migrate
 from services.common.jurisdiction import Directory
 from services.common.runtime import SERVICES_DIR
 from services.common.settings import CommonSettings
@@ -103,12 +103,9 @@ async def run(args: argparse.Namespace, identity: Identity, directory: Directory
 
 
 async def main_async(args: argparse.Namespace, common: CommonSettings, own: DeskSettings) -> int:
-    engine = make_engine(common.database_url(own.database), pool_size=1)
-    try:
-        identity: Any = Identity(make_sessionmaker(engine), own.policy(common.env))
+    async with command_sessions(common.database_url(own.database)) as sessions:
+        identity: Any = Identity(sessions, own.policy(common.env))
         return await run(args, identity, Directory.from_file(own.directory_file))
-    finally:
-        await engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from services.common.db import make_engine, make_sessionmaker
+from services.common.db import command_sessions
 from services.common.settings import CommonSettings
 from services.dispatch.domain.hybrid import HybridClassifier
 from services.dispatch.learning import centre
@@ -31,11 +31,8 @@ def _print(data: Any) -> None:
 
 
 async def _with_db(common: CommonSettings, own: DispatchSettings, work: Any) -> Any:
-    engine = make_engine(common.database_url(own.database), pool_size=1)
-    try:
-        return await work(make_sessionmaker(engine))
-    finally:
-        await engine.dispose()
+    async with command_sessions(common.database_url(own.database)) as sessions:
+        return await work(sessions)
 
 
 def summary(meta: dict[str, Any]) -> dict[str, Any]:
