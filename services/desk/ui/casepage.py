@@ -169,7 +169,8 @@ def refusal_for(
 async def opened(
     request: Request, case_no: str
 ) -> tuple[User, Ui, dict[str, Any], list[dict[str, Any]], Any] | Response:
-    """The signed-in user and the case they may see, or the page that says why not."""
+    """The signed-in user and the case they may see (its caller as shown, masked), or the
+    page that says why not."""
     user = viewer(request)
     ui = ui_of(request)
     row, entries, caller = await load(request, case_no)
@@ -179,7 +180,7 @@ async def opened(
     denied = refusal_for(user, row, entries, ui)
     if denied:
         return denied_page(request, user, denied)
-    return user, ui, row, entries, caller
+    return user, ui, row, entries, None if caller is None else shown(caller, sealer_of(request))
 
 
 @router.get("/cases/{case_no}")
@@ -188,8 +189,7 @@ async def case_page(request: Request, case_no: str) -> Response:
     got = await opened(request, case_no)
     if isinstance(got, Response):
         return got
-    user, ui, row, entries, stored = got
-    caller = None if stored is None else shown(stored, sealer_of(request))
+    user, ui, row, entries, caller = got
     reveal = ""
     if access.may_reveal(user):
         reveal = reveal_form(case_no, (await principal_of(request)).csrf)
@@ -253,8 +253,7 @@ async def printable_record(request: Request, case_no: str) -> Response:
     got = await opened(request, case_no)
     if isinstance(got, Response):
         return got
-    user, ui, row, entries, stored = got
-    caller = None if stored is None else shown(stored, sealer_of(request))
+    user, ui, row, entries, caller = got
     lines = story(entries, ui.unit_name, everything=True)
     rows = "".join(
         f"<tr><td>{when(x.at)}</td><td>{e(x.what)}</td>"
@@ -284,8 +283,7 @@ async def record_csv(request: Request, case_no: str) -> Response:
     got = await opened(request, case_no)
     if isinstance(got, Response):
         return got
-    user, ui, row, entries, stored = got
-    caller = None if stored is None else shown(stored, sealer_of(request))
+    user, ui, row, entries, caller = got
     out = io.StringIO()
     out.write("\ufeff")  # spreadsheet programs read the Chinese as UTF-8
     writer = csv.writer(out)

@@ -25,10 +25,6 @@ class ShadowReport:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @property
-    def better_or_equal(self) -> bool:
-        return self.candidate_accuracy >= self.live_accuracy
-
 
 def evaluate(rows: Iterable[Mapping[str, Any]], finals: Mapping[str, str]) -> ShadowReport:
     """Rows with case_no, topic (candidate) and live_topic; finals: case_no -> final topic."""
