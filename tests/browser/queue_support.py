@@ -124,17 +124,26 @@ def fits_width(page: Page) -> None:
 
 
 def within_window(page: Page, selector: str) -> None:
-    """The control is shown, and wholly inside the window's width, where a thumb can reach it."""
+    """The control is shown, and wholly inside the window's width, where a thumb can reach it.
+
+    A live refresh may swap the page's main part while the control is measured, so a control
+    that is detached or not yet laid out is looked up again for a few seconds before failing."""
     control = page.locator(selector).first
-    for attempt in range(5):
+    box = None
+    deadline = time.monotonic() + 10
+    while True:
         try:
-            control.scroll_into_view_if_needed()
-            break
+            control.scroll_into_view_if_needed(timeout=5_000)
+            box = control.bounding_box(timeout=5_000)
         except PlaywrightError as exc:
-            # A live refresh may swap the page's main part under the locator: look again.
-            if "not attached" not in str(exc) or attempt == 4:
+            if "not attached" not in str(exc) or time.monotonic() > deadline:
                 raise
-    box = control.bounding_box()
+            box = None
+        if (box is not None and box["width"] > 0 and box["height"] > 0) or (
+            time.monotonic() > deadline
+        ):
+            break
+        page.wait_for_timeout(200)
     assert box is not None and box["width"] > 0 and box["height"] > 0, f"{selector} not shown"
     width = screen_width(page)
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{selector} sticks out: {box}"
