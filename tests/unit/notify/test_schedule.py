@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -26,6 +26,13 @@ def test_citizen_sms_waits_out_the_night(utc: str, release: str) -> None:
 def test_an_urgent_case_is_texted_at_night() -> None:
     night = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # midnight local
     assert QUIET.not_before(night, urgent=True) == night
+
+
+def test_a_span_that_starts_where_it_ends_is_never_quiet() -> None:
+    never = QuietHours(start=time(0, 0), end=time(0, 0))
+    for hour in range(24):
+        at = datetime(2026, 11, 22, hour, 30, tzinfo=UTC)
+        assert never.not_before(at, urgent=False) == at
 
 
 def test_backoff_doubles_up_to_its_cap_then_gives_up() -> None:
