@@ -11,10 +11,10 @@ from fastapi.responses import Response
 
 from services.common.access import CSRF_FIELD, allow, principal_of
 from services.desk.board import queries
-from services.desk.labels import CHANNELS, DIFFICULTY, STATES, TIERS
+from services.desk.labels import CHANNELS, CLOSE_REASONS, DIFFICULTY, STATES, TIERS
 from services.desk.record.callers import Shown, shown
 from services.desk.record.entries import DISPATCHED
-from services.desk.record.story import CLOSE_REASONS, Line, story
+from services.desk.record.story import Line, story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
