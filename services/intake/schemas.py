@@ -114,6 +114,8 @@ class Timeline(BaseModel):
     dispatch: dict[str, Any] | None
     sla: dict[str, Any] | None
     notifications: list[dict[str, Any]]
+    # The desk's case record told in Chinese (what, who, note per line), when it has one.
+    record: list[dict[str, Any]] = []
     unavailable: list[str]
 
 

@@ -9,11 +9,15 @@ still sees everything the others know, never an error page.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from services.common.jurisdiction import Directory
+from services.common.labels import INBOXES
 from services.common.logging import get_logger
 from services.common.settings import CommonSettings
 
@@ -102,10 +106,25 @@ async def build_timeline(
         "case": case,
         "dispatch": parts["dispatch"],
         "sla": parts["sla"],
-        "notifications": parts["notify"] or [],
+        "notifications": [named(n) for n in parts["notify"] or []],
         "record": (parts["desk"] or {}).get("story", []),
         "unavailable": [name for name, _, answered in results if not answered],
     }
+
+
+@functools.cache
+def _directory() -> Directory:
+    return Directory.from_file()
+
+
+def named(notice: dict[str, Any]) -> dict[str, Any]:
+    """A notice with its recipient as people name it: a unit's or an inbox's name."""
+    recipient = str(notice.get("recipient") or "")
+    name = INBOXES.get(recipient, "")
+    if not name and recipient.startswith("U-"):
+        with contextlib.suppress(KeyError):
+            name = _directory().unit(recipient).name
+    return {**notice, "recipient_name": name or recipient}
 
 
 def peer_client(peers: Peers) -> httpx.AsyncClient:

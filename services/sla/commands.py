@@ -18,6 +18,7 @@ from services.sla.workflow_base import (
 )
 
 with workflow.unsafe.imports_passed_through():
+    from services.common.labels import amount
     from services.sla.contracts import (
         CallbackResult,
         CaseStart,
@@ -166,7 +167,7 @@ class CaseCommands(CaseBase):
             reason=req.reason,
             requested_at=workflow.now().isoformat(),
         )
-        note = f"申请延期 {req.amount}（{f.limits.extension_unit}）：{req.reason}"
+        note = f"申请延期 {amount(req.amount, f.limits.extension_unit)}：{req.reason}"
         self._record("extension_requested", actor=req.actor, note=note)
         await self._announce_action("extension_requested", HandlerCommand(req.actor, note))
         return self.status()

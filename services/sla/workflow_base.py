@@ -11,6 +11,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from services.common.labels import DEADLINES, TIERS
     from services.sla.contracts import (
         CaseStart,
         CaseStatus,
@@ -114,11 +115,12 @@ class CaseBase:
         f = self.f
         if f.at_top:
             f.supervised = True
-            self._record("supervised", note=f"{deadline} 超时，已在最高层级督办")
+            label = DEADLINES.get(deadline, deadline)
+            self._record("supervised", note=f"{label}超时，已在最高层级督办")
             await self._announce_sla("supervised", deadline, "")
             return
         from_tier = f.unit.tier
-        note = f"{deadline} 超时，由{from_tier}升级"
+        note = f"{DEADLINES.get(deadline, deadline)}超时，由{TIERS.get(from_tier, from_tier)}升级"
         if self.patched(PATCH_DEADLINES_FIRST):
             clock = await self._compute_clock()
             f.rung += 1

@@ -72,7 +72,7 @@ def test_operator_creates_a_case_and_follows_it(page: Page, stack: StackAddresse
     # Whether dispatch routes it or queues it for a person, it names a unit and notifies.
     expect(view).to_contain_text("承办单位", timeout=20_000)
     expect(view).to_contain_text("站内消息", timeout=20_000)
-    expect(view).to_contain_text("operator")  # the signed-in operator took the call
+    expect(view).to_contain_text("何话务员")  # the signed-in operator took the call, by name
     # The console shows the caller's number masked; the desk shows it in full, audited.
     expect(view).to_contain_text(f"{phone[:3]}****{phone[-4:]}")
     expect(view).not_to_contain_text(phone)

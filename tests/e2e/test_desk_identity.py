@@ -27,7 +27,7 @@ async def test_intake_learns_whose_session_a_cookie_is(stack: StackAddresses) ->
         assert resp.status_code == 200, resp.text
         assert resp.json() == {
             "username": "operator",
-            "name": "12345中心 何话务员",
+            "name": "何话务员",
             "role": "operator",
             "unit_id": "U-D01-DBZX",
             "csrf": csrf,
@@ -47,7 +47,7 @@ async def test_sla_learns_whether_an_account_is_active(stack: StackAddresses) ->
         assert resp.status_code == 200
         assert resp.json() == {
             "username": "liuan",
-            "name": "柳岸社区 王网格员",
+            "name": "王网格员",
             "role": "handler",
             "unit_id": "U-D01-T01-V01",
             "active": True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from services.common.labels import ROLES as ROLES_NAMED
+
 OPERATOR = "operator"  # 话务员: takes calls at the 12345 centre, files cases
 DISPATCHER = "dispatcher"  # 派单员: dispatches by hand, makes the callback survey
 HANDLER = "handler"  # 办理人: works the cases of one unit
@@ -10,14 +12,7 @@ ADMIN = "admin"  # 管理员: accounts and settings
 AUDITOR = "auditor"  # 审计员: reads the access audit, nothing else
 
 ROLES = (OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN, AUDITOR)
-ROLE_LABELS = {
-    OPERATOR: "话务员",
-    DISPATCHER: "派单员",
-    HANDLER: "办理人",
-    SUPERVISOR: "督办",
-    ADMIN: "管理员",
-    AUDITOR: "审计员",
-}
+ROLE_LABELS = ROLES_NAMED
 # The centre calls citizens back (operators confirm a call, dispatchers make the survey):
 # only these roles may ask for a caller's number in full, and every such read is audited.
 PHONE_ROLES = frozenset({OPERATOR, DISPATCHER, ADMIN})

@@ -6,49 +6,31 @@ what people read in each is the same sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.desk.labels import CHANNELS, LIGHTS, TIERS
+from services.desk.labels import (
+    ACTIONS,
+    CHANNELS,
+    CLOSE_REASONS,
+    DEADLINES,
+    DECISIONS,
+    LIGHTS,
+    NOTICE_CHANNELS,
+    NOTICE_STATUS,
+    TIERS,
+    TIME_UNITS,
+    person,
+    unit_or_inbox,
+)
 from services.desk.record.entries import CLOSED_OUT, VERIFIED
 
-DEADLINES = {"accept": "签收", "resolve": "办结", "progress_report": "进展报告", "callback": "回访"}
-CLOSE_REASONS = {
-    "callback_satisfied": "回访满意",
-    "supervisor": "督办销号",
-    "merged": "合并办理",
-    "rejected": "不予受理",
-}
-NOTICE_CHANNELS = {"sms": "短信", "email": "邮件", "webhook": "接口推送", "in_app": "站内消息"}
-NOTICE_STATUS = {
-    "sent": "已发送",
-    "delivered": "已送达",
-    "dead_letter": "发送失败",
-    "failed": "发送失败",
-    # The citizen's number had its hourly SMS already (notify's per-phone cap).
-    "suppressed": "未发送：超出每个号码每小时短信上限",
-}
-DECISIONS = {
-    "auto": "自动派单",
-    "dispatched": "派单",
-    "manual_queue": "转人工派单",
-    "bounce_redispatch": "退单后重新派单",
-    "arbitrated": "仲裁指定承办单位",
-    "human_dispatch": "人工派单",
-}
-ACTIONS = {
-    "accepted": "签收",
-    "progressed": "反馈进展",
-    "extension_requested": "申请延期",
-    "extension_decided": "延期审批",
-    "bounced": "退单",
-    "resolved": "办结",
-    "callback_recorded": "回访",
-    "reopened": "重办",
-    "arbitration_opened": "提请仲裁",
-}
+# A reply by SMS names the gateway's message id (so a retry knows its own callback): a
+# machine's id, not for people.
+_GATEWAY_ID = re.compile(r"（上行编号 [^）]*）")
 SIGNED = {VERIFIED: "核实人", CLOSED_OUT: "销号人"}
 # SLA entries that only restate deadlines stay out of the story people read.
 QUIET = {"deadlines_set"}
@@ -81,7 +63,7 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
         tier = TIERS.get(str(d.get("tier", "")), "")
         head = f"{DECISIONS.get(kind, '派单')} → {where}" + (f"（{tier}）" if tier else "")
         reasons = d.get("reasons") or []
-        return head, "；".join(str(r) for r in reasons) or e["note"]
+        return head, "；".join(str(r) for r in reasons) or _dispatch_note(e, where)
     if e["event_type"].endswith(".sla.v1"):
         deadline = DEADLINES.get(str(d.get("deadline", "")), "")
         if kind == "light_changed":
@@ -92,11 +74,11 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
             from_tier = TIERS.get(str(d.get("from_tier", "")), "")
             return (
                 f"超时升级 → {_unit(names, e['unit_id'])}",
-                f"由{from_tier}升级" if from_tier else "",
+                f"{deadline}超时，由{from_tier}升级" if from_tier else "",
             )
         if kind == "supervised":
-            return "转督办", ""
-        return "时限变更", ""
+            return f"{deadline}超时，转督办", ""
+        return ACTIONS.get(kind, "时限变更"), ""
     if kind == "closed":
         reason = CLOSE_REASONS.get(str(d.get("reason", "")), "销号")
         return f"销号（{reason}）", e["note"]
@@ -104,13 +86,35 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
         channel = NOTICE_CHANNELS.get(str(d.get("channel", "")), str(d.get("channel", "")))
         status = NOTICE_STATUS.get(str(d.get("status", "")), str(d.get("status", "")))
         recipient = str(d.get("recipient") or "")
-        return f"通知（{channel}，{status}）", f"接收方：{names(recipient) or recipient}"
+        return f"通知（{channel}，{status}）", f"接收方：{_recipient(names, recipient)}"
     if kind == "callback_recorded":
         verdict = _verdict(d, e["note"])
-        note = e["note"].removeprefix(verdict).strip()
+        note = _GATEWAY_ID.sub("", e["note"].removeprefix(verdict)).strip()
         return f"回访（{verdict}）", note
+    if kind == "extension_requested":
+        return ACTIONS[kind], _unit_named(e["note"])
     label = ACTIONS.get(kind, "办理")
     return label, e["note"]
+
+
+def _dispatch_note(e: dict[str, Any], where: str) -> str:
+    # sla's own "dispatched" line says 派至<unit>; the head already names the unit.
+    note = str(e["note"] or "")
+    return "" if note in (f"派至{where}", where) else note
+
+
+def _unit_named(note: str) -> str:
+    # Older requests named the policy's unit by its code: "申请延期 2（working_days）：…".
+    for code, name in TIME_UNITS.items():
+        note = note.replace(f"（{code}）", f" {name}")
+    return note
+
+
+def _recipient(names: Callable[[str], str], recipient: str) -> str:
+    # SMS and e-mail recipients are kept masked; units and inboxes are named.
+    if recipient[:1].isdigit() or "@" in recipient:
+        return recipient
+    return unit_or_inbox(names, recipient) or recipient
 
 
 def _verdict(d: dict[str, Any], note: str) -> str:
@@ -143,7 +147,7 @@ def story(
             Line(
                 at=e["at"],
                 what=what,
-                who=f"{who}（{unit}）" if who and unit else who,
+                who=person(who, unit),
                 note=note,
                 kind=e["kind"],
                 signed=SIGNED.get(e["signed_as"], ""),

@@ -176,6 +176,10 @@ document.addEventListener("click", (ev) => {
   if (ev.target.closest && ev.target.closest("[data-print]")) window.print();
 });
 
-loadWork();
+// Only a signed-in page (it has the top navigation) may ask for the working spans: the login
+// page would be refused them.
+if (document.querySelector("nav.top")) {
+  loadWork();
+  setInterval(loadWork, 3600000);
+}
 setInterval(tick, 30000);
-setInterval(loadWork, 3600000);

@@ -11,10 +11,10 @@ from fastapi.responses import Response
 
 from services.common.access import CSRF_FIELD, allow, principal_of
 from services.desk.board import queries
-from services.desk.labels import CHANNELS, DIFFICULTY, STATES, TIERS
+from services.desk.labels import CHANNELS, CLOSE_REASONS, DIFFICULTY, STATES, TIERS, person
 from services.desk.record.callers import Shown, shown
 from services.desk.record.entries import DISPATCHED
-from services.desk.record.story import CLOSE_REASONS, Line, story
+from services.desk.record.story import Line, story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
@@ -204,7 +204,11 @@ async def case_page(request: Request, case_no: str) -> Response:
     ext = ""
     if row["extension_pending"]:
         asked = last_of(entries, "extension_requested")
-        who = (asked or {}).get("actor_name") or (asked or {}).get("actor", "")
+        asked = asked or {}
+        who = person(
+            asked.get("actor_name") or asked.get("actor", ""),
+            ui.unit_name(asked["actor_unit_id"]) if asked.get("actor_unit_id") else "",
+        )
         ext = (
             f'<p class="ext" id="pending-extension">延期申请：{e(row["extension_note"])}'
             f"（{e(who)}）</p>"

@@ -57,10 +57,17 @@ async def _dispatch(
     return resp.status_code, resp.json()
 
 
+def version_name(version: str) -> str:
+    """A model version as people name it: the one trained at start on the shipped corpus has
+    no number."""
+    return "内置语料版本" if version == "corpus" else str(version)
+
+
 def _figures(meta: dict[str, Any]) -> str:
     cv = meta.get("cross_validation") or {}
     whole, centre = cv.get("all") or {}, cv.get("centre") or {}
-    text = f"交叉验证准确率 {whole.get('accuracy', 0):.1%}，macro-F1 {whole.get('macro_f1', 0):.3f}"
+    text = f"交叉验证准确率 {whole.get('accuracy', 0):.1%}"
+    text += f"，宏平均F1值 {whole.get('macro_f1', 0):.3f}"
     if centre.get("cases"):
         text += f"；中心样本 {centre['cases']} 件，准确率 {centre.get('accuracy', 0):.1%}"
     return text
@@ -138,7 +145,7 @@ async def model_page(request: Request, done: str = "", error: str = "") -> Respo
     )
     body = (
         f'<header class="bar"><h1>模型管理</h1><p class="counts">使用中 <b id="live-version">'
-        f"{e(state['live'])}</b></p>{note}</header>"
+        f"{e(version_name(state['live']))}</b></p>{note}</header>"
         '<section class="card"><h2>训练与回退</h2>'
         f'<form method="post" action="/admin/model/train">{csrf_field(token)}'
         '<button class="primary" id="train">用中心数据训练新版本</button></form>'
@@ -173,7 +180,8 @@ async def train(request: Request) -> Response:
 async def rollback(request: Request) -> Response:
     """Back to the previously promoted version."""
     status, answer = await _dispatch(request, "POST", "/rollback")
-    return _outcome(status, answer, f"已回退，现用版本 {answer.get('live', '')}。")
+    live = version_name(str(answer.get("live", "")))
+    return _outcome(status, answer, f"已回退，现用版本 {live}。")
 
 
 @router.post("/{version}/evaluate")

@@ -3,8 +3,8 @@
 
 const LABELS = {
   channel: {
-    phone: "电话", web: "网站", wechat: "微信", app: "App",
-    grid_patrol: "网格巡查", home_visit: "走访", open311: "Open311",
+    phone: "电话", web: "网站", wechat: "微信", app: "手机应用",
+    grid_patrol: "网格巡查", home_visit: "入户走访", open311: "开放接口",
   },
   difficulty: {
     simple: "简单（立即办）", general: "一般（协调办）",
@@ -19,9 +19,12 @@ const LABELS = {
   kind: {
     dispatched: "派单", accepted: "签收", progressed: "反馈进展", resolved: "办结",
     reopened: "回访不满意，重办", closed: "销号", escalated: "超时升级",
-    supervised: "督办", reopen_limit: "重办超限，升级",
+    supervised: "督办", reopen_limit: "重办超限，升级", extension_requested: "申请延期",
+    extension_decided: "延期审批", bounced: "退单", redispatched: "重新派单",
+    callback_recorded: "回访", callback_overdue: "回访超期",
+    progress_report_missed: "未按期报告进展", arbitration_opened: "提请仲裁",
   },
-  notifyChannel: { in_app: "站内消息", sms: "短信", webhook: "接口推送" },
+  notifyChannel: { in_app: "站内消息", sms: "短信", email: "邮件", webhook: "接口推送" },
   notifyStatus: { suppressed: "未发送：超出每个号码每小时短信上限" },
   event: {
     "minhu.case.received.v1": "受理", "minhu.case.dispatched.v1": "派单",
@@ -35,6 +38,8 @@ const FIELDS = ["channel", "caller_phone", "caller_name", "title", "content", "a
 const TEXT_FIELDS = ["caller_phone", "caller_name", "title", "content", "address", "grid_code",
   "urgent_reason"];
 const ROLE_LABELS = { operator: "话务员", dispatcher: "派单员", admin: "管理员" };
+// Anything without a Chinese name is shown as 其他 rather than as its code.
+const UNNAMED = "其他";
 // The same rules as the server, checked as the operator leaves a field (the server decides).
 const PHONE = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 const INLINE = {
@@ -51,7 +56,7 @@ const POLL_MS = 2000;
 const POLL_TRIES = 15;
 
 const $ = (id) => document.getElementById(id);
-const label = (group, key) => (key == null ? "—" : LABELS[group][key] || key);
+const label = (group, key) => (key == null ? "—" : LABELS[group][key] || UNNAMED);
 
 /** Build an element; children are nodes or text (never parsed as HTML). */
 function h(tag, attrs, ...children) {
@@ -118,7 +123,7 @@ async function loadMe() {
   if (status !== 200) return;
   me = body;
   $("who-name").textContent = me.name;
-  $("who-role").textContent = `（${ROLE_LABELS[me.role] || me.role}，${me.username}）`;
+  $("who-role").textContent = `（${ROLE_LABELS[me.role] || UNNAMED}）`;
   $("logout").href = me.logout_url;
   $("who").hidden = false;
 }
@@ -373,7 +378,7 @@ function renderTimeline(t) {
     ["来电人", c.anonymous ? "匿名" : c.caller_name],
     ["来电号码", c.caller_phone],
     ["回访", c.anonymous ? "匿名，不回访" : c.callback_consent ? "同意回访" : "未同意回访"],
-    ["接线员", c.operator],
+    ["接线员", operatorName(t)],
     ["标题", c.title],
     ["地址", c.address],
     ["网格编码", c.grid_code],
@@ -386,6 +391,15 @@ function renderTimeline(t) {
   out.push(section("办理记录", recordPart(t) || historyPart(t.sla)));
   out.push(section("通知记录", notificationsPart(t)));
   return out;
+}
+
+/** Who took the call, by name: the record names them; the signed-in operator knows their own. */
+function operatorName(t) {
+  const op = t.case.operator;
+  if (!op) return null;
+  const line = (t.record || []).find((e) => e.kind === "received" && e.who);
+  if (line) return line.who;
+  return me && me.username === op ? me.name : op;
 }
 
 function section(title, ...body) {
@@ -458,7 +472,7 @@ function notificationsPart(t) {
   if (!t.notifications.length) return pending(t, "notify", "暂无通知");
   return h("ol", { class: "history" }, t.notifications.map((n) => h("li", {},
     h("time", { datetime: n.sent_at }, localTime(n.sent_at)),
-    h("strong", {}, `${label("notifyChannel", n.channel)} → ${n.recipient}`),
+    h("strong", {}, `${label("notifyChannel", n.channel)} → ${n.recipient_name || n.recipient}`),
     n.status === "suppressed" ? h("span", {}, label("notifyStatus", n.status)) : null,
     h("span", {}, n.body))));
 }

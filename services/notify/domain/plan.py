@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from services.common.labels import DEADLINE_LIMITS, DIFFICULTY, TIERS
 from services.notify.domain.contacts import DutyContacts
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "zh.yaml"
@@ -29,19 +30,9 @@ DISPATCHED = "minhu.case.dispatched.v1"
 SLA_CHANGED = "minhu.case.sla.v1"
 ACTION = "minhu.case.action.v1"
 RECEIVED = "minhu.case.received.v1"
-_DIFFICULTY = {"simple": "立即办", "general": "协调办", "complex": "联动办", "legacy": "历史遗留"}
-_DEADLINE = {
-    "accept": "签收时限",
-    "resolve": "办结时限",
-    "progress_report": "进展报告时限",
-    "callback": "回访时限",
-}
-_TIER = {
-    "village": "村/社区",
-    "township": "乡镇/街道",
-    "district": "区级部门",
-    "supervision": "督办",
-}
+_DIFFICULTY = DIFFICULTY
+_DEADLINE = DEADLINE_LIMITS
+_TIER = {**TIERS, "district": "区级部门"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from services.common.labels import amount as time_amount
+
 AWAITING_ACCEPT = "dispatched"
 ACCEPTED = "accepted"
 IN_PROGRESS = "in_progress"
@@ -204,7 +206,7 @@ class CaseFile:
         left = self.limits.extension_max_total - self.extension_used
         if amount > left:
             raise Refused(
-                f"延期总时长超出上限，最多还可延期 {left}（{self.limits.extension_unit}）"
+                f"延期总时长超出上限，最多还可延期 {time_amount(left, self.limits.extension_unit)}"
             )
 
     def check_extension_decision(self, actor: str) -> None:

@@ -129,6 +129,6 @@ def test_the_story_runs_in_time_order_names_signers_and_hides_deadline_restateme
     lines = story([dispatched, received, quiet, resolved], lambda u: names(u) or u)
     assert [x.what for x in lines] == ["受理（电话）", "自动派单 → 柳岸社区（村/社区）", "办结"]
     assert lines[1].note == "规则命中 路灯"
-    assert lines[2].signed == "核实人" and lines[2].who == "王网格员（柳岸社区）"
+    assert lines[2].signed == "核实人" and lines[2].who == "王网格员 · 柳岸社区"
     everything = story([dispatched, received, quiet, resolved], lambda u: u, everything=True)
     assert len(everything) == 4 and everything[0].at <= everything[-1].at + timedelta(0)

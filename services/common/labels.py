@@ -1,0 +1,111 @@
+"""The Chinese names people read for the platform's codes: states, tiers, difficulty, lights,
+channels, deadlines, actions, dispatch decisions, notices, roles and time units.
+
+One vocabulary for every page, record line, message and note, in every service. Pure data:
+no service imports another, so the desk, sla, notify and intake all read it from here (the
+desk's services/desk/labels.py adds the names of units and people).
+"""
+
+from __future__ import annotations
+
+# Roles by their codes (services/common/access/roles.py names the codes).
+ROLES = {
+    "operator": "话务员",
+    "dispatcher": "派单员",
+    "handler": "办理人",
+    "supervisor": "督办",
+    "admin": "管理员",
+    "auditor": "审计员",
+}
+STATES = {
+    "received": "已受理",
+    "dispatched": "待签收",
+    "accepted": "已签收",
+    "in_progress": "办理中",
+    "resolved": "已办结待回访",
+    "reopened": "重办",
+    "bounced": "已退单",
+    "closed": "已销号",
+    "manual": "待人工派单",
+    "merged": "已并入原工单",
+}
+TIERS = {"village": "村/社区", "township": "乡镇/街道", "district": "区级", "supervision": "督办"}
+DIFFICULTY = {"simple": "立即办", "general": "协调办", "complex": "联动办", "legacy": "历史遗留"}
+LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+CHANNELS = {
+    "phone": "电话",
+    "web": "网站",
+    "wechat": "微信",
+    "app": "手机应用",
+    "grid_patrol": "网格巡查",
+    "home_visit": "入户走访",
+    "open311": "开放接口",
+}
+# Deadlines as a line names them ("签收超时") and as a message names them ("签收时限").
+DEADLINES = {"accept": "签收", "resolve": "办结", "progress_report": "进展报告", "callback": "回访"}
+DEADLINE_LIMITS = {k: f"{v}时限" for k, v in DEADLINES.items()}
+ACTIONS = {
+    "dispatched": "派单",
+    "accepted": "签收",
+    "progressed": "反馈进展",
+    "extension_requested": "申请延期",
+    "extension_decided": "延期审批",
+    "bounced": "退单",
+    "redispatched": "重新派单",
+    "resolved": "办结",
+    "callback_recorded": "回访",
+    "callback_overdue": "回访超期",
+    "reopened": "重办",
+    "reopen_limit": "重办超限，升级",
+    "arbitration_opened": "提请仲裁",
+    "escalated": "超时升级",
+    "supervised": "转督办",
+    "breached": "超时",
+    "light_changed": "亮灯",
+    "progress_report_missed": "未按期报告进展",
+    "closed": "销号",
+}
+DECISIONS = {
+    "auto": "自动派单",
+    "dispatched": "派单",
+    "manual_queue": "转人工派单",
+    "bounce_redispatch": "退单后重新派单",
+    "arbitrated": "仲裁指定承办单位",
+    "human_dispatch": "人工派单",
+}
+CLOSE_REASONS = {
+    "callback_satisfied": "回访满意",
+    "supervisor": "督办销号",
+    "merged": "合并办理",
+    "rejected": "不予受理",
+}
+NOTICE_CHANNELS = {"sms": "短信", "email": "邮件", "webhook": "接口推送", "in_app": "站内消息"}
+NOTICE_STATUS = {
+    "sent": "已发送",
+    "delivered": "已送达",
+    "dead_letter": "发送失败",
+    "failed": "发送失败",
+    # The citizen's number had its hourly SMS already (notify's per-phone cap).
+    "suppressed": "未发送：超出每个号码每小时短信上限",
+}
+# Inboxes that are no unit of the directory: the supervision centre and the dispatch desk.
+INBOXES = {"supervision": "督办中心", "dispatch": "派单台"}
+# Units of time in the SLA policy (an extension's amount is counted in one of them).
+TIME_UNITS = {
+    "seconds": "秒",
+    "minutes": "分钟",
+    "hours": "小时",
+    "days": "天",
+    "working_hours": "个工作小时",
+    "working_days": "个工作日",
+}
+
+
+def amount(value: object, unit: str) -> str:
+    """An amount of time as people say it: 3 个工作日, 10 秒."""
+    return f"{value} {TIME_UNITS.get(unit, '')}".strip()
+
+
+def person(name: str, unit: str = "") -> str:
+    """Who did something, as people name them: 王网格员 · 柳岸社区居民委员会."""
+    return f"{name} · {unit}" if name and unit and unit not in name else name
