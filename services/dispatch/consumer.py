@@ -20,8 +20,14 @@ from services.common.outbox import OutboxRelay, enqueue
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.dispatch import store
 from services.dispatch.casework import CaseWork
-from services.dispatch.domain import CaseText, Difficulty, explain, route
-from services.dispatch.domain.hotspot import HotspotPolicy, HotspotVerdict, Recent, assess
+from services.dispatch.domain import CaseText, explain, route
+from services.dispatch.domain.hotspot import (
+    HotspotPolicy,
+    HotspotVerdict,
+    Recent,
+    assess,
+    batch_handling,
+)
 from services.dispatch.learning.live import LiveModels
 from services.dispatch.publish import Policies, assignment_of, dispatched_event, ladder_rows
 
@@ -93,14 +99,13 @@ class Dispatcher:
                         grid_code=assignment.grid_code,
                         reasons=(*assignment.reasons, f"与主工单 {parent['case_no']} 同一承办单位"),
                     )
-            elif verdict.batch and result.difficulty is Difficulty.GENERAL:
-                result = dataclasses.replace(result, difficulty=Difficulty.COMPLEX)
-                assignment = route(result, case, directory, routing)
-            elif verdict.batch and result.difficulty is Difficulty.SIMPLE:
-                # Many calls about one broken lamp are repeats, not a harder matter.
-                verdict = dataclasses.replace(
-                    verdict, reasons=(*verdict.reasons, "单点小事重复反映，关联但不升级难度")
-                )
+            elif verdict.batch:
+                # Many calls about one broken lamp are repeats, not a harder matter; many
+                # about a general matter make it one for several units (联动办).
+                difficulty, verdict = batch_handling(verdict, result.difficulty)
+                if difficulty is not result.difficulty:
+                    result = dataclasses.replace(result, difficulty=difficulty)
+                    assignment = route(result, case, directory, routing)
             result = dataclasses.replace(result, reasons=(*result.reasons, *verdict.reasons))
             explanation = explain(result, assignment)
             row: dict[str, Any] = {

@@ -18,7 +18,7 @@ from services.desk.record.story import CLOSE_REASONS, Line, story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
-from services.desk.ui.context import Ui, sealer_of, sessions_db, ui_of
+from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
 from services.desk.ui.html import LOCAL, due_cell, e, light, when
 from services.desk.ui.pages import render
 from services.desk.ui.users import User
@@ -74,6 +74,37 @@ def action_form(case_no: str, action: str) -> str:
         f"<fieldset><legend>{label}</legend>{fields}"
         f'<button class="primary">{label}</button></fieldset></form>'
     )
+
+
+def actions_card(case_no: str, actions: tuple[str, ...], row: dict[str, Any]) -> str:
+    """The viewer's next actions (casework.next_actions), or what the case waits for."""
+    forms = "".join(action_form(case_no, act) for act in actions)
+    waiting = "" if forms else f'<p class="awaited" id="awaited">{e(access.awaited(row))}</p>'
+    return (
+        '<section class="card actions" id="actions"><h2>办理</h2>'
+        f'<p class="msg" id="action-msg" role="alert"></p>{waiting}{forms}</section>'
+    )
+
+
+def why_parts(explanation: str, reasons: list[str]) -> tuple[str, list[str]]:
+    """Dispatch's explanation without the grounds it used to repeat inline (records from
+    before dispatch stopped doing so), and each ground once, in order."""
+    summary, _, _ = explanation.partition("判定依据：")
+    grounds = list(dict.fromkeys(r.strip() for r in reasons if r.strip()))
+    return summary.strip(), grounds
+
+
+def why(explanation: str, reasons: list[str]) -> str:
+    """The decision in a sentence, its grounds folded below (one line each)."""
+    summary, grounds = why_parts(explanation, reasons)
+    items = "".join(f"<li>{e(r)}</li>" for r in grounds)
+    folded = (
+        f'<details class="grounds" id="grounds"><summary>判定依据（{len(grounds)} 条）</summary>'
+        f'<ul class="reasons">{items}</ul></details>'
+        if grounds
+        else ""
+    )
+    return f'<p class="why" id="why">{e(summary)}</p>{folded}'
 
 
 def caller_line(caller: Shown | None, reveal: str = "") -> str:
@@ -197,10 +228,6 @@ async def case_page(request: Request, case_no: str) -> Response:
     # The latest dispatch decision, whatever dispatch named it (auto, human_dispatch, ...).
     dispatched = next((x for x in reversed(entries) if x["event_type"] == DISPATCHED), None)
     d = (dispatched or {}).get("data", {})
-    reasons = "".join(f"<li>{e(r)}</li>" for r in d.get("reasons") or [])
-    actions = "".join(
-        action_form(case_no, act) for act in access.allowed_actions(user, row, ui.directory)
-    )
     ext = ""
     if row["extension_pending"]:
         asked = last_of(entries, "extension_requested")
@@ -211,13 +238,18 @@ async def case_page(request: Request, case_no: str) -> Response:
         )
     bounces = sum(1 for x in entries if x["kind"] == "bounced")
     lines = story(entries, ui.unit_name)
+    # Finished cases have nothing left to count down.
+    remain = f' <span class="remain-wrap">{due_cell(row)}</span>'
+    if row["state"] in FINISHED:
+        remain = ""
     body = (
         f'<header class="bar"><h1>工单 <span id="case-no">{e(case_no)}</span></h1>'
         f'{light(row["light"])} <span class="state"'
-        f' id="case-state">{STATES.get(row["state"], e(row["state"]))}</span>'
-        f' <span class="remain-wrap">{due_cell(row)}</span>'
+        f' id="case-state">{STATES.get(row["state"], e(row["state"]))}</span>{remain}'
         f' <a class="print" href="/cases/{e(case_no)}/record">打印台账</a></header>'
         '<div class="case-grid">'
+        # First on the page (the phone's first screen), in the right-hand column at the desk.
+        f"{actions_card(case_no, access.next_actions(user, row, ui.directory), row)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
         f'<p class="content">{e(row["content"])}</p>'
         f"<dl><dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"
@@ -231,17 +263,13 @@ async def case_page(request: Request, case_no: str) -> Response:
         "<dt>承办</dt><dd"
         f' id="case-unit">{e(row["unit_name"])}（{TIERS.get(row["tier"], e(row["tier"]))}）</dd>'
         f"<dt>置信度</dt><dd>{float(d.get('confidence') or 0):.2f}</dd></dl>"
-        f'<p class="why">{e(d.get("explanation", ""))}</p>'
-        f'<ul class="reasons">{reasons}</ul></section>'
+        f"{why(str(d.get('explanation') or ''), list(d.get('reasons') or []))}</section>"
         f'<section class="card"><h2>时限</h2><dl>'
         f"<dt>签收时限</dt><dd>{when(row['accept_due'])}</dd>"
         f"<dt>办结时限</dt><dd>{when(row['resolve_due'])}</dd>"
         f"<dt>升级次数</dt><dd>{row['escalation_level']}</dd>"
         f"<dt>退单次数</dt><dd>{bounces}</dd></dl>{ext}</section>"
         f'<section class="card"><h2>办理记录（台账）</h2>{timeline(lines)}</section>'
-        f'<section class="card actions"><h2>办理</h2>'
-        '<p class="msg" id="action-msg" role="alert">'
-        f"</p>{actions or '<p>无可执行的操作</p>'}</section>"
         "</div>"
     )
     return render(request, f"工单 {case_no}", body, user, f"case:{case_no}")
