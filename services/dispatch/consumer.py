@@ -29,7 +29,13 @@ from services.dispatch.domain.hotspot import (
     batch_handling,
 )
 from services.dispatch.learning.live import LiveModels
-from services.dispatch.publish import Policies, assignment_of, dispatched_event, ladder_rows
+from services.dispatch.publish import (
+    SOURCE,
+    Policies,
+    assignment_of,
+    dispatched_event,
+    ladder_rows,
+)
 
 log = get_logger(__name__)
 CASES_DISPATCHED = Counter(
@@ -177,6 +183,8 @@ class Dispatcher:
                 reasons=row["reasons"],
             )
             await enqueue(session, store.outbox, events.CASE_DISPATCHED, dispatched)
+            for linked in linked_events(env.id, payload.case_no, verdict, now):
+                await enqueue(session, store.outbox, events.CASE_ACTION, linked)
         self.relay.wake()
         if verdict.links:
             DISPATCH_HOTSPOT_LINKS.labels(result.topic).inc()
@@ -236,3 +244,31 @@ class Dispatcher:
             recent=recent,
             policy=self.hotspots,
         )
+
+
+def linked_events(
+    cause: str, case_no: str, verdict: HotspotVerdict, now: datetime
+) -> list[Envelope]:
+    """`linked` on both cases of each link, so each case's record names the other and why
+    (the earlier case's handlers learn of the new, similar report)."""
+    out = []
+    for link in verdict.links:
+        for subject, other in ((case_no, link.case_no), (link.case_no, case_no)):
+            payload = case_pb2.CaseAction(
+                case_no=subject,
+                action="linked",
+                note=f"相似诉求：{link.reason}",
+                at=events.timestamp(now),
+                related_case_no=other,
+            )
+            out.append(
+                events.envelope(
+                    events.CASE_ACTION,
+                    payload,
+                    subject=subject,
+                    source=SOURCE,
+                    event_id=events.derived_event_id(cause, "linked", subject, other),
+                    time=now,
+                )
+            )
+    return out

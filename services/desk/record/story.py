@@ -48,6 +48,8 @@ ACTIONS = {
     "callback_recorded": "回访",
     "reopened": "重办",
     "arbitration_opened": "提请仲裁",
+    "linked": "关联相似诉求",
+    "repeat_called": "重复来电",
 }
 SIGNED = {VERIFIED: "核实人", CLOSED_OUT: "销号人"}
 # SLA entries that only restate deadlines stay out of the story people read.
@@ -105,6 +107,8 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
         status = NOTICE_STATUS.get(str(d.get("status", "")), str(d.get("status", "")))
         recipient = str(d.get("recipient") or "")
         return f"通知（{channel}，{status}）", f"接收方：{names(recipient) or recipient}"
+    if kind in ("linked", "repeat_called") and d.get("related_case_no"):
+        return ACTIONS[kind], f"{e['note']}（{d['related_case_no']}）"
     if kind == "callback_recorded":
         verdict = _verdict(d, e["note"])
         note = e["note"].removeprefix(verdict).strip()

@@ -19,7 +19,7 @@ from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
-from services.desk.ui.html import LOCAL, due_cell, e, light, when
+from services.desk.ui.html import LOCAL, case_link, due_cell, e, light, when
 from services.desk.ui.pages import render
 from services.desk.ui.users import User
 
@@ -83,6 +83,47 @@ def actions_card(case_no: str, actions: tuple[str, ...], row: dict[str, Any]) ->
     return (
         '<section class="card actions" id="actions"><h2>办理</h2>'
         f'<p class="msg" id="action-msg" role="alert"></p>{waiting}{forms}</section>'
+    )
+
+
+def related(entries: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The repeat calls merged into this case (intake's numbers), and the similar cases
+    dispatch linked it with, each once with its reason, in the order recorded."""
+    repeats: dict[str, None] = {}
+    links: dict[str, str] = {}
+    for x in entries:
+        other = str((x.get("data") or {}).get("related_case_no") or "")
+        if not other:
+            continue
+        if x["kind"] == "repeat_called":
+            repeats[other] = None
+        elif x["kind"] == "linked":
+            links.setdefault(other, str(x.get("note") or "").removeprefix("相似诉求："))
+    return list(repeats), list(links.items())
+
+
+def related_card(entries: list[dict[str, Any]]) -> str:
+    """Tells the handler the matter was reported again and which cases are the same matter."""
+    repeats, links = related(entries)
+    if not repeats and not links:
+        return ""
+    parts = []
+    if repeats:
+        parts.append(
+            f'<p id="repeat-calls"><b>重复来电 {len(repeats)} 次</b>：来电人再次反映，'
+            f"已并入本工单（{'、'.join(e(r) for r in repeats)}）</p>"
+        )
+    if links:
+        items = "".join(
+            f'<li>{case_link(no)} <span class="note">{e(why)}</span></li>' for no, why in links
+        )
+        parts.append(
+            f"<p><b>关联工单 {len(links)} 件</b>：相似诉求，可一并核实办理</p>"
+            f'<ul class="linked" id="linked-cases">{items}</ul>'
+        )
+    return (
+        '<section class="card related" id="related"><h2>重复来电与关联工单</h2>'
+        f"{''.join(parts)}</section>"
     )
 
 
@@ -250,6 +291,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         '<div class="case-grid">'
         # First on the page (the phone's first screen), in the right-hand column at the desk.
         f"{actions_card(case_no, access.next_actions(user, row, ui.directory), row)}"
+        f"{related_card(entries)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
         f'<p class="content">{e(row["content"])}</p>'
         f"<dl><dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"

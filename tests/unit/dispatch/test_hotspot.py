@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.dispatch.domain.hotspot import (
     HotspotPolicy,
     HotspotPolicyError,
@@ -121,3 +122,22 @@ def test_a_batch_says_what_it_did_to_the_difficulty_once() -> None:
     # Not a batch: untouched.
     single = verdict(recent("A"))
     assert batch_handling(single, Difficulty.GENERAL) == (Difficulty.GENERAL, single)
+
+
+def test_each_link_is_told_to_both_cases() -> None:
+    from services.dispatch.consumer import linked_events
+
+    found = verdict(recent("20261201000001"), recent("20261201000002"))
+    told = linked_events("cause", "20261201000009", found, T0)
+    actions = [case_pb2.CaseAction.FromString(env.data) for env in told]
+    pairs = {(env.subject, a.related_case_no) for env, a in zip(told, actions, strict=True)}
+    assert pairs == {
+        ("20261201000009", "20261201000001"),
+        ("20261201000001", "20261201000009"),
+        ("20261201000009", "20261201000002"),
+        ("20261201000002", "20261201000009"),
+    }
+    assert all(a.action == "linked" and "相似度" in a.note for a in actions)
+    # Derived from the cause: a retry announces the very same events.
+    again = linked_events("cause", "20261201000009", found, T0)
+    assert [env.id for env in again] == [env.id for env in told]
