@@ -25,6 +25,8 @@ from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(allow(*STAFF, page=True))])
 
+# A hotspot's first case may gather hundreds of links: the page names the first few.
+SHOWN_LINKS = 10
 SIGN = '<label class="sign"><input type="checkbox" name="signed" required> {text}</label>'
 ACTION_FORMS = {
     "accept": ("签收", '<input name="note" placeholder="备注（可选）" maxlength="500">'),
@@ -115,8 +117,11 @@ def related_card(entries: list[dict[str, Any]]) -> str:
         )
     if links:
         items = "".join(
-            f'<li>{case_link(no)} <span class="note">{e(why)}</span></li>' for no, why in links
+            f'<li>{case_link(no)} <span class="note">{e(why)}</span></li>'
+            for no, why in links[:SHOWN_LINKS]
         )
+        if len(links) > SHOWN_LINKS:
+            items += f"<li>另有 {len(links) - SHOWN_LINKS} 件</li>"
         parts.append(
             f"<p><b>关联工单 {len(links)} 件</b>：相似诉求，可一并核实办理</p>"
             f'<ul class="linked" id="linked-cases">{items}</ul>'
