@@ -14,7 +14,7 @@ from services.desk.board import queries
 from services.desk.labels import CHANNELS, DIFFICULTY, STATES, TIERS
 from services.desk.record.callers import Shown, shown
 from services.desk.record.entries import DISPATCHED
-from services.desk.record.story import CLOSE_REASONS, Line, story
+from services.desk.record.story import CLOSE_REASONS, DECISIONS, Line, story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
@@ -189,6 +189,13 @@ def export_caller(caller: Shown | None) -> list[str]:
     return ["来电号码", caller.phone, "来电人", caller.name]
 
 
+def note_of(line: Line) -> str:
+    """A line's note; a dispatch decision's grounds fold (the card above lists them)."""
+    if line.kind in DECISIONS:
+        return f'<details class="note"><summary>派单依据</summary>{e(line.note)}</details>'
+    return f' <span class="note">{e(line.note)}</span>'
+
+
 def timeline(lines: list[Line]) -> str:
     """The record as an ordered list; sign-offs name their signer's role."""
     items = "".join(
@@ -198,7 +205,7 @@ def timeline(lines: list[Line]) -> str:
             if x.who
             else ""
         )
-        + (f' <span class="note">{e(x.note)}</span>' if x.note else "")
+        + (note_of(x) if x.note else "")
         + "</li>"
         for x in lines
     )
