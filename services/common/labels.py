@@ -58,6 +58,8 @@ ACTIONS = {
     "reopened": "重办",
     "reopen_limit": "重办超限，升级",
     "arbitration_opened": "提请仲裁",
+    "linked": "关联相似诉求",
+    "repeat_called": "重复来电",
     "escalated": "超时升级",
     "supervised": "转督办",
     "breached": "超时",

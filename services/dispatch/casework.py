@@ -17,7 +17,15 @@ from services.common.metrics import DISPATCH_BOUNCES
 from services.common.outbox import OutboxRelay, enqueue
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.dispatch import store
-from services.dispatch.domain import CaseText, Classification, Difficulty, Tier, explain, route
+from services.dispatch.domain import (
+    CaseText,
+    Classification,
+    Difficulty,
+    Tier,
+    explain,
+    route,
+    summary_of,
+)
 from services.dispatch.domain.bounce import (
     BouncePolicy,
     CaseState,
@@ -238,7 +246,6 @@ class CaseWork:
         extra: dict[str, Any] | None = None,
     ) -> Envelope:
         ladder = ladder_rows(assignment, topic, self.policies)
-        note = "；".join(reasons)
         changes = {
             "unit_id": assignment.unit_id,
             "unit_name": assignment.unit_name,
@@ -249,7 +256,9 @@ class CaseWork:
             "attempt": row["attempt"] + 1,
             "bounced_units": avoid,
             "ladder": ladder,
-            "explanation": f"{note}。原判定：{row['explanation']}",
+            "explanation": (
+                f"改派至「{assignment.unit_name}」。原判定：{summary_of(row['explanation'])}"
+            ),
             "reasons": [*reasons, *row["reasons"]],
             **(extra or {}),
         }
@@ -374,9 +383,7 @@ class CaseWork:
                 actor=actor,
                 extra={
                     "difficulty": new_difficulty.value,
-                    "explanation": "；".join(reasons)
-                    + "。"
-                    + explain(dataclasses.replace(result, reasons=()), assignment),
+                    "explanation": explain(result, assignment),
                 },
             )
         self.relay.wake()

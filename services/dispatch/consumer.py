@@ -20,10 +20,22 @@ from services.common.outbox import OutboxRelay, enqueue
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.dispatch import store
 from services.dispatch.casework import CaseWork
-from services.dispatch.domain import CaseText, Difficulty, explain, route
-from services.dispatch.domain.hotspot import HotspotPolicy, HotspotVerdict, Recent, assess
+from services.dispatch.domain import CaseText, explain, route
+from services.dispatch.domain.hotspot import (
+    HotspotPolicy,
+    HotspotVerdict,
+    Recent,
+    assess,
+    batch_handling,
+)
 from services.dispatch.learning.live import LiveModels
-from services.dispatch.publish import Policies, assignment_of, dispatched_event, ladder_rows
+from services.dispatch.publish import (
+    SOURCE,
+    Policies,
+    assignment_of,
+    dispatched_event,
+    ladder_rows,
+)
 
 log = get_logger(__name__)
 CASES_DISPATCHED = Counter(
@@ -93,14 +105,13 @@ class Dispatcher:
                         grid_code=assignment.grid_code,
                         reasons=(*assignment.reasons, f"与主工单 {parent['case_no']} 同一承办单位"),
                     )
-            elif verdict.batch and result.difficulty is Difficulty.GENERAL:
-                result = dataclasses.replace(result, difficulty=Difficulty.COMPLEX)
-                assignment = route(result, case, directory, routing)
-            elif verdict.batch and result.difficulty is Difficulty.SIMPLE:
-                # Many calls about one broken lamp are repeats, not a harder matter.
-                verdict = dataclasses.replace(
-                    verdict, reasons=(*verdict.reasons, "单点小事重复反映，关联但不升级难度")
-                )
+            elif verdict.batch:
+                # Many calls about one broken lamp are repeats, not a harder matter; many
+                # about a general matter make it one for several units (联动办).
+                difficulty, verdict = batch_handling(verdict, result.difficulty)
+                if difficulty is not result.difficulty:
+                    result = dataclasses.replace(result, difficulty=difficulty)
+                    assignment = route(result, case, directory, routing)
             result = dataclasses.replace(result, reasons=(*result.reasons, *verdict.reasons))
             explanation = explain(result, assignment)
             row: dict[str, Any] = {
@@ -172,6 +183,8 @@ class Dispatcher:
                 reasons=row["reasons"],
             )
             await enqueue(session, store.outbox, events.CASE_DISPATCHED, dispatched)
+            for linked in linked_events(env.id, payload.case_no, verdict, now):
+                await enqueue(session, store.outbox, events.CASE_ACTION, linked)
         self.relay.wake()
         if verdict.links:
             DISPATCH_HOTSPOT_LINKS.labels(result.topic).inc()
@@ -231,3 +244,31 @@ class Dispatcher:
             recent=recent,
             policy=self.hotspots,
         )
+
+
+def linked_events(
+    cause: str, case_no: str, verdict: HotspotVerdict, now: datetime
+) -> list[Envelope]:
+    """`linked` on both cases of each link, so each case's record names the other and why
+    (the earlier case's handlers learn of the new, similar report)."""
+    out = []
+    for link in verdict.links:
+        for subject, other in ((case_no, link.case_no), (link.case_no, case_no)):
+            payload = case_pb2.CaseAction(
+                case_no=subject,
+                action="linked",
+                note=f"相似诉求：{link.reason}",
+                at=events.timestamp(now),
+                related_case_no=other,
+            )
+            out.append(
+                events.envelope(
+                    events.CASE_ACTION,
+                    payload,
+                    subject=subject,
+                    source=SOURCE,
+                    event_id=events.derived_event_id(cause, "linked", subject, other),
+                    time=now,
+                )
+            )
+    return out

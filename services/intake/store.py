@@ -224,8 +224,9 @@ async def create_case(
     """Store a case in the caller's transaction; (case_no, event id).
 
     A new work order gets its case.received event in the outbox. A repeat call linked to
-    an open case gets a number and a record but no event: dispatch must not open a second
-    work order, and the original case's handlers already hold the matter.
+    an open case gets a number and a record but no case.received: dispatch must not open a
+    second work order, and the original case's handlers already hold the matter; they are
+    told of the call by a repeat_called case.action on the original case.
     """
     case_no = await next_case_no(session, now=now)
     sealed, ref = sealed_caller(case, sealer)
@@ -245,7 +246,33 @@ async def create_case(
     )
     if repeat_of is None:
         await enqueue(session, outbox, events.CASE_RECEIVED, env)
+    else:
+        # The original case's record learns of the call: its handlers see it was repeated.
+        await enqueue(
+            session, outbox, events.CASE_ACTION, _repeat_event(case_no, repeat_of, env, now)
+        )
     return case_no, env.id
+
+
+def _repeat_event(
+    case_no: str, repeat_of: str, received: events.Envelope, now: datetime
+) -> events.Envelope:
+    """repeat_called on the case a repeat call was merged into (no personal data)."""
+    payload = case_pb2.CaseAction(
+        case_no=repeat_of,
+        action="repeat_called",
+        note="来电人再次反映同一诉求，已并入本工单",
+        at=events.timestamp(now),
+        related_case_no=case_no,
+    )
+    return events.envelope(
+        events.CASE_ACTION,
+        payload,
+        subject=repeat_of,
+        source=SOURCE,
+        event_id=events.derived_event_id(received.id, "repeat_called"),
+        time=now,
+    )
 
 
 async def claim_key(session: AsyncSession, *, key: str, fingerprint: str) -> bool:

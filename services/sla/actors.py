@@ -2,23 +2,29 @@
 
 The desk names the signed-in person in the actor header; sla asks the desk who that is
 (`GET {desk}/v1/users/{username}`, kept for a short while) and applies the same case rule
-the desk applies (services.common.access.casework) to the case's current unit. A calling
-service that acts for nobody is admitted only where that is its own job (notify records
-a citizen's SMS answer to the callback survey).
+the desk applies (services.common.access.casework.next_actions) to the case as its workflow
+holds it now: its current unit, its state, a pending extension. A person's role that may
+never give the command is refused (403); a command the case's state does not admit now is
+refused too (409), before it reaches the workflow. A calling service that acts for nobody
+is admitted only where that is its own job (notify records a citizen's SMS answer to the
+callback survey).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import HTTPException
 
 from services.common.access import Kind, Principal
-from services.common.access.casework import action_refusal, allowed_actions, case_at
+from services.common.access.casework import action_refusal, case_at, next_actions, role_actions
 from services.common.jurisdiction import Directory
 from services.common.logging import get_logger
+from services.sla.contracts import CaseStatus
 
 log = get_logger(__name__)
 CACHE_SECONDS = 30.0
@@ -94,8 +100,31 @@ class DeskPeople:
         await self.client.aclose()
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A command refused before it reaches the workflow: 403 for who asks, 409 for when."""
+
+    status: int
+    message: str
+
+
 def forbidden(message: str) -> HTTPException:
     return HTTPException(403, {"code": "actor_forbidden", "message": message})
+
+
+def refused(refusal: Refusal) -> HTTPException:
+    if refusal.status == 409:
+        return HTTPException(409, {"code": "illegal_transition", "message": refusal.message})
+    return forbidden(refusal.message)
+
+
+def case_of(status: CaseStatus, directory: Directory) -> dict[str, Any]:
+    """The case as the shared rule reads it, from what its workflow holds now."""
+    return {
+        **case_at(directory, status.unit_id),
+        "state": status.state,
+        "extension_pending": status.pending_extension is not None,
+    }
 
 
 def refusal(
@@ -103,26 +132,29 @@ def refusal(
     action: str,
     body_actor: str,
     person: Person | None,
-    unit_id: str,
+    case: Mapping[str, Any],
     directory: Directory,
-) -> str | None:
+) -> Refusal | None:
     """Why this command may not go ahead (a Chinese sentence), or None if it may.
 
-    `person` is the desk's answer about `who.acting_for`; `unit_id` the case's current unit.
+    `person` is the desk's answer about `who.acting_for`; `case` the case as its workflow
+    holds it (see `case_of`).
     """
     if who.kind is not Kind.SERVICE:
-        return "只有工作台可以代表工作人员提交办理操作。"
+        return Refusal(403, "只有工作台可以代表工作人员提交办理操作。")
     if not who.acting_for:
         if action in UNATTENDED.get(who.name, frozenset()):
             return None
-        return "未指明操作人：办理操作须由登录的工作人员通过工作台提交。"
+        return Refusal(403, "未指明操作人：办理操作须由登录的工作人员通过工作台提交。")
     if body_actor != who.acting_for:
-        return f"操作人（{body_actor}）与提交请求的工作人员（{who.acting_for}）不一致。"
+        return Refusal(
+            403, f"操作人（{body_actor}）与提交请求的工作人员（{who.acting_for}）不一致。"
+        )
     if person is None:
-        return f"操作人 {who.acting_for} 不是本系统的有效账号。"
+        return Refusal(403, f"操作人 {who.acting_for} 不是本系统的有效账号。")
     if not person.active:
-        return f"操作人 {who.acting_for} 的账号已停用。"
-    row = case_at(directory, unit_id)
-    if action in allowed_actions(person, row, directory):
+        return Refusal(403, f"操作人 {who.acting_for} 的账号已停用。")
+    if action in next_actions(person, case, directory):
         return None
-    return action_refusal(person, action, row, directory)
+    status = 409 if action in role_actions(person, case, directory) else 403
+    return Refusal(status, action_refusal(person, action, case, directory))

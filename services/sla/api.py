@@ -112,10 +112,12 @@ async def _status(request: Request, case_no: str) -> CaseStatus:
 
 
 async def _admit(request: Request, case_no: str, action: str, actor: str) -> None:
-    """Refuse (403 actor_forbidden) a command its person may not give on this case."""
+    """Refuse a command its person may not give on this case (403 actor_forbidden), or not
+    now, in the state the workflow holds it (409 illegal_transition): the desk's rule."""
     who = await principal_of(request)
     person: actors.Person | None = None
-    unit_id = ""
+    directory: Directory = request.app.state.directory
+    case: dict[str, Any] = {}
     if who.acting_for:
         people: actors.DeskPeople = request.app.state.people
         try:
@@ -127,12 +129,17 @@ async def _admit(request: Request, case_no: str, action: str, actor: str) -> Non
                 {"code": "actor_unverifiable", "message": "暂时无法核实操作人，请稍后重试"},
             ) from exc
         if person is not None and person.active:
-            unit_id = (await _status(request, case_no)).unit_id
-    directory: Directory = request.app.state.directory
-    reason = actors.refusal(who, action, actor, person, unit_id, directory)
-    if reason is not None:
-        log.info("command refused", case_no=case_no, action=action, caller=who.name)
-        raise actors.forbidden(reason)
+            case = actors.case_of(await _status(request, case_no), directory)
+    refusal = actors.refusal(who, action, actor, person, case, directory)
+    if refusal is not None:
+        log.info(
+            "command refused",
+            case_no=case_no,
+            action=action,
+            caller=who.name,
+            status=refusal.status,
+        )
+        raise actors.refused(refusal)
 
 
 def _unreadable(case_no: str, exc: Exception) -> HTTPException:

@@ -1,5 +1,6 @@
 """The handler's queue in Debian's Chromium: a new case appears without reload, is accepted
-and resolved from its page; sla's refusal is shown; another village's handler is refused."""
+and resolved from its page, which offers 办结 only once it is accepted; another village's
+handler is refused."""
 
 from __future__ import annotations
 
@@ -36,12 +37,11 @@ def test_a_new_case_appears_live_and_is_accepted_and_resolved(
     row.locator("a.case-no").click()
     expect(page.locator("#case-no")).to_have_text(case_no)
     expect(page.locator("#caller-phone")).to_have_text(re.compile(r"^\d{3}\*{4}\d{4}$"))
-    # Resolving before accepting: sla refuses, and its reason is shown as it is.
-    page.fill("#act-resolve textarea", "已更换路灯")
-    page.check("#act-resolve input[name=signed]")
-    page.click("#act-resolve button")
-    expect(page.locator("#action-msg")).to_contain_text("不能办结", timeout=10_000)
-    shot(page, "2-handler-refused-by-sla")
+    # Before 签收 there is nothing to resolve: the page offers 签收 and 退单 only.
+    expect(page.locator("#act-accept button")).to_be_visible()
+    expect(page.locator("#act-bounce button")).to_be_visible()
+    expect(page.locator("#act-resolve")).to_have_count(0)
+    shot(page, "2-handler-before-accept")
 
     page.click("#act-accept button")
     expect(page.locator("#case-state")).to_have_text("已签收", timeout=15_000)

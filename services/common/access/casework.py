@@ -3,7 +3,8 @@
 The desk applies them to show and send actions; sla applies the same rules again to every
 command a person sends through the desk, so neither relies on the other alone. A case is
 given as a mapping with its `unit_id` and, where known, `township_id` and `district_id`
-(see `place`).
+(see `place`), its `state` and whether an extension request waits (`extension_pending`).
+`next_actions` is what a person may do now: their role's actions as far as the state admits.
 """
 
 from __future__ import annotations
@@ -22,6 +23,32 @@ SUPERVISOR_ACTIONS = ("extension/decision", "close")
 # The 12345 centre makes the callback survey (回访), so its dispatchers need the number.
 DISPATCHER_ACTIONS = ("callback",)
 ALL_ACTIONS = HANDLER_ACTIONS + SUPERVISOR_ACTIONS + DISPATCHER_ACTIONS
+ACTION_NAMES = {
+    "accept": "签收",
+    "progress": "反馈进展",
+    "extension": "申请延期",
+    "bounce": "退单",
+    "resolve": "办结",
+    "extension/decision": "审批延期",
+    "close": "督办销号",
+    "callback": "记录回访",
+}
+# A case's states, as sla keeps them and the desk's board mirrors them ("received" and
+# "manual" come before sla holds the case: dispatch has not yet sent it to a unit).
+AWAITING_ACCEPT, RESOLVED, CLOSED = "dispatched", "resolved", "closed"
+WORKING_STATES = ("accepted", "in_progress", "reopened")
+OPEN_STATES = (AWAITING_ACCEPT, *WORKING_STATES, RESOLVED, "bounced")
+AWAITED = {
+    "received": "等待派单",
+    "manual": "等待人工派单",
+    AWAITING_ACCEPT: "等待承办单位签收",
+    "accepted": "承办单位办理中",
+    "in_progress": "承办单位办理中",
+    "reopened": "回访不满意，承办单位重办中",
+    RESOLVED: "已办结，等待回访",
+    "bounced": "已退单，等待重新派单",
+    CLOSED: "已办结归档",
+}
 
 
 class Person(Protocol):
@@ -105,8 +132,9 @@ def refusal(user: Person, row: Mapping[str, Any], directory: Directory) -> str |
     return "无权查看该工单：它不在您的管辖范围内。"
 
 
-def allowed_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> tuple[str, ...]:
-    """The commands this person may send about this case (none for other roles)."""
+def role_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> tuple[str, ...]:
+    """What this person's role may ever do about this case, whatever its state (none for
+    cases they may not see, and for operators and auditors)."""
     if refusal(user, row, directory) is not None:
         return ()
     if user.role == HANDLER:
@@ -121,12 +149,59 @@ def allowed_actions(user: Person, row: Mapping[str, Any], directory: Directory) 
     return ()
 
 
+def state_actions(row: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the case's state admits from anyone: its `state` (the board's and sla's names)
+    and whether an extension request waits (`extension_pending`)."""
+    state = str(row.get("state") or "")
+    pending = bool(row.get("extension_pending"))
+    if state not in OPEN_STATES:
+        return ()  # not yet with a unit (received, manual) or closed
+    allowed: list[str] = []
+    if state == AWAITING_ACCEPT:
+        allowed += ["accept", "bounce"]
+    if state in WORKING_STATES:
+        allowed += ["progress", "resolve"] + ([] if pending else ["extension"])
+    if state == RESOLVED:
+        allowed.append("callback")
+    if pending:
+        allowed.append("extension/decision")
+    allowed.append("close")  # 督办销号 while the case is open
+    return tuple(allowed)
+
+
+def next_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> tuple[str, ...]:
+    """The commands this person may send about this case now: their role's, as far as the
+    case's state admits them. The desk offers exactly these; sla admits only these."""
+    now = state_actions(row)
+    return tuple(a for a in role_actions(user, row, directory) if a in now)
+
+
+def awaited(row: Mapping[str, Any]) -> str:
+    """What the case waits for, in Chinese (shown where the viewer has nothing to do)."""
+    state = str(row.get("state") or "")
+    if state in WORKING_STATES and row.get("extension_pending"):
+        return "承办单位办理中，延期申请等待审批"
+    return AWAITED.get(state, "暂无可执行的操作")
+
+
 def action_refusal(user: Person, action: str, row: Mapping[str, Any], directory: Directory) -> str:
     """The Chinese reason an action is refused (call only when it is not allowed)."""
     seen = refusal(user, row, directory)
     if seen:
         return seen.replace("查看", "办理", 1)
+    if action in role_actions(user, row, directory):
+        return state_refusal(action, row)
     return "您的角色无权执行此操作。"
+
+
+def state_refusal(action: str, row: Mapping[str, Any]) -> str:
+    """Why the case's state does not admit an action the person's role may take."""
+    name = ACTION_NAMES.get(action, action)
+    if action == "extension" and row.get("extension_pending"):
+        return "已有延期申请待审批，不能再次申请延期。"
+    if action == "extension/decision":
+        return "没有待审批的延期申请。"
+    return f"当前不能{name}：{awaited(row)}。"
 
 
 def holds(scope: Scope, unit_id: str, directory: Directory) -> bool:

@@ -87,6 +87,8 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
         status = NOTICE_STATUS.get(str(d.get("status", "")), str(d.get("status", "")))
         recipient = str(d.get("recipient") or "")
         return f"通知（{channel}，{status}）", f"接收方：{_recipient(names, recipient)}"
+    if kind in ("linked", "repeat_called") and d.get("related_case_no"):
+        return ACTIONS[kind], f"{e['note']}（{d['related_case_no']}）"
     if kind == "callback_recorded":
         verdict = _verdict(d, e["note"])
         note = _GATEWAY_ID.sub("", e["note"].removeprefix(verdict)).strip()

@@ -137,6 +137,11 @@ function showOutcome() {
   msg.className = outcome.cls;
 }
 
+function reveal() {
+  const msg = document.getElementById("action-msg");
+  if (msg) msg.scrollIntoView({ block: "nearest" });
+}
+
 main.addEventListener("submit", async (ev) => {
   const form = ev.target;
   const url = target(form);
@@ -152,17 +157,20 @@ main.addEventListener("submit", async (ev) => {
       body: JSON.stringify(fields(form)),
     });
     const body = await resp.json().catch(() => null);
+    // On the case page the outcome is said in place, above the forms: a toast there would
+    // cover the very form (办结) the handler is filling in.
+    const inPlace = Boolean(form.closest("#actions"));
     if (resp.ok) {
       const label = form.querySelector("legend, button").textContent;
       outcome = { text: `${label}成功`, cls: "msg ok", at: Date.now() };
       showOutcome();
-      say(`${label}成功`);
+      if (inPlace) reveal(); else say(`${label}成功`);
       schedule();
     } else {
       const text = problem(body, resp.status);
       outcome = { text, cls: "msg bad", at: Date.now() };
       showOutcome();
-      say(text, true);
+      if (inPlace) reveal(); else say(text, true);
     }
   } catch (err) {
     say("网络异常，请稍后重试", true);

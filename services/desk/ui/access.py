@@ -15,10 +15,12 @@ from services.common.access.casework import (
     SUPERVISOR_ACTIONS,
     Scope,
     action_refusal,
-    allowed_actions,
+    awaited,
     holds,
+    next_actions,
     place,
     refusal,
+    role_actions,
     scope_of,
 )
 from services.common.jurisdiction import Directory
@@ -32,11 +34,13 @@ __all__ = [
     "SUPERVISOR_ACTIONS",
     "Scope",
     "action_refusal",
-    "allowed_actions",
+    "awaited",
     "holds",
     "may_reveal",
+    "next_actions",
     "place",
     "refusal",
+    "role_actions",
     "scope_of",
 ]
 # Only these may read a caller in full, on asking, and each read is audited.

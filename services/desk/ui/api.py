@@ -77,7 +77,9 @@ async def act(
         row = await queries.one(session, case_no)
     if row is None:
         raise HTTPException(404, {"code": "not_found", "message": f"未找到工单 {case_no}"})
-    if action not in access.allowed_actions(user, row, ui.directory):
+    # The role is checked here; the state at sla, which holds it first-hand (the board
+    # follows a moment later) and applies the same rule (casework.next_actions) to it.
+    if action not in access.role_actions(user, row, ui.directory):
         raise _forbidden(access.action_refusal(user, action, row, ui.directory))
     try:
         command = Action(action.replace("/", "_"))

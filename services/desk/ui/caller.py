@@ -31,8 +31,8 @@ CallsBack = Annotated[Principal, Depends(allow(*sorted(PHONE_ROLES)))]
 
 def route_of(user: User, row: dict[str, Any], directory: Directory) -> str:
     """Where the number is read for: the callback survey of a resolved case, else the page."""
-    callback = "callback" in access.allowed_actions(user, row, directory)
-    return "callback_survey" if callback and row.get("state") == "resolved" else "case_page"
+    callback = "callback" in access.next_actions(user, row, directory)
+    return "callback_survey" if callback else "case_page"
 
 
 def _refused(status: int, code: str, message: str) -> HTTPException:

@@ -11,20 +11,30 @@ from fastapi.responses import Response
 
 from services.common.access import CSRF_FIELD, allow, principal_of
 from services.desk.board import queries
-from services.desk.labels import CHANNELS, CLOSE_REASONS, DIFFICULTY, STATES, TIERS, person
+from services.desk.labels import (
+    CHANNELS,
+    CLOSE_REASONS,
+    DECISIONS,
+    DIFFICULTY,
+    STATES,
+    TIERS,
+    person,
+)
 from services.desk.record.callers import Shown, shown
 from services.desk.record.entries import DISPATCHED
 from services.desk.record.story import Line, story
 from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
-from services.desk.ui.context import Ui, sealer_of, sessions_db, ui_of
-from services.desk.ui.html import LOCAL, due_cell, e, light, when
+from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
+from services.desk.ui.html import LOCAL, case_link, due_cell, e, light, when
 from services.desk.ui.pages import render
 from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(allow(*STAFF, page=True))])
 
+# A hotspot's first case may gather hundreds of links: the page names the first few.
+SHOWN_LINKS = 10
 SIGN = '<label class="sign"><input type="checkbox" name="signed" required> {text}</label>'
 ACTION_FORMS = {
     "accept": ("签收", '<input name="note" placeholder="备注（可选）" maxlength="500">'),
@@ -76,6 +86,81 @@ def action_form(case_no: str, action: str) -> str:
     )
 
 
+def actions_card(case_no: str, actions: tuple[str, ...], row: dict[str, Any]) -> str:
+    """The viewer's next actions (casework.next_actions), or what the case waits for."""
+    forms = "".join(action_form(case_no, act) for act in actions)
+    waiting = "" if forms else f'<p class="awaited" id="awaited">{e(access.awaited(row))}</p>'
+    return (
+        '<section class="card actions" id="actions"><h2>办理</h2>'
+        f'<p class="msg" id="action-msg" role="alert"></p>{waiting}{forms}</section>'
+    )
+
+
+def related(entries: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The repeat calls merged into this case (intake's numbers), and the similar cases
+    dispatch linked it with, each once with its reason, in the order recorded."""
+    repeats: dict[str, None] = {}
+    links: dict[str, str] = {}
+    for x in entries:
+        other = str((x.get("data") or {}).get("related_case_no") or "")
+        if not other:
+            continue
+        if x["kind"] == "repeat_called":
+            repeats[other] = None
+        elif x["kind"] == "linked":
+            links.setdefault(other, str(x.get("note") or "").removeprefix("相似诉求："))
+    return list(repeats), list(links.items())
+
+
+def related_card(entries: list[dict[str, Any]]) -> str:
+    """Tells the handler the matter was reported again and which cases are the same matter."""
+    repeats, links = related(entries)
+    if not repeats and not links:
+        return ""
+    parts = []
+    if repeats:
+        parts.append(
+            f'<p id="repeat-calls"><b>重复来电 {len(repeats)} 次</b>：来电人再次反映，'
+            f"已并入本工单（{'、'.join(e(r) for r in repeats)}）</p>"
+        )
+    if links:
+        items = "".join(
+            f'<li>{case_link(no)} <span class="note">{e(why)}</span></li>'
+            for no, why in links[:SHOWN_LINKS]
+        )
+        if len(links) > SHOWN_LINKS:
+            items += f"<li>另有 {len(links) - SHOWN_LINKS} 件</li>"
+        parts.append(
+            f"<p><b>关联工单 {len(links)} 件</b>：相似诉求，可一并核实办理</p>"
+            f'<ul class="linked" id="linked-cases">{items}</ul>'
+        )
+    return (
+        '<section class="card related" id="related"><h2>重复来电与关联工单</h2>'
+        f"{''.join(parts)}</section>"
+    )
+
+
+def why_parts(explanation: str, reasons: list[str]) -> tuple[str, list[str]]:
+    """Dispatch's explanation without the grounds it used to repeat inline (records from
+    before dispatch stopped doing so), and each ground once, in order."""
+    summary, _, _ = explanation.partition("判定依据：")
+    grounds = list(dict.fromkeys(r.strip() for r in reasons if r.strip()))
+    return summary.strip(), grounds
+
+
+def why(explanation: str, reasons: list[str]) -> str:
+    """The decision in a sentence, its grounds folded below (one line each)."""
+    summary, grounds = why_parts(explanation, reasons)
+    items = "".join(f"<li>{e(r)}</li>" for r in grounds)
+    folded = (
+        f'<details class="grounds" id="grounds"><summary>判定依据（{len(grounds)} 条）</summary>'
+        f'<ul class="reasons">{items}</ul></details>'
+        if grounds
+        else ""
+    )
+    return f'<p class="why" id="why">{e(summary)}</p>{folded}'
+
+
 def caller_line(caller: Shown | None, reveal: str = "") -> str:
     """The caller masked (name and number), whether they agreed to a callback, and for the
     roles that call back the form that asks for the number in full (see ui/caller.py)."""
@@ -112,6 +197,13 @@ def export_caller(caller: Shown | None) -> list[str]:
     return ["来电号码", caller.phone, "来电人", caller.name]
 
 
+def note_of(line: Line) -> str:
+    """A line's note; a dispatch decision's grounds fold (the card above lists them)."""
+    if line.kind in DECISIONS:
+        return f'<details class="note"><summary>派单依据</summary>{e(line.note)}</details>'
+    return f' <span class="note">{e(line.note)}</span>'
+
+
 def timeline(lines: list[Line]) -> str:
     """The record as an ordered list; sign-offs name their signer's role."""
     items = "".join(
@@ -121,7 +213,7 @@ def timeline(lines: list[Line]) -> str:
             if x.who
             else ""
         )
-        + (f' <span class="note">{e(x.note)}</span>' if x.note else "")
+        + (note_of(x) if x.note else "")
         + "</li>"
         for x in lines
     )
@@ -197,10 +289,6 @@ async def case_page(request: Request, case_no: str) -> Response:
     # The latest dispatch decision, whatever dispatch named it (auto, human_dispatch, ...).
     dispatched = next((x for x in reversed(entries) if x["event_type"] == DISPATCHED), None)
     d = (dispatched or {}).get("data", {})
-    reasons = "".join(f"<li>{e(r)}</li>" for r in d.get("reasons") or [])
-    actions = "".join(
-        action_form(case_no, act) for act in access.allowed_actions(user, row, ui.directory)
-    )
     ext = ""
     if row["extension_pending"]:
         asked = last_of(entries, "extension_requested")
@@ -215,13 +303,19 @@ async def case_page(request: Request, case_no: str) -> Response:
         )
     bounces = sum(1 for x in entries if x["kind"] == "bounced")
     lines = story(entries, ui.unit_name)
+    # Finished cases have nothing left to count down.
+    remain = f' <span class="remain-wrap">{due_cell(row)}</span>'
+    if row["state"] in FINISHED:
+        remain = ""
     body = (
         f'<header class="bar"><h1>工单 <span id="case-no">{e(case_no)}</span></h1>'
         f'{light(row["light"])} <span class="state"'
-        f' id="case-state">{STATES.get(row["state"], e(row["state"]))}</span>'
-        f' <span class="remain-wrap">{due_cell(row)}</span>'
+        f' id="case-state">{STATES.get(row["state"], e(row["state"]))}</span>{remain}'
         f' <a class="print" href="/cases/{e(case_no)}/record">打印台账</a></header>'
         '<div class="case-grid">'
+        # First on the page (the phone's first screen), in the right-hand column at the desk.
+        f"{actions_card(case_no, access.next_actions(user, row, ui.directory), row)}"
+        f"{related_card(entries)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
         f'<p class="content">{e(row["content"])}</p>'
         f"<dl><dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"
@@ -235,17 +329,13 @@ async def case_page(request: Request, case_no: str) -> Response:
         "<dt>承办</dt><dd"
         f' id="case-unit">{e(row["unit_name"])}（{TIERS.get(row["tier"], e(row["tier"]))}）</dd>'
         f"<dt>置信度</dt><dd>{float(d.get('confidence') or 0):.2f}</dd></dl>"
-        f'<p class="why">{e(d.get("explanation", ""))}</p>'
-        f'<ul class="reasons">{reasons}</ul></section>'
+        f"{why(str(d.get('explanation') or ''), list(d.get('reasons') or []))}</section>"
         f'<section class="card"><h2>时限</h2><dl>'
         f"<dt>签收时限</dt><dd>{when(row['accept_due'])}</dd>"
         f"<dt>办结时限</dt><dd>{when(row['resolve_due'])}</dd>"
         f"<dt>升级次数</dt><dd>{row['escalation_level']}</dd>"
         f"<dt>退单次数</dt><dd>{bounces}</dd></dl>{ext}</section>"
         f'<section class="card"><h2>办理记录（台账）</h2>{timeline(lines)}</section>'
-        f'<section class="card actions"><h2>办理</h2>'
-        '<p class="msg" id="action-msg" role="alert">'
-        f"</p>{actions or '<p>无可执行的操作</p>'}</section>"
         "</div>"
     )
     return render(request, f"工单 {case_no}", body, user, f"case:{case_no}")

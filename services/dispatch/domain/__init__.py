@@ -21,6 +21,7 @@ from services.dispatch.domain.routing import (
     RoutingPolicyError,
     explain,
     route,
+    summary_of,
 )
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "escalation_ladder",
     "explain",
     "route",
+    "summary_of",
 ]

@@ -14,6 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.dispatch.domain.model import Difficulty
+
+# The line of a verdict's reasons that names the batch; batch_handling completes it with
+# what the batch does to the case's difficulty.
+BATCH = "批量诉求："
+# What a batch makes of each difficulty, and the words that say so.
+BATCH_HANDLING = {
+    Difficulty.SIMPLE: (Difficulty.SIMPLE, "单点小事重复反映，关联但不升级难度"),
+    Difficulty.GENERAL: (Difficulty.COMPLEX, "升级为复杂事项联动办理"),
+    Difficulty.COMPLEX: (Difficulty.COMPLEX, "已是复杂事项，联动办理"),
+    Difficulty.LEGACY: (Difficulty.LEGACY, "历史遗留事项，关联办理，难度不变"),
+}
+
 
 class HotspotPolicyError(ValueError):
     """The hotspot section of the handling policy is malformed."""
@@ -185,9 +198,24 @@ def assess(
     batch = size >= policy.batch_threshold
     if batch:
         reasons.append(
-            f"批量诉求：{policy.window.total_seconds() / 3600:.0f} 小时内同类相似诉求达 {size} 件"
-            f"（阈值 {policy.batch_threshold}），升级为复杂事项联动办理，主工单 {parent}"
+            f"{BATCH}{policy.window.total_seconds() / 3600:.0f} 小时内同类相似诉求达 {size} 件"
+            f"（阈值 {policy.batch_threshold}），主工单 {parent}"
         )
     # A big hotspot links each case to its closest few; the parent ties the rest together.
     kept = tuple(link for link, _ in links[: policy.max_links])
     return HotspotVerdict(kept, parent if batch else None, batch, False, tuple(reasons))
+
+
+def batch_handling(
+    verdict: HotspotVerdict, difficulty: Difficulty
+) -> tuple[Difficulty, HotspotVerdict]:
+    """The difficulty a batch leaves the case with, and the verdict whose batch line says
+    what was decided: a general matter many people report becomes complex (联动办); a small
+    single-point matter reported again and again stays simple. Not a batch: unchanged."""
+    if not verdict.batch or verdict.merged:
+        return difficulty, verdict
+    after, decided = BATCH_HANDLING[difficulty]
+    reasons = tuple(f"{r}，{decided}" if r.startswith(BATCH) else r for r in verdict.reasons)
+    return after, HotspotVerdict(
+        verdict.links, verdict.parent_case_no, verdict.batch, verdict.merged, reasons
+    )

@@ -179,7 +179,10 @@ def _locate(case: CaseText, directory: Directory, reasons: list[str]) -> Locatio
 
 
 def explain(classification: Classification, assignment: Assignment) -> str:
-    """One Chinese paragraph telling a dispatcher what was decided and why."""
+    """The decision in one Chinese paragraph: topic, difficulty, tier and unit.
+
+    Its grounds are the case's reasons (classification's, then routing's), which every
+    reader shows as a list, one line each: the paragraph does not repeat them."""
     flags = []
     if classification.urgent:
         flags.append("紧急")
@@ -190,10 +193,16 @@ def explain(classification: Classification, assignment: Assignment) -> str:
     co = f"，另有 {len(assignment.co_unit_ids)} 家协办单位" if assignment.co_unit_ids else ""
     action = "建议派至" if assignment.manual else "派至"
     manual = "本单需人工派单确认。" if assignment.manual else ""
-    basis = "；".join((*classification.reasons, *assignment.reasons))
     return (
         f"该诉求归入「{classification.topic}」类（置信度 {classification.confidence:.2f}），"
         f"难度为「{classification.difficulty.label}」{flag_text}。"
         f"按{assignment.tier.label}办理，{action}「{assignment.unit_name}」{where}{co}。"
-        f"{manual}判定依据：{basis}。"
+        f"{manual}"
     )
+
+
+def summary_of(explanation: str) -> str:
+    """The first decision's paragraph of an explanation, without the grounds that older
+    explanations repeated inline (判定依据：…): what a re-dispatch cites as 原判定."""
+    first = explanation.rsplit("原判定：", 1)[-1]
+    return first.partition("判定依据：")[0].strip()

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+import pytest
 
 from services.common.access.casework import (
     ALL_ACTIONS,
-    allowed_actions,
+    action_refusal,
+    awaited,
     case_at,
+    next_actions,
     refusal,
+    role_actions,
     scope_of,
 )
 from services.common.access.services import ACTOR_HEADER
@@ -30,9 +34,9 @@ class Someone:
 def test_admins_do_everything_operators_and_auditors_work_no_case() -> None:
     case = case_at(DIRECTORY, V01)
     assert case == {"unit_id": V01, "district_id": "D01", "township_id": "D01-T01"}
-    assert allowed_actions(Someone("admin", "U-D01-DBZX"), case, DIRECTORY) == ALL_ACTIONS
+    assert role_actions(Someone("admin", "U-D01-DBZX"), case, DIRECTORY) == ALL_ACTIONS
     for role in ("operator", "auditor"):
-        assert allowed_actions(Someone(role, "U-D01-DBZX"), case, DIRECTORY) == ()
+        assert role_actions(Someone(role, "U-D01-DBZX"), case, DIRECTORY) == ()
     # Auditors read the access audit, not cases.
     assert scope_of(Someone("auditor", "U-D01-DBZX"), DIRECTORY).kind == "none"
     assert refusal(Someone("auditor", "U-D01-DBZX"), case, DIRECTORY) == (
@@ -54,3 +58,100 @@ async def test_the_desk_names_the_person_to_sla() -> None:
     await gateway.act("20261122000164", Action.ACCEPT, {"actor": "liuan", "note": ""})
     await gateway.aclose()
     assert seen[0].headers[ACTOR_HEADER] == "liuan"
+
+
+# Who looks at a case of 柳岸社区 (V01): its handler, another village's, the township's
+# supervisor, the centre's dispatcher, an operator, an admin.
+PEOPLE = {
+    "handler": Someone("handler", V01),
+    "other_handler": Someone("handler", "U-D01-T01-V02"),
+    "supervisor": Someone("supervisor", "U-D01-T01"),
+    "dispatcher": Someone("dispatcher", "U-D01-DBZX"),
+    "operator": Someone("operator", "U-D01-DBZX"),
+    "admin": Someone("admin", "U-D01-DBZX"),
+}
+WORK = ("progress", "extension", "resolve")
+# state, extension pending -> what each person may do now (absent: nothing).
+TABLE: list[tuple[str, bool, dict[str, tuple[str, ...]]]] = [
+    ("received", False, {}),
+    ("manual", False, {}),
+    (
+        "dispatched",
+        False,
+        {
+            "handler": ("accept", "bounce"),
+            "supervisor": ("close",),
+            "admin": ("accept", "bounce", "close"),
+        },
+    ),
+    (
+        "accepted",
+        False,
+        {"handler": WORK, "supervisor": ("close",), "admin": (*WORK, "close")},
+    ),
+    (
+        "in_progress",
+        True,
+        {
+            "handler": ("progress", "resolve"),
+            "supervisor": ("extension/decision", "close"),
+            "admin": ("progress", "resolve", "extension/decision", "close"),
+        },
+    ),
+    (
+        "reopened",
+        False,
+        {"handler": WORK, "supervisor": ("close",), "admin": (*WORK, "close")},
+    ),
+    (
+        "resolved",
+        False,
+        {
+            "supervisor": ("close",),
+            "dispatcher": ("callback",),
+            "admin": ("close", "callback"),
+        },
+    ),
+    ("bounced", False, {"supervisor": ("close",), "admin": ("close",)}),
+    ("closed", False, {}),
+]
+
+
+@pytest.mark.parametrize(("state", "pending", "expected"), TABLE, ids=[t[0] for t in TABLE])
+def test_each_person_may_do_what_the_state_and_their_role_allow(
+    state: str, pending: bool, expected: dict[str, tuple[str, ...]]
+) -> None:
+    case = {**case_at(DIRECTORY, V01), "state": state, "extension_pending": pending}
+    for who, person in PEOPLE.items():
+        got = next_actions(person, case, DIRECTORY)
+        assert set(got) == set(expected.get(who, ())), (state, who, got)
+        # In the order the role lists them, so the page shows them in a fixed order.
+        assert got == tuple(a for a in role_actions(person, case, DIRECTORY) if a in got)
+
+
+def test_nothing_to_do_is_said_as_what_the_case_waits_for() -> None:
+    def case(state: str, pending: bool = False) -> dict[str, object]:
+        return {**case_at(DIRECTORY, V01), "state": state, "extension_pending": pending}
+
+    assert awaited(case("dispatched")) == "等待承办单位签收"
+    assert awaited(case("resolved")) == "已办结，等待回访"
+    assert awaited(case("closed")) == "已办结归档"
+    assert awaited(case("manual")) == "等待人工派单"
+    assert "延期申请等待审批" in awaited(case("accepted", True))
+    handler, supervisor = PEOPLE["handler"], PEOPLE["supervisor"]
+    # A refusal names what the case waits for; a role's refusal stays a role's.
+    assert action_refusal(handler, "resolve", case("dispatched"), DIRECTORY) == (
+        "当前不能办结：等待承办单位签收。"
+    )
+    assert action_refusal(handler, "extension", case("accepted", True), DIRECTORY) == (
+        "已有延期申请待审批，不能再次申请延期。"
+    )
+    assert action_refusal(supervisor, "extension/decision", case("accepted"), DIRECTORY) == (
+        "没有待审批的延期申请。"
+    )
+    assert action_refusal(PEOPLE["dispatcher"], "accept", case("dispatched"), DIRECTORY) == (
+        "您的角色无权执行此操作。"
+    )
+    assert "不属于本单位" in action_refusal(
+        PEOPLE["other_handler"], "accept", case("dispatched"), DIRECTORY
+    )

@@ -5,10 +5,10 @@ from services.desk.board.rates import ranking, unit_rates
 from services.desk.board.rules import fold
 from services.desk.reports.figures import month_of
 from services.desk.ui.access import (
-    allowed_actions,
     arbitration_refusal,
     may_arbitrate,
     may_reveal,
+    next_actions,
     refusal,
     scope_of,
     sees_arbitration,
@@ -69,12 +69,13 @@ def test_month_starts_at_local_midnight() -> None:
 
 def test_handlers_see_their_unit_and_supervisors_their_township() -> None:
     directory = Directory.from_file()
-    row = {"unit_id": V1, "township_id": "D01-T01", "district_id": "D01"}
+    row = {"unit_id": V1, "township_id": "D01-T01", "district_id": "D01", "state": "accepted"}
+    row["extension_pending"] = True
     assert refusal(user("handler", V1), row, directory) is None
     assert "不属于本单位" in (refusal(user("handler", V2), row, directory) or "")
-    assert allowed_actions(user("handler", V2), row, directory) == ()
+    assert next_actions(user("handler", V2), row, directory) == ()
     assert scope_of(user("supervisor", T1), directory).kind == "township"
-    assert "extension/decision" in allowed_actions(user("supervisor", T1), row, directory)
+    assert "extension/decision" in next_actions(user("supervisor", T1), row, directory)
     other = {"unit_id": "U-D01-T03-V01", "township_id": "D01-T03", "district_id": "D01"}
     assert refusal(user("supervisor", T1), other, directory) is not None
 
@@ -87,8 +88,8 @@ def test_only_roles_that_call_back_may_ask_for_a_number_in_full() -> None:
 def test_operators_and_auditors_take_no_action_on_a_case() -> None:
     directory = Directory.from_file()
     row = {"unit_id": V1, "township_id": "D01-T01", "district_id": "D01"}
-    assert allowed_actions(user("operator", "U-D01-DBZX"), row, directory) == ()
-    assert allowed_actions(user("auditor", "U-D01-DBZX"), row, directory) == ()
+    assert next_actions(user("operator", "U-D01-DBZX"), row, directory) == ()
+    assert next_actions(user("auditor", "U-D01-DBZX"), row, directory) == ()
 
 
 def test_only_the_arbitrating_tier_decides_and_the_bouncing_area_watches() -> None:
@@ -114,4 +115,4 @@ def test_auditors_see_no_case() -> None:
     row = {"unit_id": V1, "township_id": "D01-T01", "district_id": "D01"}
     assert not scope_of(auditor, directory).admits(row)
     assert "审计员" in (refusal(auditor, row, directory) or "")
-    assert allowed_actions(auditor, row, directory) == () and not may_reveal(auditor)
+    assert next_actions(auditor, row, directory) == () and not may_reveal(auditor)

@@ -2,15 +2,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.dispatch.domain.hotspot import (
     HotspotPolicy,
     HotspotPolicyError,
     Recent,
     assess,
+    batch_handling,
     bigrams,
     cosine,
     nearby,
 )
+from services.dispatch.domain.model import Difficulty
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GRID = "G-D01-T01-V03-01"
@@ -96,3 +99,45 @@ def test_policy_file_values_are_checked() -> None:
     with pytest.raises(HotspotPolicyError):
         HotspotPolicy.from_dict({"hotspots": {"batch_threshold": 1}})
     assert HotspotPolicy.from_dict({"surge": {"enabled": True}}).surge
+
+
+def test_a_batch_says_what_it_did_to_the_difficulty_once() -> None:
+    batch = verdict(recent("B"), recent("A", received_at=T0 - timedelta(hours=5)))
+    # A small single-point matter reported again and again stays simple, and says so.
+    simple, said = batch_handling(batch, Difficulty.SIMPLE)
+    assert simple is Difficulty.SIMPLE
+    line = next(r for r in said.reasons if r.startswith("批量诉求"))
+    assert line.endswith("关联但不升级难度") and "升级为复杂" not in line
+    assert not any("升级为复杂" in r for r in said.reasons)
+    assert sum("难度" in r for r in said.reasons) == 1
+    # A general matter many people report becomes a joint (联动办) complex one.
+    general, said = batch_handling(batch, Difficulty.GENERAL)
+    assert general is Difficulty.COMPLEX
+    assert [r for r in said.reasons if "升级为复杂事项联动办理" in r] == [
+        next(r for r in said.reasons if r.startswith("批量诉求"))
+    ]
+    # Already complex: nothing is upgraded, and nothing says it was.
+    complex_, said = batch_handling(batch, Difficulty.COMPLEX)
+    assert complex_ is Difficulty.COMPLEX and not any("升级" in r for r in said.reasons)
+    # Not a batch: untouched.
+    single = verdict(recent("A"))
+    assert batch_handling(single, Difficulty.GENERAL) == (Difficulty.GENERAL, single)
+
+
+def test_each_link_is_told_to_both_cases() -> None:
+    from services.dispatch.consumer import linked_events
+
+    found = verdict(recent("20261201000001"), recent("20261201000002"))
+    told = linked_events("cause", "20261201000009", found, T0)
+    actions = [case_pb2.CaseAction.FromString(env.data) for env in told]
+    pairs = {(env.subject, a.related_case_no) for env, a in zip(told, actions, strict=True)}
+    assert pairs == {
+        ("20261201000009", "20261201000001"),
+        ("20261201000001", "20261201000009"),
+        ("20261201000009", "20261201000002"),
+        ("20261201000002", "20261201000009"),
+    }
+    assert all(a.action == "linked" and "相似度" in a.note for a in actions)
+    # Derived from the cause: a retry announces the very same events.
+    again = linked_events("cause", "20261201000009", found, T0)
+    assert [env.id for env in again] == [env.id for env in told]

@@ -17,6 +17,7 @@ from services.dispatch.domain import (
     Tier,
     explain,
     route,
+    summary_of,
 )
 
 CENTRE = "U-D01-DBZX"
@@ -201,6 +202,18 @@ def test_end_to_end_from_text_to_explanation(directory: Directory, policy: Routi
     assert "「城乡建设」" in text
     assert "柳岸社区居民委员会" in text
     assert "人工派单" not in text
+    # The grounds are the case's reasons, read as a list: the paragraph does not repeat them.
+    assert classification.reasons and assignment.reasons
+    assert not any(r in text for r in (*classification.reasons, *assignment.reasons))
+    assert "判定依据" not in text
+
+
+def test_a_redispatch_cites_the_first_decision_without_its_old_grounds() -> None:
+    first = "该诉求归入「城乡建设」类。按村/社区办理，派至「柳岸社区」。"
+    old = f"{first}判定依据：规则命中 路灯；网格 G-1。"
+    assert summary_of(old) == first
+    again = f"改派至「湖滨街道」。原判定：{summary_of(old)}"
+    assert summary_of(f"改派至「某局」。原判定：{again}") == summary_of(old)
 
 
 def test_coordinates_place_a_case_in_the_nearest_grid_within_its_radius() -> None:

@@ -14,6 +14,7 @@ from services.common.settings import CommonSettings
 from services.sla.actors import DeskPeople
 from services.sla.api import router
 from services.sla.contracts import CaseStatus
+from services.sla.domain.casefile import Extension
 
 V01, V02, T01 = "U-D01-T01-V01", "U-D01-T01-V02", "U-D01-T01"
 # The desk's accounts as GET /v1/users/{username} describes them.
@@ -27,7 +28,9 @@ USERS: dict[str, dict[str, Any]] = {
 }
 
 
-def status(unit_id: str = V01, state: str = "dispatched") -> CaseStatus:
+def status(
+    unit_id: str = V01, state: str = "dispatched", pending: Extension | None = None
+) -> CaseStatus:
     return CaseStatus(
         case_no="20261122000164",
         state=state,
@@ -39,6 +42,7 @@ def status(unit_id: str = V01, state: str = "dispatched") -> CaseStatus:
         resolve_due=None,
         escalations=[],
         history=[],
+        pending_extension=pending,
     )
 
 
@@ -49,7 +53,7 @@ class Handle:
         self.temporal = temporal
 
     async def query(self, *_: Any, **__: Any) -> Any:
-        return status(self.temporal.unit_id)
+        return status(self.temporal.unit_id, self.temporal.state, self.temporal.pending)
 
     async def execute_update(self, name: str, *_: Any, **__: Any) -> Any:
         if self.temporal.update_error is not None:
@@ -59,8 +63,14 @@ class Handle:
 
 
 class FakeTemporal:
-    def __init__(self, unit_id: str = V01) -> None:
+    """Workflows of one case, held by `unit_id` in `state` (what the status query answers)."""
+
+    def __init__(
+        self, unit_id: str = V01, state: str = "dispatched", pending: Extension | None = None
+    ) -> None:
         self.unit_id = unit_id
+        self.state = state
+        self.pending = pending
         self.asked: list[str] = []
         self.updates: list[str] = []
         self.update_error: Exception | None = None
