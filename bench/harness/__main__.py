@@ -25,6 +25,7 @@ from bench.harness import baselines, escalation, messages, ramp, report
 from bench.harness.load import Load, Tracker
 from bench.harness.messages import ROOT
 from bench.harness.procs import ProcSampler, stack_pids
+from bench.harness.statements import Statements
 
 FULL_RATES = (10, 25, 50, 75, 100, 125, 150, 200, 250, 300)
 QUICK_RATES = (10, 25, 50, 100, 150)
@@ -115,6 +116,7 @@ async def main() -> int:
     run_dir = ROOT / "var" / args.profile / "run"
     roots = {**stack_pids(run_dir), "bench": os.getpid()}
     sampler = ProcSampler(roots)
+    sql = Statements(pg)
     phases = 5
     with Progress(
         TextColumn("{task.description:<44}"),
@@ -159,6 +161,7 @@ async def main() -> int:
                         drain_timeout=drain_timeout,
                         progress=progress,
                         task=t,
+                        statements=sql,
                     )
                     result["ramp"].append(s.row())
                     if s.sustained():
@@ -180,6 +183,7 @@ async def main() -> int:
                     drain_timeout=max(drain_timeout, 3 * seconds),
                     progress=progress,
                     task=t,
+                    statements=sql,
                 )
                 result["overload"] = s.row()
             progress.advance(overall)

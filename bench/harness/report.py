@@ -6,7 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-MAIN_PROCS = ("intake", "dispatch", "sla", "notify", "temporal", "kafka", "postgres", "bench")
+MAIN_PROCS = (
+    "intake",
+    "dispatch",
+    "sla",
+    "notify",
+    "desk",
+    "temporal",
+    "kafka",
+    "postgres",
+    "bench",
+)
 
 
 def _cpu(usage: dict[str, dict[str, float]]) -> str:
@@ -57,6 +67,14 @@ def markdown(result: dict[str, Any]) -> str:
             f"- {s['offered_per_s']:g}/s: {_cpu(s['usage'])}; peak MB (PSS): {_mem(s['usage'])}; "
             f"CPU per case: {_per_case(s)}"
         )
+    steps = [*result["ramp"], *([result["overload"]] if result.get("overload") else [])]
+    if any(s.get("statements") for s in steps):
+        out += ["", "Database statements per case (pg_stat_statements), by step:", ""]
+        for s in steps:
+            calls = s.get("statements", {}).get("calls_per_case", {})
+            if calls:
+                each = ", ".join(f"{db.removeprefix('minhu_')} {c:g}" for db, c in calls.items())
+                out.append(f"- {s['offered_per_s']:g}/s: {sum(calls.values()):.1f} ({each})")
     out += ["", "## Baselines (same machine, same run)", ""]
     out.append("| part | per second | p50 | p99 | items | how |")
     out.append("|---|---|---|---|---|---|")
