@@ -76,7 +76,9 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         *,
         batch_size: int = 500,
-        idle_interval: float = 0.25,
+        # Every writer wakes the relay after its commit; the idle look is only the net for
+        # rows another process wrote, and each look is a transaction: once a second.
+        idle_interval: float = 1.0,
     ) -> None:
         self.sessions = sessions
         self.table = table

@@ -107,7 +107,7 @@ class Deliverer:
         channels: dict[str, Channel],
         backoff: Backoff,
         *,
-        idle: float = 0.2,
+        idle: float = 1.0,  # woken by the consumer; the idle look finds retries come due
         batch: int = 20,
         sealer: Sealer | None = None,
     ) -> None:
