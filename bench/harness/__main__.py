@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from bench.harness.statements import Statements
 
 FULL_RATES = (10, 25, 50, 75, 100, 125, 150, 200, 250, 300)
 QUICK_RATES = (10, 25, 50, 100, 150)
+IDLE_SECONDS = 15.0
 DRILL = ROOT / "deploy" / "sla" / "drill.yaml"
 
 
@@ -108,6 +110,7 @@ async def main() -> int:
         "profile": args.profile,
         "messages": {"source": source, "count": len(msgs)},
         "baselines": [],
+        "idle": {},
         "ramp": [],
         "overload": None,
         "escalation": None,
@@ -147,6 +150,13 @@ async def main() -> int:
             load = Load(intake, msgs, messages.grid_codes(), http)
             await load.run(5, 4)  # warm-up: connections, caches, the first cases' imports
             await load.settle(30)
+            await asyncio.sleep(5)  # the warm-up's cases through
+            # What the stack costs doing nothing (pollers, timers, heartbeats): the steps'
+            # per-case figures are also given net of it, so a step that took longer to
+            # drain does not look dearer per case.
+            sampler.start()
+            await asyncio.sleep(IDLE_SECONDS)
+            result["idle"] = {k: asdict(v) for k, v in sampler.stop().items()}
             sustained = 0.0
             progress.update(overall, description="ramp")
             if "ramp" not in args.skip:
