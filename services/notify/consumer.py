@@ -265,8 +265,10 @@ class Notifier:
         sent: list[tuple[dict[str, Any], str]] = []
         pushed: list[dict[str, Any]] = []
         for n, row, verdict in zip(notices, rows, verdicts, strict=True):
-            if (row["event_id"], row["channel"], row["recipient"]) not in fresh:
+            key = (row["event_id"], row["channel"], row["recipient"])
+            if key not in fresh:
                 continue
+            fresh.discard(key)  # two notices of one event to one recipient: the first
             out.append((n, str(row["status"])))
             if verdict is not None:
                 suppressed(row, verdict)

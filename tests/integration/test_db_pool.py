@@ -43,4 +43,3 @@ async def test_a_connection_ended_while_pooled_is_replaced(stack: StackAddresses
             assert second != first
         finally:
             await engine.dispose()
-
