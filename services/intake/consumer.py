@@ -105,7 +105,9 @@ async def apply(sessions: Any, group: str, works: list[Work]) -> list[bool]:
         fresh = await claim_many(
             session, store.processed_events, consumer=group, event_ids=[w.env.id for w in works]
         )
-        for i, w in enumerate(works):
+        # By case (each case's events keep their order): two batches that touch the same
+        # cases lock their rows in one order, and never wait on each other in a circle.
+        for i, w in sorted(enumerate(works), key=lambda iw: iw[1].env.subject):
             if w.env.id not in fresh:
                 continue
             fresh.discard(w.env.id)

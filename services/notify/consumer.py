@@ -135,7 +135,9 @@ class Notifier:
                 consumer=self.group,
                 event_ids=[env.id for _, env, _ in todo],
             )
-            for i, env, fields in todo:
+            # By case (each case's events keep their order): two batches that touch the same
+            # cases lock their rows in one order, and never wait on each other in a circle.
+            for i, env, fields in sorted(todo, key=lambda t: t[1].subject):
                 if env.id not in fresh:
                     out[i] = False
                     continue
