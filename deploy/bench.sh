@@ -13,7 +13,8 @@ stack=(.venv/bin/python deploy/stack.py --profile "$MINHU_PROFILE")
 "${stack[@]}" down >/dev/null 2>&1
 rm -rf "var/$MINHU_PROFILE"
 trap '"${stack[@]}" down >/dev/null' EXIT
-"${stack[@]}" up >/dev/null || exit 1
+# PostgreSQL counts statements (pg_stat_statements) for the per-case figures of each step.
+MINHU_PG_STATEMENTS=1 "${stack[@]}" up >/dev/null || exit 1
 eval "$("${stack[@]}" env)"
 # The ramp files up to 100 cases/s: as an API client of its own, above the demo key's rate.
 if [ -z "${MINHU_BENCH_API_KEY:-}" ]; then

@@ -102,6 +102,13 @@ class Servers:
             "listen_addresses=127.0.0.1",
             "-c",
             f"unix_socket_directories={sock}",
+            # MINHU_PG_STATEMENTS=1 (make bench sets it): per-statement counts and times
+            # in pg_stat_statements, which the bench reads per ramp step.
+            *(
+                ["-c", "shared_preload_libraries=pg_stat_statements"]
+                if os.environ.get("MINHU_PG_STATEMENTS") == "1"
+                else []
+            ),
         ]
 
     def _psql(self, sql: str, db: str = "postgres") -> str:
@@ -147,6 +154,8 @@ class Servers:
         for db in DATABASES:
             if db not in existing:
                 self._psql(f'CREATE DATABASE "{db}"')
+        if os.environ.get("MINHU_PG_STATEMENTS") == "1":
+            self._psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
 
     # -- Kafka ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,11 @@ from bench.harness import baselines, escalation, messages, ramp, report
 from bench.harness.load import Load, Tracker
 from bench.harness.messages import ROOT
 from bench.harness.procs import ProcSampler, stack_pids
+from bench.harness.statements import Statements
 
 FULL_RATES = (10, 25, 50, 75, 100, 125, 150, 200, 250, 300)
 QUICK_RATES = (10, 25, 50, 100, 150)
+IDLE_SECONDS = 15.0
 DRILL = ROOT / "deploy" / "sla" / "drill.yaml"
 
 
@@ -107,6 +110,7 @@ async def main() -> int:
         "profile": args.profile,
         "messages": {"source": source, "count": len(msgs)},
         "baselines": [],
+        "idle": {},
         "ramp": [],
         "overload": None,
         "escalation": None,
@@ -115,6 +119,7 @@ async def main() -> int:
     run_dir = ROOT / "var" / args.profile / "run"
     roots = {**stack_pids(run_dir), "bench": os.getpid()}
     sampler = ProcSampler(roots)
+    sql = Statements(pg)
     phases = 5
     with Progress(
         TextColumn("{task.description:<44}"),
@@ -145,6 +150,13 @@ async def main() -> int:
             load = Load(intake, msgs, messages.grid_codes(), http)
             await load.run(5, 4)  # warm-up: connections, caches, the first cases' imports
             await load.settle(30)
+            await asyncio.sleep(5)  # the warm-up's cases through
+            # What the stack costs doing nothing (pollers, timers, heartbeats): the steps'
+            # per-case figures are also given net of it, so a step that took longer to
+            # drain does not look dearer per case.
+            sampler.start()
+            await asyncio.sleep(IDLE_SECONDS)
+            result["idle"] = {k: asdict(v) for k, v in sampler.stop().items()}
             sustained = 0.0
             progress.update(overall, description="ramp")
             if "ramp" not in args.skip:
@@ -159,6 +171,7 @@ async def main() -> int:
                         drain_timeout=drain_timeout,
                         progress=progress,
                         task=t,
+                        statements=sql,
                     )
                     result["ramp"].append(s.row())
                     if s.sustained():
@@ -180,6 +193,7 @@ async def main() -> int:
                     drain_timeout=max(drain_timeout, 3 * seconds),
                     progress=progress,
                     task=t,
+                    statements=sql,
                 )
                 result["overload"] = s.row()
             progress.advance(overall)

@@ -11,6 +11,7 @@ from rich.progress import Progress, TaskID
 
 from bench.harness.load import Load, Posted, Tracker
 from bench.harness.procs import ProcSampler, Usage
+from bench.harness.statements import Statements
 from bench.harness.stats import pct
 
 OK = (200, 201)
@@ -34,6 +35,7 @@ class Step:
     lost: int
     manual: int
     usage: dict[str, Usage] = field(default_factory=dict)
+    statements: dict[str, Any] = field(default_factory=dict)
 
     def sustained(self) -> bool:
         """Kept up: nearly all accepted, p99 within 2 s, drained within 5 s, none lost."""
@@ -63,8 +65,11 @@ async def step(
     drain_timeout: float,
     progress: Progress,
     task: TaskID,
+    statements: Statements | None = None,
 ) -> Step:
     """Offer `rate` cases/s for `seconds`, then wait until every accepted case is through."""
+    if statements is not None:
+        await statements.reset()
     sampler.start()
     t0 = time.time()
     posted: list[Posted] = await load.run(
@@ -95,6 +100,7 @@ async def step(
         )
         await asyncio.sleep(0.5)
     usage = sampler.stop()
+    sql = await statements.read(len(acked)) if statements is not None else {}
     progress.update(task, completed=100)
     lat = [p.acked - p.sent for p in posted if p.acked is not None]
     e2e = []
@@ -121,4 +127,5 @@ async def step(
         lost=lost,
         manual=sum(bool(tracker.manual.get(p.case_no or "")) for p in acked),
         usage=usage,
+        statements=sql,
     )

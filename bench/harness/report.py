@@ -6,7 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-MAIN_PROCS = ("intake", "dispatch", "sla", "notify", "temporal", "kafka", "postgres", "bench")
+MAIN_PROCS = (
+    "intake",
+    "dispatch",
+    "sla",
+    "notify",
+    "desk",
+    "temporal",
+    "kafka",
+    "postgres",
+    "bench",
+)
 
 
 def _cpu(usage: dict[str, dict[str, float]]) -> str:
@@ -21,6 +31,22 @@ def _per_case(step: dict[str, Any]) -> str:
     total = sum(usage[k].get("cpu_seconds", 0.0) for k in names if k != "bench")
     parts = ", ".join(f"{k} {1000 * usage[k].get('cpu_seconds', 0.0) / n:.1f}" for k in names)
     return f"{1000 * total / n:.1f} ms in all servers and services ({parts})"
+
+
+def _net_per_case(step: dict[str, Any], idle: dict[str, dict[str, float]]) -> str:
+    """CPU milliseconds per case beyond what each process spends idle over the same time."""
+    usage, n = step["usage"], max(step["posted"] - step["errors"], 1)
+    names = [k for k in usage if (k in MAIN_PROCS or k.startswith("sla")) and k in idle]
+    parts = []
+    total = 0.0
+    for k in names:
+        spent = usage[k].get("cpu_seconds", 0.0)
+        window = 100 * spent / usage[k]["cpu_percent"] if usage[k]["cpu_percent"] else 0.0
+        net = max(spent - idle[k]["cpu_percent"] / 100 * window, 0.0)
+        if k != "bench":
+            total += net
+        parts.append(f"{k} {1000 * net / n:.1f}")
+    return f"{1000 * total / n:.1f} ms ({', '.join(parts)})"
 
 
 def _mem(usage: dict[str, dict[str, float]]) -> str:
@@ -57,6 +83,19 @@ def markdown(result: dict[str, Any]) -> str:
             f"- {s['offered_per_s']:g}/s: {_cpu(s['usage'])}; peak MB (PSS): {_mem(s['usage'])}; "
             f"CPU per case: {_per_case(s)}"
         )
+    steps = [*result["ramp"], *([result["overload"]] if result.get("overload") else [])]
+    idle = result.get("idle") or {}
+    if idle:
+        out += ["", f"Idle, before the ramp: {_cpu(idle)}. CPU per case net of idle:", ""]
+        for s in steps:
+            out.append(f"- {s['offered_per_s']:g}/s: {_net_per_case(s, idle)}")
+    if any(s.get("statements") for s in steps):
+        out += ["", "Database statements per case (pg_stat_statements), by step:", ""]
+        for s in steps:
+            calls = s.get("statements", {}).get("calls_per_case", {})
+            if calls:
+                each = ", ".join(f"{db.removeprefix('minhu_')} {c:g}" for db, c in calls.items())
+                out.append(f"- {s['offered_per_s']:g}/s: {sum(calls.values()):.1f} ({each})")
     out += ["", "## Baselines (same machine, same run)", ""]
     out.append("| part | per second | p50 | p99 | items | how |")
     out.append("|---|---|---|---|---|---|")

@@ -21,3 +21,18 @@ async def claim(session: AsyncSession, table: sa.Table, *, consumer: str, event_
     )
     result = await session.execute(stmt)
     return result.first() is not None
+
+
+async def claim_many(
+    session: AsyncSession, table: sa.Table, *, consumer: str, event_ids: list[str]
+) -> set[str]:
+    """claim for several events in one statement: the ids seen for the first time."""
+    if not event_ids:
+        return set()
+    stmt = (
+        insert(table)
+        .values([{"consumer": consumer, "event_id": e} for e in dict.fromkeys(event_ids)])
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )
+    return {row.event_id for row in await session.execute(stmt)}

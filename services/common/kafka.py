@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
@@ -42,6 +43,21 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncio.TimeoutError,
     RPCError,
 )
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can also apply several events in one transaction.
+
+    `apply_batch` applies the events in the order given (each case's in the order it was
+    published) and returns, for each, whether it was new; all or none take effect. When it
+    raises, nothing took effect and the consumer applies the same records one by one
+    through `__call__`, which dead-letters a poison event and retries the infrastructure.
+    """
+
+    async def __call__(self, env: Envelope, payload: Message) -> bool: ...
+
+    async def apply_batch(self, items: list[tuple[Envelope, Message]]) -> list[bool]: ...
 
 
 class PoisonEvent(Exception):
@@ -162,12 +178,44 @@ class EventConsumer:
 
     async def _apply_partition(self, records: list[ConsumerRecord]) -> int:
         """Apply one partition's records, each case's in order; the next offset to read."""
+        todo = records
+        if len(records) > 1 and isinstance(self.handler, BatchHandler):
+            todo = await self._apply_batch(self.handler, records)
         lanes: dict[bytes | None, list[ConsumerRecord]] = {}
-        for record in records:
+        for record in todo:
             # Keyless records share one lane: nothing says which of them may be reordered.
             lanes.setdefault(record.key, []).append(record)
         await asyncio.gather(*(self._apply_lane(lane) for lane in lanes.values()))
         return int(records[-1].offset) + 1
+
+    async def _apply_batch(
+        self, handler: BatchHandler, records: list[ConsumerRecord]
+    ) -> list[ConsumerRecord]:
+        """Apply a partition's records in one go (one transaction, in offset order); what is
+        left to apply one by one: nothing, or (the batch failed, nothing applied) every
+        readable record (the unreadable ones are dead-lettered here, once)."""
+        group = self.config.group
+        items: list[tuple[ConsumerRecord, Envelope, Message]] = []
+        for record in records:
+            try:
+                env, payload = decode(record.value)
+            except UnreadableEvent as exc:
+                await self._dead_letter(record, str(exc))  # no effect: the others may go on
+                continue
+            items.append((record, env, payload))
+        if not items:
+            return []
+        start = time.perf_counter()
+        try:
+            fresh = await handler.apply_batch([(env, payload) for _, env, payload in items])
+        except Exception as exc:  # poison, or a failure: one by one sorts it out
+            log.info("batch not applied, applying its records one by one", error=repr(exc))
+            return [record for record, _, _ in items]
+        each = (time.perf_counter() - start) / len(items)
+        for (record, _, _), new in zip(items, fresh, strict=True):
+            EVENT_HANDLING.labels(record.topic, group).observe(each)
+            EVENTS_CONSUMED.labels(record.topic, group, "processed" if new else "duplicate").inc()
+        return []
 
     async def _apply_lane(self, records: list[ConsumerRecord]) -> None:
         """Apply one case's records of a batch in order, holding one slot."""

@@ -39,6 +39,35 @@ async def hold_back(
     return verdict
 
 
+async def hold_back_many(
+    session: Any, rows: list[dict[str, Any]], cap: SmsCap, now: datetime
+) -> list[Suppression | None]:
+    """hold_back for the deliveries of one event, every number counted in one round trip;
+    an earlier row of the same batch counts against a later one to the same number."""
+    capped = [
+        bool(r.get("recipient_ref")) and is_citizen_sms(r["channel"], r["template"]) for r in rows
+    ]
+    refs = [r["recipient_ref"] for r, c in zip(rows, capped, strict=True) if c]
+    counts = await store.citizen_sms_counts(session, refs=refs, since=cap.since(now))
+    verdicts: list[Suppression | None] = []
+    for row, c in zip(rows, capped, strict=True):
+        verdict = None
+        if c:
+            ref = row["recipient_ref"]
+            verdict = cap.check(counts[ref])
+            if verdict is None:
+                counts[ref] += 1
+            else:
+                row.update(
+                    status=SUPPRESSED,
+                    last_error=f"{verdict.reason}: {verdict.detail}",
+                    next_attempt_at=None,
+                    delivered_at=None,
+                )
+        verdicts.append(verdict)
+    return verdicts
+
+
 def suppressed(row: dict[str, Any], verdict: Suppression) -> None:
     """Count and log a suppressed SMS once it is recorded (the number only masked)."""
     SUPPRESSED_SMS.labels(verdict.reason).inc()

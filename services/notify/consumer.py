@@ -12,14 +12,14 @@ from google.protobuf.message import Message
 from prometheus_client import Counter
 
 from services.common.events import Envelope, fields_of
-from services.common.idempotency import claim
+from services.common.idempotency import claim_many
 from services.common.kafka import PoisonEvent
 from services.common.logging import get_logger
 from services.common.outbox import OutboxRelay
-from services.common.pii import Sealer, Unreadable
+from services.common.pii import Sealer, Unreadable, masked
 from services.notify import store
-from services.notify.capping import hold_back, suppressed
-from services.notify.deliver import announce
+from services.notify.capping import hold_back_many, suppressed
+from services.notify.deliver import announce_many
 from services.notify.domain import Templates, plan
 from services.notify.domain.caps import SUPPRESSED, SmsCap
 from services.notify.domain.plan import (
@@ -31,10 +31,11 @@ from services.notify.domain.plan import (
     Caller,
     Context,
     Notice,
+    wants_caller,
 )
 from services.notify.domain.schedule import QuietHours
-from services.notify.live import push
-from services.notify.sealing import default_sealer, sealed_phone, sms_recipient
+from services.notify.live import push_many
+from services.notify.sealing import default_sealer, sealed_phone
 
 log = get_logger(__name__)
 NOTIFICATIONS = Counter(
@@ -110,17 +111,57 @@ class Notifier:
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
         """Log the notices an event calls for; False for a redelivered event."""
-        fields = fields_of(payload)
+        return (await self.apply_batch([(env, payload)]))[0]
+
+    async def apply_batch(self, items: list[tuple[Envelope, Message]]) -> list[bool]:
+        """Apply events in their order in one transaction; for each, False if redelivered."""
         now = datetime.now(UTC)
-        caller: Caller | None
+        todo: list[tuple[int, Envelope, dict[str, Any]]] = []
+        out = [True] * len(items)
+        for i, (env, payload) in enumerate(items):
+            fields = fields_of(payload)
+            if env.type == SLA_CHANGED and not self._plan(env, fields, None, urgent=False):
+                # Most SLA events (deadlines set, lights turning green) tell nobody anything
+                # and change nothing here: nothing to apply, so nothing to claim either.
+                continue
+            todo.append((i, env, fields))
+        if not todo:
+            return out
+        recorded: list[tuple[Notice, str]] = []
         async with self.sessions() as session, session.begin():  # type: ignore[operator]
-            if not await claim(
-                session, store.processed_events, consumer=self.group, event_id=env.id
-            ):
-                return False
-            caller = _caller(fields, self.sealer) if env.type == RECEIVED else None
+            fresh = await claim_many(
+                session,
+                store.processed_events,
+                consumer=self.group,
+                event_ids=[env.id for _, env, _ in todo],
+            )
+            # By case (each case's events keep their order): two batches that touch the same
+            # cases lock their rows in one order, and never wait on each other in a circle.
+            for i, env, fields in sorted(todo, key=lambda t: t[1].subject):
+                if env.id not in fresh:
+                    out[i] = False
+                    continue
+                fresh.discard(env.id)  # the same event twice in one batch: once
+                recorded += await self._apply(session, env, fields, now)
+        if self.wake is not None and any(n.channel != IN_APP for n, _ in recorded):
+            self.wake()
+        self.relay.wake()
+        for n, status in recorded:
+            NOTIFICATIONS.labels(n.channel, "queued" if status == "pending" else status).inc()
+        if recorded:
+            log.info("notified", channels=sorted({n.channel for n, _ in recorded}))
+        return out
+
+    async def _apply(
+        self, session: Any, env: Envelope, fields: dict[str, Any], now: datetime
+    ) -> list[tuple[Notice, str]]:
+        """One claimed event's effects in the caller's transaction: the notices recorded."""
+        caller: Caller | None = None
+        seals: dict[str, tuple[str, str | None]] = {}
+        if env.type == RECEIVED:
+            caller = _caller(fields, self.sealer)
             if caller is not None:
-                sealed, ref = sealed_phone(caller.phone, self.sealer)
+                sealed, ref = seals[caller.phone] = sealed_phone(caller.phone, self.sealer)
                 await store.remember_caller(
                     session,
                     case_no=env.subject,
@@ -131,33 +172,30 @@ class Notifier:
                     urgent=caller.urgent,
                     received_at=now,
                 )
-            elif env.type != RECEIVED:
-                known = await store.caller(session, case_no=env.subject)
-                caller = _known_caller(known, self.sealer, env.subject)
-            if env.type == CLOSED:
-                closed = fields.get("closed_at")
-                at = datetime.fromisoformat(closed.replace("Z", "+00:00")) if closed else now
-                await store.caller_closed(session, case_no=env.subject, at=at)
-            ctx = replace(
-                self.context,
-                caller=caller if self.sms else None,
-                duty=self.context.duty if self.sms else None,
-                urgent=await self._urgent(session, env, fields, caller, now),
-            )
-            try:
-                notices = plan(env.type, fields, self.templates, ctx)
-            except (KeyError, ValueError) as exc:
-                raise PoisonEvent(f"cannot plan notices for {env.type}: {exc!r}") from exc
-            recorded = [(n, await self._record(session, env, fields, n, now)) for n in notices]
-        fresh = [(n, status) for n, status in recorded if status]
-        if self.wake is not None and any(n.channel != IN_APP for n, _ in fresh):
-            self.wake()
-        self.relay.wake()
-        for n, status in fresh:
-            NOTIFICATIONS.labels(n.channel, "queued" if status == "pending" else status).inc()
-        if fresh:
-            log.info("notified", channels=sorted({n.channel for n, _ in fresh}))
-        return True
+        elif env.type == CLOSED:
+            closed = fields.get("closed_at")
+            at = datetime.fromisoformat(closed.replace("Z", "+00:00")) if closed else now
+            await store.caller_closed(session, case_no=env.subject, at=at)
+        elif wants_caller(env.type, fields):
+            known = await store.caller(session, case_no=env.subject)
+            caller = _known_caller(known, self.sealer, env.subject)
+        urgent = await self._urgent(session, env, fields, caller, now)
+        notices = self._plan(env, fields, caller, urgent=urgent)
+        return await self._record(session, env, fields, notices, now, seals)
+
+    def _plan(
+        self, env: Envelope, fields: dict[str, Any], caller: Caller | None, *, urgent: bool
+    ) -> list[Notice]:
+        ctx = replace(
+            self.context,
+            caller=caller if self.sms else None,
+            duty=self.context.duty if self.sms else None,
+            urgent=urgent,
+        )
+        try:
+            return plan(env.type, fields, self.templates, ctx)
+        except (KeyError, ValueError) as exc:
+            raise PoisonEvent(f"cannot plan notices for {env.type}: {exc!r}") from exc
 
     async def _urgent(
         self,
@@ -177,45 +215,71 @@ class Notifier:
         known = await store.urgency(session, case_no=env.subject)
         if known is not None:
             return known
-        return bool(caller and caller.urgent)
+        if caller is not None:
+            return caller.urgent
+        # Never dispatched here: the caller's word, without opening the sealed number.
+        row = await store.caller(session, case_no=env.subject)
+        return bool(row and row["urgent"])
 
     async def _record(
-        self, session: Any, env: Envelope, fields: dict[str, Any], n: Notice, now: datetime
-    ) -> str | None:
-        """Log one notice once (its status; None if logged before); in-app ones are
-        delivered (pushed) in the same transaction."""
-        in_app = n.channel == IN_APP
-        row = {
-            "case_no": env.subject,
-            "event_id": env.id,
-            "event_type": env.type,
-            "channel": n.channel,
-            "recipient": n.recipient,
-            "template": n.template,
-            "body": webhook_body(env, fields) if n.channel == WEBHOOK else n.body,
-            "params": dict(n.params),
-            "status": "delivered" if in_app else "pending",
-            "sent_at": now,
-            "delivered_at": now if in_app else None,
-            "next_attempt_at": None
-            if in_app
-            else self.quiet.not_before(now, urgent=n.urgent)
-            if n.channel == SMS
-            else now,
-        }
-        verdict = None
-        if n.channel == SMS:
-            row.update(sms_recipient(n.recipient, self.sealer))
-            verdict = await hold_back(session, row, self.cap, now)
-        if not await store.record(session, **row):
-            return None
-        if verdict is not None:
-            suppressed(row, verdict)
-            await announce(session, store.outbox, row, SUPPRESSED, now)
-        if in_app:
-            await announce(session, store.outbox, row, "delivered", now)
-            await push(
-                session,
-                {k: row[k] for k in ("case_no", "recipient", "template", "body", "sent_at")},
-            )
-        return str(row["status"])
+        self,
+        session: Any,
+        env: Envelope,
+        fields: dict[str, Any],
+        notices: list[Notice],
+        now: datetime,
+        seals: dict[str, tuple[str, str | None]],
+    ) -> list[tuple[Notice, str]]:
+        """Log each notice once, all in one statement (with its status; those logged before
+        are left out); in-app ones are delivered (pushed) in the same transaction."""
+        rows = []
+        for n in notices:
+            in_app = n.channel == IN_APP
+            row = {
+                "case_no": env.subject,
+                "event_id": env.id,
+                "event_type": env.type,
+                "channel": n.channel,
+                "recipient": n.recipient,
+                "template": n.template,
+                "body": webhook_body(env, fields) if n.channel == WEBHOOK else n.body,
+                "params": dict(n.params),
+                "status": "delivered" if in_app else "pending",
+                "sent_at": now,
+                "delivered_at": now if in_app else None,
+                "next_attempt_at": None
+                if in_app
+                else self.quiet.not_before(now, urgent=n.urgent)
+                if n.channel == SMS
+                else now,
+            }
+            if n.channel == SMS:
+                # One seal per number and event: the caller's own is sealed once for both.
+                if n.recipient not in seals:
+                    seals[n.recipient] = sealed_phone(n.recipient, self.sealer)
+                sealed, ref = seals[n.recipient]
+                row.update(recipient=masked(n.recipient), recipient_sealed=sealed)
+                row["recipient_ref"] = ref
+            rows.append(row)
+        verdicts = await hold_back_many(session, rows, self.cap, now)
+        fresh = await store.record_many(session, rows)
+        out: list[tuple[Notice, str]] = []
+        sent: list[tuple[dict[str, Any], str]] = []
+        pushed: list[dict[str, Any]] = []
+        for n, row, verdict in zip(notices, rows, verdicts, strict=True):
+            key = (row["event_id"], row["channel"], row["recipient"])
+            if key not in fresh:
+                continue
+            fresh.discard(key)  # two notices of one event to one recipient: the first
+            out.append((n, str(row["status"])))
+            if verdict is not None:
+                suppressed(row, verdict)
+                sent.append((row, SUPPRESSED))
+            if n.channel == IN_APP:
+                sent.append((row, "delivered"))
+                pushed.append(
+                    {k: row[k] for k in ("case_no", "recipient", "template", "body", "sent_at")}
+                )
+        await announce_many(session, store.outbox, sent, now)
+        await push_many(session, pushed)
+        return out

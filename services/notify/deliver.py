@@ -11,7 +11,7 @@ from prometheus_client import Counter
 
 from services.common import events
 from services.common.logging import get_logger
-from services.common.outbox import OutboxRelay, enqueue
+from services.common.outbox import OutboxRelay, enqueue, enqueue_many
 from services.common.pii import Sealer, Unreadable
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.notify import store
@@ -58,10 +58,8 @@ def _delivery(row: dict[str, Any], sealer: Sealer) -> Delivery:
     )
 
 
-async def announce(
-    session: Any, outbox: Any, row: dict[str, Any], status: str, at: datetime
-) -> None:
-    """notify.sent for a delivery that went out (or was given up), in the caller's transaction."""
+def sent_event(row: dict[str, Any], status: str, at: datetime) -> events.Envelope:
+    """The notify.sent envelope of a delivery that went out (or was given up)."""
     sent = case_pb2.NotificationSent(
         case_no=row["case_no"],
         event_id=row["event_id"],
@@ -71,18 +69,31 @@ async def announce(
         template=row["template"],
         sent_at=events.timestamp(at),
     )
-    await enqueue(
+    return events.envelope(
+        events.NOTIFICATION_SENT,
+        sent,
+        subject=row["case_no"],
+        source=SOURCE,
+        event_id=delivery_key(row["event_id"], row["channel"], row["recipient"]),
+        time=at,
+    )
+
+
+async def announce(
+    session: Any, outbox: Any, row: dict[str, Any], status: str, at: datetime
+) -> None:
+    """notify.sent for a delivery that went out (or was given up), in the caller's transaction."""
+    await enqueue(session, outbox, events.NOTIFICATION_SENT, sent_event(row, status, at))
+
+
+async def announce_many(
+    session: Any, outbox: Any, sent: list[tuple[dict[str, Any], str]], at: datetime
+) -> None:
+    """notify.sent for several deliveries in one statement of the caller's transaction."""
+    await enqueue_many(
         session,
         outbox,
-        events.NOTIFICATION_SENT,
-        events.envelope(
-            events.NOTIFICATION_SENT,
-            sent,
-            subject=row["case_no"],
-            source=SOURCE,
-            event_id=delivery_key(row["event_id"], row["channel"], row["recipient"]),
-            time=at,
-        ),
+        [(events.NOTIFICATION_SENT, sent_event(row, status, at)) for row, status in sent],
     )
 
 
@@ -96,7 +107,7 @@ class Deliverer:
         channels: dict[str, Channel],
         backoff: Backoff,
         *,
-        idle: float = 0.2,
+        idle: float = 1.0,  # woken by the consumer; the idle look finds retries come due
         batch: int = 20,
         sealer: Sealer | None = None,
     ) -> None:
@@ -130,8 +141,15 @@ class Deliverer:
                 return 0
             outcomes = await asyncio.gather(*(self._send(r) for r in rows))
             done = datetime.now(UTC)
-            for row, error in zip(rows, outcomes, strict=True):
-                await self._settle(session, row, error, done)
+            # What went out is settled and announced in two statements for the whole batch.
+            sent = [r for r, (error, _) in zip(rows, outcomes, strict=True) if error is None]
+            await store.settle_delivered(session, ids=[r["id"] for r in sent], at=done)
+            await announce_many(session, store.outbox, [(r, "delivered") for r in sent], done)
+            for row in sent:
+                ATTEMPTS.labels(row["channel"], "delivered").inc()
+            for row, outcome in zip(rows, outcomes, strict=True):
+                if outcome[0] is not None:
+                    await self._settle(session, row, outcome, done)
         if self.relay is not None:
             self.relay.wake()
         return len(rows)
@@ -152,20 +170,10 @@ class Deliverer:
     async def _settle(
         self, session: Any, row: dict[str, Any], outcome: tuple[str | None, bool], at: datetime
     ) -> None:
+        """A failed attempt: retried later, or given up and dead-lettered."""
         error, final = outcome
+        assert error is not None
         attempts = row["attempts"] + 1
-        if error is None:
-            await store.settle(
-                session,
-                id=row["id"],
-                status="delivered",
-                attempts=attempts,
-                delivered_at=at,
-                last_error=None,
-            )
-            await announce(session, store.outbox, row, "delivered", at)
-            ATTEMPTS.labels(row["channel"], "delivered").inc()
-            return
         ATTEMPTS.labels(row["channel"], "failed").inc()
         wait = None if final else self.backoff.after(attempts)
         if wait is None:

@@ -23,6 +23,20 @@ async def push(session: Any, notice: dict[str, Any]) -> None:
     )
 
 
+async def push_many(session: Any, notices: list[dict[str, Any]]) -> None:
+    """push for several notices in one statement, in their order."""
+    if not notices:
+        return
+    payloads = [json.dumps(n, ensure_ascii=False, default=str) for n in notices]
+    await session.execute(
+        sa.text(
+            "SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[]))"
+            " WITH ORDINALITY AS t(p, i) ORDER BY i"
+        ),
+        {"channel": CHANNEL, "payloads": payloads},
+    )
+
+
 class Inbox:
     """SSE subscribers per recipient, fed by LISTEN on the inbox channel."""
 

@@ -123,6 +123,28 @@ async def record(session: AsyncSession, **values: Any) -> bool:
     return (await session.execute(stmt)).first() is not None
 
 
+# Columns of a delivery that a batch of them may leave unset (each row needs the same keys).
+_OPTIONAL = ("recipient_sealed", "recipient_ref", "last_error", "next_attempt_at", "delivered_at")
+
+
+async def record_many(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> set[tuple[str, str, str]]:
+    """Log several deliveries in one statement; the (event_id, channel, recipient) of those
+    new (one this event already sent to that recipient on that channel is skipped)."""
+    if not rows:
+        return set()
+    values = [{**{k: None for k in _OPTIONAL}, **row} for row in rows]
+    n = notifications.c
+    stmt = (
+        insert(notifications)
+        .values(values)
+        .on_conflict_do_nothing(constraint="uq_notifications_once")
+        .returning(n.event_id, n.channel, n.recipient)
+    )
+    return {(r.event_id, r.channel, r.recipient) for r in await session.execute(stmt)}
+
+
 async def remember_caller(session: AsyncSession, **values: Any) -> None:
     """Keep a case's caller (the first case.received wins); the number comes sealed."""
     await session.execute(insert(callers).values(**values).on_conflict_do_nothing())
@@ -154,6 +176,44 @@ async def citizen_sms_since(session: AsyncSession, *, ref: str, since: datetime)
         )
     )
     return int(count or 0)
+
+
+async def citizen_sms_counts(
+    session: AsyncSession, *, refs: list[str], since: datetime
+) -> dict[str, int]:
+    """citizen_sms_since for several numbers in two round trips: every number locked (in
+    one order, so two events never wait on each other), then all counted at once."""
+    if not refs:
+        return {}
+    wanted = sorted(set(refs))
+    locks = [sa.func.pg_advisory_xact_lock(sa.func.hashtext(ref)) for ref in wanted]
+    await session.execute(sa.select(*locks))
+    n = notifications.c
+    rows = await session.execute(
+        sa.select(n.recipient_ref, sa.func.count())
+        .where(
+            n.recipient_ref.in_(wanted),
+            n.channel == "sms",
+            n.template.like("citizen\\_%"),
+            n.status != "suppressed",
+            n.sent_at >= since,
+        )
+        .group_by(n.recipient_ref)
+    )
+    counts = {ref: 0 for ref in wanted}
+    counts.update({str(ref): int(count) for ref, count in rows})
+    return counts
+
+
+async def settle_delivered(session: AsyncSession, *, ids: list[int], at: datetime) -> None:
+    """Several deliveries sent at `at`, in one statement (each one attempt more)."""
+    if ids:
+        n = notifications.c
+        await session.execute(
+            sa.update(notifications)
+            .where(n.id.in_(ids))
+            .values(status="delivered", attempts=n.attempts + 1, delivered_at=at, last_error=None)
+        )
 
 
 async def caller(session: AsyncSession, *, case_no: str) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 
 from services.common import events
 from services.common.db import make_engine, make_sessionmaker, migrate
-from services.common.kafka import start_producer
+from services.common.kafka import PoisonEvent, start_producer
 from services.common.outbox import OutboxRelay
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.notify import store
@@ -216,6 +216,40 @@ async def test_each_channel_delivers_exactly_once_under_redelivery(rig: Rig) -> 
     assert len(mail_ids) == 1 and len(rig.mailbox.messages) == 2  # re-sent, same id
     assert len({h["key"] for h in rig.hooks}) == 1
     assert b'"action": "resolved"' in rig.hooks[0]["body"]
+
+
+async def test_a_batch_applies_each_event_once_and_a_poison_one_spoils_none(rig: Rig) -> None:
+    case_no, phone = "20261122009003", "13900139003"
+    received = case_pb2.CaseReceived(case_no=case_no, caller_phone=phone, content="井盖丢了")
+    supervised = case_pb2.CaseSlaChanged(case_no=case_no, kind="supervised", deadline="resolve")
+    quiet = case_pb2.CaseSlaChanged(case_no=case_no, kind="deadlines_set", deadline="resolve")
+    first = envelope(events.CASE_RECEIVED, received, case_no)
+    batch = [
+        (first, received),
+        (envelope(events.CASE_SLA_CHANGED, quiet, case_no), quiet),  # tells nobody
+        (envelope(events.CASE_SLA_CHANGED, supervised, case_no), supervised),
+        (first, received),  # the same event twice in one batch
+    ]
+    assert await rig.notifier.apply_batch(batch) == [True, True, True, False]
+    assert await rig.notifier.apply_batch(batch) == [False, True, False, False]
+    templates = sorted((r["channel"], r["template"]) for r in await rows(rig, case_no))
+    assert templates == [
+        ("email", "supervisor_supervised"),
+        ("in_app", "supervisor_supervised"),
+        ("sms", "citizen_received"),
+    ]
+    # A batch with an event that cannot be applied takes no effect at all.
+    other = "20261122009004"
+    fine = case_pb2.CaseSlaChanged(case_no=other, kind="supervised", deadline="resolve")
+    sealed_badly = case_pb2.CaseReceived(case_no=other, caller_sealed="no-key-opens-this")
+    with pytest.raises(PoisonEvent):
+        await rig.notifier.apply_batch(
+            [
+                (envelope(events.CASE_SLA_CHANGED, fine, other), fine),
+                (envelope(events.CASE_RECEIVED, sealed_badly, other), sealed_badly),
+            ]
+        )
+    assert await rows(rig, other) == []
 
 
 async def test_a_failing_gateway_is_retried_then_dead_lettered(rig: Rig) -> None:

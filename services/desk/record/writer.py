@@ -1,7 +1,8 @@
 """The desk's consumer: each case event becomes a record entry, then folds into the board.
 
-One transaction per event: the entry (its unique event id makes a redelivery a no-op),
-the caller's data, the board row and marks, and the live notice all commit together.
+One transaction per event, or per batch of a partition's events in their order: the entry
+(its unique event id makes a redelivery a no-op), the caller's data, the board row and marks,
+and the live notice all commit together.
 """
 
 from __future__ import annotations
@@ -88,33 +89,48 @@ class Recorder:
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
         """Record one event; False if it was recorded before."""
-        fields = fields_of(payload)
-        if fields.get("case_no") != env.subject:
-            raise PoisonEvent(f"{env.type} subject does not match its case number")
-        entry = entry_of(
-            event_type=env.type,
-            event_id=env.id,
-            source=env.source,
-            case_no=env.subject,
-            time=to_datetime(env.time),
-            fields=fields,
-        )
+        return (await self.apply_batch([(env, payload)]))[0]
+
+    async def apply_batch(self, items: list[tuple[Envelope, Message]]) -> list[bool]:
+        """Record events in their order in one transaction; for each, False if recorded
+        before."""
+        read = []
+        for env, payload in items:
+            fields = fields_of(payload)
+            if fields.get("case_no") != env.subject:
+                raise PoisonEvent(f"{env.type} subject does not match its case number")
+            entry = entry_of(
+                event_type=env.type,
+                event_id=env.id,
+                source=env.source,
+                case_no=env.subject,
+                time=to_datetime(env.time),
+                fields=fields,
+            )
+            read.append((entry, fields))
+        out = []
         async with self.sessions() as session, session.begin():
             # One case at a time: its entries get their sequence numbers in the order they
             # fold into the board, so a rebuild folds them exactly as they were folded live.
-            await session.execute(
-                sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(entry.case_no)))
-            )
-            if not await append(session, entry, self.people, self.sealer):
-                return False
-            await self.board.project(
-                session,
-                case_no=entry.case_no,
-                event_type=entry.event_type,
-                fields=fields,
-                at=entry.at,
-            )
-        return True
+            # The batch's cases are locked at once, in one order, so batches never deadlock.
+            locks = [
+                sa.func.pg_advisory_xact_lock(sa.func.hashtext(case_no))
+                for case_no in sorted({entry.case_no for entry, _ in read})
+            ]
+            await session.execute(sa.select(*locks))
+            for entry, fields in read:
+                if not await append(session, entry, self.people, self.sealer):
+                    out.append(False)
+                    continue
+                await self.board.project(
+                    session,
+                    case_no=entry.case_no,
+                    event_type=entry.event_type,
+                    fields=fields,
+                    at=entry.at,
+                )
+                out.append(True)
+        return out
 
 
 async def case_entries(session: Any, case_no: str) -> list[dict[str, Any]]:

@@ -14,6 +14,8 @@ DISPATCHED = "minhu.case.dispatched.v1"
 SLA = "minhu.case.sla.v1"
 ACTION = "minhu.case.action.v1"
 TYPES = (DISPATCHED, SLA, ACTION)
+# The kinds of SLA event that move a case's public progress; the others leave it as it is.
+SLA_KINDS = frozenset({"deadlines_set", "escalated", "supervised"})
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def step_of(event_type: str, f: dict[str, Any]) -> Step:
             return Step(
                 state=f.get("state") or None, unit_id=unit, expected_at=_when(f.get("resolve_due"))
             )
-        return Step(unit_id=unit) if f.get("kind") in ("escalated", "supervised") else Step()
+        return Step(unit_id=unit) if f.get("kind") in SLA_KINDS else Step()
     if event_type == ACTION:
         return Step(state=f.get("state") or None)
     return Step()

@@ -127,6 +127,13 @@ def plan(
     return notices
 
 
+def wants_caller(event_type: str, fields: dict[str, Any]) -> bool:
+    """Whether the caller's number can matter to an event's notices (after case.received,
+    only the resolution and a callback that did not reach them text the caller), so the
+    sealed number is opened only then."""
+    return event_type == ACTION and fields.get("action") in ("resolved", "callback_recorded")
+
+
 def _citizen(
     event_type: str, fields: dict[str, Any], templates: Templates, caller: Caller | None
 ) -> list[Notice]:
