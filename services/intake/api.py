@@ -122,7 +122,8 @@ async def create_case(
     if body.request_type is None:
         fields["request_type"] = suggest(f"{body.title or ''} {body.content}").type.value
     if body.answer:
-        fields["answer_unit_id"] = who.unit_id if who.is_person else ""
+        # The operator's unit; an API client answers for the 12345 centre.
+        fields["answer_unit_id"] = who.unit_id or request.app.state.centre_unit_id
     else:
         fields.update(answer=None, answer_source=None)
     if body.anonymous:

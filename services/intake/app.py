@@ -127,6 +127,9 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
         ),
     )
     app.state.peers = Peers.from_settings(common)
+    app.state.centre_unit_id = next(
+        (u.id for u in Directory.from_file().units if u.role == "dispatch_centre"), ""
+    )
     app.state.intake_settings = own
     app.state.desk_url = common.desk_url.rstrip("/")
     app.state.limits = Limits(own)

@@ -92,7 +92,8 @@ class CaseCreated(BaseModel):
 
     case_no: str
     status: str = Field(
-        description="received（新工单）、merged（重复件，已并入原工单）或 closed（咨询已直接答复办结）"
+        description="received（新工单）、merged（重复件，已并入原工单）"
+        "或 closed（咨询已直接答复办结）"
     )
     repeat_of: str | None = Field(description="重复件所并入的原工单编号")
     request_type: str | None = Field(default=None, description="诉求类型")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from services.common.request_types import label as type_label
 from services.desk.labels import CHANNELS, LIGHTS, TIERS
 from services.desk.record.entries import CLOSED_OUT, VERIFIED
 
@@ -20,6 +21,8 @@ CLOSE_REASONS = {
     "supervisor": "督办销号",
     "merged": "合并办理",
     "rejected": "不予受理",
+    "answered_directly": "直接答复，即时办结",
+    "praise_forwarded": "表扬已转达，不计时限",
 }
 NOTICE_CHANNELS = {"sms": "短信", "email": "邮件", "webhook": "接口推送", "in_app": "站内消息"}
 NOTICE_STATUS = {
@@ -75,7 +78,10 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
     if kind == "received":
         channel = CHANNELS.get(str(d.get("channel", "")), "其他渠道")
         urgent = "（紧急）" if d.get("urgent") else ""
-        return f"受理（{channel}）{urgent}", str(d.get("content") or "")
+        kind_of = (
+            f"，{type_label(str(d.get('request_type') or ''))}" if d.get("request_type") else ""
+        )
+        return f"受理（{channel}{kind_of}）{urgent}", str(d.get("content") or "")
     if e["event_type"].endswith(".dispatched.v1"):
         where = _unit(names, e["unit_id"]) or str(d.get("unit_name") or "")
         tier = TIERS.get(str(d.get("tier", "")), "")

@@ -91,6 +91,16 @@ async def unit_counts(
     return out
 
 
+async def by_request_type(session: AsyncSession, scope: Scope, p: Period) -> dict[str, int]:
+    """Cases received in the period by request type ("" for cases older than types)."""
+    rows = await session.execute(
+        sa.select(c.request_type, sa.func.count())
+        .where(within(scope), c.received_at >= p.start, c.received_at < p.end)
+        .group_by(c.request_type)
+    )
+    return {str(t): int(n) for t, n in rows}
+
+
 async def breakdowns(
     session: AsyncSession, scope: Scope, p: Period
 ) -> tuple[dict[tuple[str, str], int], dict[str, int], Handling]:
