@@ -29,7 +29,11 @@ from services.intake.access import ApiKeys, DeskSessions
 from services.intake.api import router
 from services.intake.consumer import CaseCloser, CaseFollower, ProgressRecorder
 from services.intake.guards import BodyGuard
+from services.intake.knowledge import store as knowledge_store
+from services.intake.knowledge.api import IndexCache
+from services.intake.knowledge.api import router as knowledge_router
 from services.intake.limits import Limits
+from services.intake.lookup import router as lookup_router
 from services.intake.open311.api import router as open311_router
 from services.intake.open311.errors import Open311Error, error_reply
 from services.intake.open311.render import fmt_of
@@ -100,6 +104,11 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
             async with plumbing.sessions() as session, session.begin():  # type: ignore[misc]
                 await client_store.seed_demo(session)
             log.info("demo API client seeded", client="minhu-demo", env=common.env)
+        if own.seed_knowledge:
+            async with plumbing.sessions() as session, session.begin():  # type: ignore[misc]
+                added = await knowledge_store.seed(session, at=store.utcnow())
+            if added:
+                log.info("knowledge base seeded", entries=added)
         follower = CaseFollower(
             CaseCloser(plumbing.sessions),
             ProgressRecorder(plumbing.sessions, Directory.from_file()),
@@ -127,9 +136,12 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
         ),
     )
     app.state.peers = Peers.from_settings(common)
+    app.state.directory = Directory.from_file()
     app.state.centre_unit_id = next(
-        (u.id for u in Directory.from_file().units if u.role == "dispatch_centre"), ""
+        (u.id for u in app.state.directory.units if u.role == "dispatch_centre"), ""
     )
+    app.state.knowledge_index = IndexCache()
+    app.state.static_dir = STATIC
     app.state.intake_settings = own
     app.state.desk_url = common.desk_url.rstrip("/")
     app.state.limits = Limits(own)
@@ -148,6 +160,8 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
     add_ops_routes(app, lambda: app.state.checks)
     app.include_router(router)
     app.include_router(open311_router)
+    app.include_router(knowledge_router)
+    app.include_router(lookup_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyGuard, max_bytes=own.max_body_bytes)
 
