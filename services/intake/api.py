@@ -16,7 +16,7 @@ from services.common.metrics import CASES_RECEIVED
 from services.common.request_types import RequestType, suggest
 from services.common.tracing import case_span
 from services.common.web import Session
-from services.intake import store
+from services.intake import progress, store
 from services.intake.accept import KeyConflict, accept
 from services.intake.domain import CASE_NO_PATTERN, body_fingerprint
 from services.intake.domain.access import CASES_READ, CASES_WRITE, masked_case, masked_timeline
@@ -207,7 +207,21 @@ async def find_cases(
 ) -> list[dict[str, Any]]:
     """A caller's cases, newest first (stored numbers carry no spaces); answers are masked."""
     found = await store.find_cases(session, phone=phone.replace(" ", ""))
-    return [masked_case(c) for c in found]
+    orders = [c["repeat_of"] or c["case_no"] for c in found]
+    known = await progress.progress_of(session, orders)
+    return [
+        masked_case({**c, "state": state_of(c, known.get(o))})
+        for c, o in zip(found, orders, strict=True)
+    ]
+
+
+def state_of(case: dict[str, Any], progress_row: dict[str, Any] | None) -> str:
+    """Where a listed case stands: closed, merged, the state intake heard last, or received."""
+    if case.get("closed_at"):
+        return "closed"
+    if case.get("repeat_of"):
+        return "merged"
+    return str((progress_row or {}).get("state") or "received")
 
 
 @router.get(

@@ -124,6 +124,9 @@ class CaseOut(BaseModel):
     answer: str | None = Field(default=None, description="直接答复内容（咨询即时办结）")
     answer_source: str | None = None
     status: str
+    state: str | None = Field(
+        default=None, description="按号码查询时：办理状态（received、dispatched、closed 等）"
+    )
     repeat_of: str | None
     repeats: list[str] = Field(description="并入本工单的重复来电")
     received_at: datetime
