@@ -31,6 +31,7 @@ from services.intake.consumer import CaseCloser, CaseFollower, ProgressRecorder
 from services.intake.guards import BodyGuard
 from services.intake.knowledge import store as knowledge_store
 from services.intake.knowledge.api import IndexCache
+from services.intake.knowledge.api import page_router as knowledge_page
 from services.intake.knowledge.api import router as knowledge_router
 from services.intake.limits import Limits
 from services.intake.lookup import router as lookup_router
@@ -161,6 +162,7 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
     app.include_router(router)
     app.include_router(open311_router)
     app.include_router(knowledge_router)
+    app.include_router(knowledge_page)
     app.include_router(lookup_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyGuard, max_bytes=own.max_body_bytes)

@@ -139,3 +139,27 @@ def test_a_citizen_looks_a_case_up(browser: Browser, stack: StackAddresses) -> N
         shot(page, "7-lookup-wrong-digits")
     finally:
         ctx.close()
+
+
+def test_a_unit_keeps_its_own_knowledge_entry(page: Page, stack: StackAddresses) -> None:
+    login(page, stack, "liuan")  # 柳岸社区
+    page.goto(stack.intake + "/knowledge")
+    expect(page.locator("#who-name")).not_to_be_empty()
+    expect(page.locator("#k-source_unit_id")).to_have_value("U-D01-T01-V01")
+    title = f"柳岸社区老年助餐点就餐登记{secrets.token_hex(2)}"
+    page.fill("#k-title", title)
+    page.fill("#k-body", "本社区60周岁以上老人可持身份证到社区服务中心登记，在助餐点享受优惠就餐。")
+    page.fill("#k-topic", "民政")
+    page.click("#entry-save")
+    expect(page.locator("#entry-msg")).to_contain_text("已保存（第 1 版）", timeout=10_000)
+    expect(page.locator("#entries")).to_contain_text(title)
+    expect(page.locator("#entry-history")).to_contain_text("新增：liuan")
+    shot(page, "8-knowledge-entry")
+    # Another unit's entry is refused, in Chinese.
+    page.click("#entry-new")
+    page.fill("#k-title", "他单位条目")
+    page.fill("#k-body", "这是一条不属于本单位的知识条目，应当被拒绝保存。")
+    page.fill("#k-topic", "民政")
+    page.fill("#k-source_unit_id", "U-D01-RSJ")
+    page.click("#entry-save")
+    expect(page.locator("#entry-msg")).to_contain_text("只能维护本单位")

@@ -193,6 +193,9 @@ KNOWLEDGE_ROUTES: dict[tuple[str, str, str], frozenset[str] | None] = {
     ("intake", "PUT", "/v1/knowledge/{entry_id}"): frozenset({"handler", "supervisor", "admin"}),
     ("intake", "POST", "/v1/lookup"): None,
     ("intake", "GET", "/lookup"): None,
+    ("intake", "GET", "/knowledge"): frozenset(
+        {"operator", "dispatcher", "handler", "supervisor", "admin"}
+    ),
 }
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.common.access import Principal, allow
@@ -25,6 +26,7 @@ from services.intake.schemas import ERRORS
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["knowledge"])
+page_router = APIRouter(include_in_schema=False)
 Console = Depends(allow(OPERATOR, DISPATCHER, ADMIN))
 Reader = Depends(allow(OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN))
 Editor = Annotated[Principal, Depends(allow(*EDITORS))]
@@ -249,3 +251,12 @@ async def update_entry(
         )
     log.info("knowledge entry updated", entry_id=entry_id, version=version, by=who.name)
     return {"entry_id": entry_id, "version": version}
+
+
+@page_router.get(
+    "/knowledge",
+    dependencies=[Depends(allow(OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN, page=True))],
+)
+async def knowledge_page(request: Request) -> FileResponse:
+    """知识库维护: the entries, and a form for the unit's own (an admin's: any unit's)."""
+    return FileResponse(request.app.state.static_dir / "knowledge.html")
