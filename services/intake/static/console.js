@@ -662,6 +662,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $(`f-${name}`).addEventListener("input", () => {
       $(`e-${name}`).textContent = "";
       $(`f-${name}`).removeAttribute("aria-invalid");
+      if (!document.querySelector("#case-form [aria-invalid]")) $("form-msg").textContent = "";
       idempotencyKey = null; // a changed form is a new request
     });
     $(`f-${name}`).addEventListener("blur", () => checkField(name));
