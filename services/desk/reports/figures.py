@@ -4,7 +4,8 @@ Per unit, and rolled up per township and district:
   派单 assigned, 按时签收 accepted on time, 办结 resolved, 销号 closed, 回访 answered
   callbacks, 满意 satisfied, 超时 overdue (a deadline missed), 升级 escalated away,
   退单 bounced, 重办 reopened; and the rates 响应率, 解决率, 满意率, 销号率 as in
-  services/desk/board/rates.py (销号率 = closed / assigned).
+  services/desk/board/rates.py (销号率 = closed / assigned; a praise forwarded and closed by
+  dispatch is no unit's close-out).
 Handling time is received → 办结, in hours, for cases resolved within the period.
 """
 

@@ -83,7 +83,13 @@ async def unit_counts(
     out = await mark_counts(session, unit_ids, p)
     closed = await session.execute(
         sa.select(c.unit_id, sa.func.count())
-        .where(within(scope), c.unit_id.in_(unit_ids), c.closed_at >= p.start, c.closed_at < p.end)
+        .where(
+            within(scope),
+            c.unit_id.in_(unit_ids),
+            c.closed_at >= p.start,
+            c.closed_at < p.end,
+            c.close_reason != "praise_forwarded",  # forwarded, never the unit's to close
+        )
         .group_by(c.unit_id)
     )
     for unit_id, count in closed:
