@@ -112,6 +112,16 @@ async def test_a_consultation_answered_on_the_call_is_closed_at_intake(
     dispatched = await read_topic(stack.kafka, "case.dispatched", idle_ms=500)
     assert not [i for i in dispatched if isinstance(i, tuple) and i[0].subject == case_no]
 
+    # The month's report counts it for the centre (not ranked) and by type.
+    duban = await signed_in(stack, "duban")
+    try:
+        report = await duban.get(f"{stack.desk}/reports")
+    finally:
+        await duban.aclose()
+    assert report.status_code == 200, report.text[:300]
+    assert "按诉求类型" in report.text and "咨询" in report.text
+    assert "明湖区12345督办中心" in report.text
+
     # The citizen reads the answer with the right digits; wrong digits read as no case.
     found = await _lookup(stack, case_no, phone[-4:])
     assert found.status_code == 200, found.text
