@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import jieba
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
@@ -105,6 +107,8 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
             async with plumbing.sessions() as session, session.begin():  # type: ignore[misc]
                 await client_store.seed_demo(session)
             log.info("demo API client seeded", client="minhu-demo", env=common.env)
+        # Load the segmenter's dictionary now, not on an operator's first keystroke.
+        await asyncio.to_thread(jieba.initialize)
         if own.seed_knowledge:
             async with plumbing.sessions() as session, session.begin():  # type: ignore[misc]
                 added = await knowledge_store.seed(session, at=store.utcnow())
