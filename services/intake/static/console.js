@@ -494,7 +494,8 @@ async function openCase(caseNo, tries = POLL_TRIES) {
   }
   view.replaceChildren(...renderTimeline(resp.body));
   // Dispatch and sla take a moment after intake: follow a fresh case until both have it.
-  const settled = resp.body.dispatch && resp.body.sla && resp.body.sla.accept_due;
+  const done = resp.body.case.status === "closed" && (resp.body.record || []).length > 1;
+  const settled = done || (resp.body.dispatch && resp.body.sla && resp.body.sla.accept_due);
   if (!settled && tries > 1) pollTimer = setTimeout(() => openCase(caseNo, tries - 1), POLL_MS);
 }
 
