@@ -43,6 +43,7 @@ FILL = {
     "token": "unknown",
     "action": "accept",
     "username": "no-such-user",
+    "entry_id": "1",  # the first seeded knowledge entry
 }
 
 

@@ -47,6 +47,7 @@ def _others(quick: bool) -> list[tuple[str, list[str]]]:
         return [
             ("intake_post", ["--clients", "20", "--requests", "10", "--warmup", "10"]),
             ("dispatch_accuracy", []),
+            ("knowledge_topk", []),
             ("dispatch_latency", ["--cases", "50", "--rate", "20"]),
             ("notify_event_to_screen", ["20"]),
             ("desk_search", ["--rows", "20000", "--budget", "20"]),
@@ -58,6 +59,7 @@ def _others(quick: bool) -> list[tuple[str, list[str]]]:
         ("dispatch_corpus_cv", []),
         ("dispatch_latency", []),
         ("dispatch_difficulty", []),
+        ("knowledge_topk", []),
         ("notify_event_to_screen", ["200"]),
         # A million synthetic cases in a database of their own: about half an hour to load.
         ("desk_search", ["--rows", "1000000"]),

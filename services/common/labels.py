@@ -80,6 +80,8 @@ CLOSE_REASONS = {
     "supervisor": "督办销号",
     "merged": "合并办理",
     "rejected": "不予受理",
+    "answered_directly": "直接答复，即时办结",
+    "praise_forwarded": "表扬已转达，不计时限",
 }
 NOTICE_CHANNELS = {"sms": "短信", "email": "邮件", "webhook": "接口推送", "in_app": "站内消息"}
 NOTICE_STATUS = {

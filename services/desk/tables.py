@@ -111,6 +111,8 @@ cases = sa.Table(
     sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("close_reason", sa.String(32), nullable=False, server_default=""),
+    # Added by desk_0004: the request type (诉求类型); empty for cases older than types.
+    sa.Column("request_type", sa.String(16), nullable=False, server_default=""),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("channel", sa.String(16), nullable=False, server_default=""),
     sa.Column("title", sa.Text, nullable=False, server_default=""),

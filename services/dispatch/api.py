@@ -50,6 +50,8 @@ class AssignmentOut(BaseModel):
     decisions: list[dict[str, Any]] = []
     # The model version that classified the case ("corpus": the shipped corpus model).
     model_version: str = "corpus"
+    # The request type from case.received (None for cases older than types).
+    request_type: str | None = None
 
 
 class QueueItem(BaseModel):

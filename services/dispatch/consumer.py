@@ -18,6 +18,7 @@ from services.common.logging import get_logger
 from services.common.metrics import DISPATCH_HOTSPOT_LINKS
 from services.common.outbox import OutboxRelay, enqueue
 from services.common.proto_gen.minhu.events.v1 import case_pb2
+from services.common.request_types import Path, label, parse, path_of, suggest
 from services.dispatch import store
 from services.dispatch.casework import CaseWork
 from services.dispatch.domain import CaseText, explain, route
@@ -33,7 +34,9 @@ from services.dispatch.publish import (
     SOURCE,
     Policies,
     assignment_of,
+    close_praise,
     dispatched_event,
+    forwards_praise,
     ladder_rows,
 )
 
@@ -43,6 +46,17 @@ CASES_DISPATCHED = Counter(
     "Cases dispatched, by difficulty, tier, topic and whether a human must confirm.",
     ["difficulty", "tier", "topic", "manual"],
 )
+
+
+def type_reason(request_type: str, case: CaseText) -> str:
+    """Why the case has its type, one line: the operator's choice and what the text suggests."""
+    suggestion = suggest(f"{case.title or ''} {case.content}")
+    chosen = parse(request_type)
+    if chosen is None:
+        return f"未标注诉求类型，按投诉办理；{suggestion.explanation}"
+    if chosen is suggestion.type:
+        return f"诉求类型「{label(request_type)}」；{suggestion.explanation}"
+    return f"诉求类型「{label(request_type)}」（受理时选定）；文本{suggestion.explanation}"
 
 
 @dataclass
@@ -68,7 +82,13 @@ class Dispatcher:
         return await self.received(env, payload)
 
     async def received(self, env: Envelope, payload: case_pb2.CaseReceived) -> bool:
-        """Classify, link to similar recent cases, route, store and announce one case."""
+        """Classify, link to similar recent cases, route, store and announce one case.
+
+        A consultation answered on the call (直接答复) was closed at intake: not ours.
+        """
+        if path_of(payload.request_type, answered=bool(payload.answer)) is Path.ANSWER:
+            log.info("consultation answered at intake, not dispatched", case_no=payload.case_no)
+            return False
         case = CaseText(
             title=payload.title,
             content=payload.content,
@@ -83,6 +103,9 @@ class Dispatcher:
         shadow, shadow_version = models.shadow, models.shadow_version
         result = live.classify(case)
         live_topic = result.topic
+        result = dataclasses.replace(
+            result, reasons=(*result.reasons, type_reason(payload.request_type, case))
+        )
         directory, routing = self.policies.directory, self.policies.routing
         assignment = route(result, case, directory, routing)
         received_at = events.to_datetime(payload.received_at)
@@ -140,6 +163,7 @@ class Dispatcher:
                 "batch": verdict.batch,
                 "merged": verdict.merged,
                 "model_version": version,
+                "request_type": payload.request_type or None,
             }
             # Derived from the cause: a retry after a crash announces the very same event.
             event_id = events.derived_event_id(env.id, "dispatched")
@@ -185,6 +209,8 @@ class Dispatcher:
             await enqueue(session, store.outbox, events.CASE_DISPATCHED, dispatched)
             for linked in linked_events(env.id, payload.case_no, verdict, now):
                 await enqueue(session, store.outbox, events.CASE_ACTION, linked)
+            if forwards_praise(row):
+                await close_praise(session, row, cause_id=event_id, now=now)
         self.relay.wake()
         if verdict.links:
             DISPATCH_HOTSPOT_LINKS.labels(result.topic).inc()

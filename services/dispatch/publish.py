@@ -13,6 +13,7 @@ from services.common import events
 from services.common.events import Envelope
 from services.common.outbox import enqueue
 from services.common.proto_gen.minhu.events.v1 import case_pb2
+from services.common.request_types import Path, path_of
 from services.dispatch import store
 from services.dispatch.domain import (
     Assignment,
@@ -24,6 +25,7 @@ from services.dispatch.domain import (
 )
 
 SOURCE = "minhu/dispatch"
+PRAISE_FORWARDED = "praise_forwarded"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def dispatched_event(
         reasons=list(reasons),
         decision=decision,
         actor=actor or "",
+        request_type=row.get("request_type") or "",
     )
     return events.envelope(
         events.CASE_DISPATCHED,
@@ -95,6 +98,34 @@ def dispatched_event(
         event_id=event_id,
         time=now,
     )
+
+
+def forwards_praise(row: Mapping[str, Any]) -> bool:
+    """A praise placed with a unit: told to the unit and closed, no deadlines."""
+    placed = not row.get("manual")
+    return placed and path_of(row.get("request_type")) is Path.FORWARD
+
+
+async def close_praise(
+    session: AsyncSession, row: Mapping[str, Any], *, cause_id: str, now: datetime
+) -> None:
+    """Enqueue case.closed for a praise just forwarded (after its case.dispatched)."""
+    closed = case_pb2.CaseClosed(
+        case_no=row["case_no"],
+        reason=PRAISE_FORWARDED,
+        note=f"表扬已转达{row['unit_name']}",
+        closed_at=events.timestamp(now),
+        actor="dispatch",
+    )
+    env = events.envelope(
+        events.CASE_CLOSED,
+        closed,
+        subject=row["case_no"],
+        source=SOURCE,
+        event_id=events.derived_event_id(cause_id, "praise-closed"),
+        time=now,
+    )
+    await enqueue(session, store.outbox, events.CASE_CLOSED, env)
 
 
 async def announce(
@@ -128,4 +159,6 @@ async def announce(
         at=now,
     )
     await enqueue(session, store.outbox, events.CASE_DISPATCHED, env)
+    if forwards_praise(row):
+        await close_praise(session, row, cause_id=event_id, now=now)
     return env

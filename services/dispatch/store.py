@@ -48,6 +48,8 @@ assignments = sa.Table(
     sa.Column("ladder", JSONB, nullable=False, server_default="[]"),
     # Added by dispatch_0005: the model version that classified the case.
     sa.Column("model_version", sa.String(16), nullable=False, server_default="corpus"),
+    # Added by dispatch_0006: the request type from case.received (None before types).
+    sa.Column("request_type", sa.String(16), nullable=True),
     sa.Index("ix_assignments_unit", "unit_id", "dispatched_at"),
     sa.Index("ix_assignments_recent", "topic", "received_at"),
 )

@@ -13,9 +13,10 @@ from services.common.access.roles import ADMIN, DISPATCHER, OPERATOR, SUPERVISOR
 from services.common.errors import not_found
 from services.common.logging import case_context, get_logger
 from services.common.metrics import CASES_RECEIVED
+from services.common.request_types import RequestType, suggest
 from services.common.tracing import case_span
 from services.common.web import Session
-from services.intake import store
+from services.intake import progress, store
 from services.intake.accept import KeyConflict, accept
 from services.intake.domain import CASE_NO_PATTERN, body_fingerprint
 from services.intake.domain.access import CASES_READ, CASES_WRITE, masked_case, masked_timeline
@@ -79,6 +80,8 @@ def _check(body: CaseIn) -> None:
         raise _invalid("callback_consent", "匿名来电无法回访，请取消勾选同意回访")
     if not body.anonymous and not body.caller_phone:
         raise _invalid("caller_phone", "此项为必填项；来电人不愿留号码时请勾选匿名")
+    if body.answer and body.request_type is not RequestType.CONSULTATION:
+        raise _invalid("answer", "只有咨询件可以直接答复办结；其他类型的诉求请派单办理")
     if (body.latitude is None) != (body.longitude is None):
         missing = "longitude" if body.longitude is None else "latitude"
         raise _invalid(missing, "经纬度须同时填写")
@@ -116,6 +119,13 @@ async def create_case(
     check_submit(request, who)
     fields = body.model_dump(mode="json")
     fields["operator"] = operator
+    if body.request_type is None:
+        fields["request_type"] = suggest(f"{body.title or ''} {body.content}").type.value
+    if body.answer:
+        # The operator's unit; an API client answers for the 12345 centre.
+        fields["answer_unit_id"] = who.unit_id or request.app.state.centre_unit_id
+    else:
+        fields.update(answer=None, answer_source=None)
     if body.anonymous:
         # Nobody can be called back: keep no half-identity that suggests otherwise.
         fields.update(caller_phone=None, callback_consent=False)
@@ -147,13 +157,20 @@ async def create_case(
             repeat_of=done.repeat_of,
             replayed=done.replayed,
         )
-    message = (
-        f"重复来电：已并入未办结的工单 {done.repeat_of}，不另行派单"
-        if done.repeat_of
-        else "受理成功"
-    )
+    if done.repeat_of:
+        message = f"重复来电：已并入未办结的工单 {done.repeat_of}，不另行派单"
+    elif done.status == store.CLOSED:
+        message = "已直接答复，工单即时办结，不派单"
+    elif fields["request_type"] == RequestType.PRAISE:
+        message = "受理成功：表扬将转达承办单位，不计办理时限"
+    else:
+        message = "受理成功"
     created = CaseCreated(
-        case_no=done.case_no, status=done.status, repeat_of=done.repeat_of, message=message
+        case_no=done.case_no,
+        status=done.status,
+        repeat_of=done.repeat_of,
+        request_type=fields["request_type"],
+        message=message,
     )
     return JSONResponse(
         created.model_dump(),
@@ -190,7 +207,21 @@ async def find_cases(
 ) -> list[dict[str, Any]]:
     """A caller's cases, newest first (stored numbers carry no spaces); answers are masked."""
     found = await store.find_cases(session, phone=phone.replace(" ", ""))
-    return [masked_case(c) for c in found]
+    orders = [c["repeat_of"] or c["case_no"] for c in found]
+    known = await progress.progress_of(session, orders)
+    return [
+        masked_case({**c, "state": state_of(c, known.get(o))})
+        for c, o in zip(found, orders, strict=True)
+    ]
+
+
+def state_of(case: dict[str, Any], progress_row: dict[str, Any] | None) -> str:
+    """Where a listed case stands: closed, merged, the state intake heard last, or received."""
+    if case.get("closed_at"):
+        return "closed"
+    if case.get("repeat_of"):
+        return "merged"
+    return str((progress_row or {}).get("state") or "received")
 
 
 @router.get(

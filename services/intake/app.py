@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import jieba
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
@@ -29,7 +31,12 @@ from services.intake.access import ApiKeys, DeskSessions
 from services.intake.api import router
 from services.intake.consumer import CaseCloser, CaseFollower, ProgressRecorder
 from services.intake.guards import BodyGuard
+from services.intake.knowledge import store as knowledge_store
+from services.intake.knowledge.api import IndexCache
+from services.intake.knowledge.api import page_router as knowledge_page
+from services.intake.knowledge.api import router as knowledge_router
 from services.intake.limits import Limits
+from services.intake.lookup import router as lookup_router
 from services.intake.open311.api import router as open311_router
 from services.intake.open311.errors import Open311Error, error_reply
 from services.intake.open311.render import fmt_of
@@ -100,6 +107,13 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
             async with plumbing.sessions() as session, session.begin():  # type: ignore[misc]
                 await client_store.seed_demo(session)
             log.info("demo API client seeded", client="minhu-demo", env=common.env)
+        # Load the segmenter's dictionary now, not on an operator's first keystroke.
+        await asyncio.to_thread(jieba.initialize)
+        if own.seed_knowledge:
+            async with plumbing.sessions() as session, session.begin():  # type: ignore[misc]
+                added = await knowledge_store.seed(session, at=store.utcnow())
+            if added:
+                log.info("knowledge base seeded", entries=added)
         follower = CaseFollower(
             CaseCloser(plumbing.sessions),
             ProgressRecorder(plumbing.sessions, Directory.from_file()),
@@ -127,6 +141,12 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
         ),
     )
     app.state.peers = Peers.from_settings(common)
+    app.state.directory = Directory.from_file()
+    app.state.centre_unit_id = next(
+        (u.id for u in app.state.directory.units if u.role == "dispatch_centre"), ""
+    )
+    app.state.knowledge_index = IndexCache()
+    app.state.static_dir = STATIC
     app.state.intake_settings = own
     app.state.desk_url = common.desk_url.rstrip("/")
     app.state.limits = Limits(own)
@@ -145,6 +165,9 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
     add_ops_routes(app, lambda: app.state.checks)
     app.include_router(router)
     app.include_router(open311_router)
+    app.include_router(knowledge_router)
+    app.include_router(knowledge_page)
+    app.include_router(lookup_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyGuard, max_bytes=own.max_body_bytes)
 

@@ -34,6 +34,9 @@ class Limits:
         self.public = RateLimiter(
             per_minute=own.public_per_minute, burst=own.public_burst, clock=clock
         )
+        self.lookups = RateLimiter(
+            per_minute=own.lookup_per_minute, burst=own.lookup_burst, clock=clock
+        )
         self._clients: dict[tuple[float, int], RateLimiter] = {}
 
     def _client_bucket(self, client: Client | None) -> RateLimiter:
@@ -52,6 +55,10 @@ class Limits:
         if who.kind is Kind.CLIENT:
             return self._client_bucket(client).take(f"client:{who.name}")
         return self.people.take(f"{who.kind}:{who.name}")
+
+    def lookup_wait(self, address: str) -> float:
+        """Seconds this address must wait before its next case look-up (0: go ahead)."""
+        return self.lookups.take(address)
 
     def read_wait(self, address: str) -> float:
         """Seconds this address must wait before its next public read (0: go ahead)."""

@@ -30,6 +30,9 @@ case_progress = sa.Table(
     sa.Column("expected_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("expected_set_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Added by intake_0005: the latest resolution's note, for the citizen's look-up.
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answer_at", sa.DateTime(timezone=True), nullable=True),
 )
 # Column groups, each with the instant of the event that last set it.
 _GROUPS = {
@@ -37,6 +40,7 @@ _GROUPS = {
     "unit_at": ("unit_id", "unit_name"),
     "topic_at": ("topic",),
     "expected_set_at": ("expected_at",),
+    "answer_at": ("answer",),
 }
 
 
@@ -50,6 +54,8 @@ def _values(step: Step, at: datetime) -> dict[str, Any]:
         values.update(topic=step.topic, topic_at=at)
     if step.expected_at:
         values.update(expected_at=step.expected_at, expected_set_at=at)
+    if step.answer:
+        values.update(answer=step.answer, answer_at=at)
     return values
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.common.request_types import RequestType
 from services.intake.domain import Channel, is_valid_phone, normalise_phone
 from services.intake.domain.model import has_control_chars
 
@@ -39,6 +40,19 @@ class CaseIn(BaseModel):
         max_length=10,
         description="附件引用（URL 或存储编号），不传文件本身",
     )
+    request_type: RequestType | None = Field(
+        default=None,
+        description="诉求类型：consultation 咨询、help 求助、complaint 投诉、report 举报、"
+        "suggestion 建议、praise 表扬；不填时按诉求内容建议的类型受理",
+    )
+    answer: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="直接答复：咨询件在电话中已答复时填写答复内容，工单在受理环节即时办结，不派单",
+    )
+    answer_source: str | None = Field(
+        default=None, pattern=r"^\d{1,12}$", description="答复所用的知识库条目编号"
+    )
     operator: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",
@@ -63,7 +77,9 @@ class CaseIn(BaseModel):
                 raise ValueError("附件应为 URL 或存储编号（不超过 500 个字符），不能直接上传文件")
         return value
 
-    @field_validator("content", "caller_name", "title", "address", "grid_code", "urgent_reason")
+    @field_validator(
+        "content", "caller_name", "title", "address", "grid_code", "urgent_reason", "answer"
+    )
     @classmethod
     def _no_control_chars(cls, value: str | None) -> str | None:
         if has_control_chars(value):
@@ -75,8 +91,12 @@ class CaseCreated(BaseModel):
     """The number to read out to the caller, and the case a repeat call joined."""
 
     case_no: str
-    status: str = Field(description="received（新工单）或 merged（重复件，已并入原工单）")
+    status: str = Field(
+        description="received（新工单）、merged（重复件，已并入原工单）"
+        "或 closed（咨询已直接答复办结）"
+    )
     repeat_of: str | None = Field(description="重复件所并入的原工单编号")
+    request_type: str | None = Field(default=None, description="诉求类型")
     message: str
 
 
@@ -100,7 +120,13 @@ class CaseOut(BaseModel):
     attachments: list[str]
     operator: str | None
     service_code: str | None
+    request_type: str | None = Field(default=None, description="诉求类型；早期工单为空")
+    answer: str | None = Field(default=None, description="直接答复内容（咨询即时办结）")
+    answer_source: str | None = None
     status: str
+    state: str | None = Field(
+        default=None, description="按号码查询时：办理状态（received、dispatched、closed 等）"
+    )
     repeat_of: str | None
     repeats: list[str] = Field(description="并入本工单的重复来电")
     received_at: datetime

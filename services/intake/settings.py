@@ -29,6 +29,12 @@ class IntakeSettings(BaseSettings):
     # Per client address on the public Open311 reads.
     public_burst: int = 300
     public_per_minute: float = 600.0
+    # Fill an empty knowledge base with the shipped standard answers at start.
+    seed_knowledge: bool = True
+    # Per client address on the citizens' look-up (POST /v1/lookup): four digits are few,
+    # so guessing them must be slow.
+    lookup_burst: int = 10
+    lookup_per_minute: float = 10.0
     # How long a desk's "signed in" answer is trusted (seconds); a logout takes effect
     # within this. Failures are never remembered longer.
     session_cache_seconds: float = Field(default=5.0, ge=0, le=30)

@@ -17,6 +17,7 @@ from services.common.logging import get_logger
 from services.common.outbox import enqueue
 from services.common.pii import Caller, Sealer, Unreadable
 from services.common.proto_gen.minhu.events.v1 import case_pb2
+from services.common.request_types import Path, path_of
 from services.common.tables import outbox_table, processed_events_table
 from services.intake.domain import REPEAT_WINDOW, OpenCase, case_number, local_day
 from services.intake.sealing import default_sealer
@@ -25,6 +26,9 @@ log = get_logger(__name__)
 SOURCE = "minhu/intake"
 # A linked repeat call (重复件) is stored with this status and publishes no event.
 MERGED = "merged"
+# A consultation answered on the call is stored closed, and closed with this reason.
+CLOSED = "closed"
+ANSWERED_DIRECTLY = "answered_directly"
 metadata = sa.MetaData()
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
@@ -57,6 +61,11 @@ cases = sa.Table(
     sa.Column("repeat_of", sa.String(20), nullable=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("pseudonymised_at", sa.DateTime(timezone=True), nullable=True),
+    # Added by intake_0005: the request type (None before types: complaint path) and, for a
+    # consultation answered on the call, the answer and the knowledge entry it came from.
+    sa.Column("request_type", sa.String(16), nullable=True),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answer_source", sa.String(32), nullable=True),
     sa.Index("ix_cases_caller_ref", "caller_ref", "received_at"),
     sa.Index(
         "ix_cases_pseudonymise_due",
@@ -109,6 +118,16 @@ class NewCase:
     longitude: float | None = None
     attachments: list[str] = field(default_factory=list)
     service_code: str | None = None
+    request_type: str | None = None
+    answer: str | None = None
+    answer_source: str | None = None
+    # The unit of the operator who answered on the call (travels in the event only).
+    answer_unit_id: str | None = None
+
+    @property
+    def path(self) -> Path:
+        """Where the case goes: answered and closed here, dispatched, or forwarded."""
+        return path_of(self.request_type, answered=bool(self.answer))
 
 
 # Per-day sequences this process has seen created (creating one is idempotent anyway).
@@ -173,10 +192,26 @@ def _received_event(
         urgent_reason=case.urgent_reason or "",
         attachments=case.attachments,
         anonymous=case.anonymous,
+        request_type=case.request_type or "",
+        answer=case.answer or "",
+        answer_source=case.answer_source or "",
+        answer_unit_id=case.answer_unit_id or "" if case.answer else "",
     )
     if case.latitude is not None and case.longitude is not None:
         payload.latitude, payload.longitude = case.latitude, case.longitude
     return events.envelope(events.CASE_RECEIVED, payload, subject=case_no, source=SOURCE, time=now)
+
+
+def _answered_event(case_no: str, case: NewCase, now: datetime) -> events.Envelope:
+    """case.closed of a consultation answered on the call, right after its case.received."""
+    payload = case_pb2.CaseClosed(
+        case_no=case_no,
+        reason=ANSWERED_DIRECTLY,
+        note=case.answer or "",
+        closed_at=events.timestamp(now),
+        actor=case.operator or "",
+    )
+    return events.envelope(events.CASE_CLOSED, payload, subject=case_no, source=SOURCE, time=now)
 
 
 def sealed_caller(case: NewCase, sealer: Sealer | None = None) -> tuple[str | None, str | None]:
@@ -231,7 +266,11 @@ async def create_case(
     case_no = await next_case_no(session, now=now)
     sealed, ref = sealed_caller(case, sealer)
     env = _received_event(case_no, case, now, sealed=sealed, ref=ref)
-    values = {k: v for k, v in asdict(case).items() if k not in ("caller_name", "caller_phone")}
+    private = ("caller_name", "caller_phone", "answer_unit_id")
+    values = {k: v for k, v in asdict(case).items() if k not in private}
+    answered = repeat_of is None and case.path is Path.ANSWER
+    if not answered:
+        values.update(answer=None, answer_source=None)
     await session.execute(
         sa.insert(cases).values(
             **values,
@@ -241,7 +280,8 @@ async def create_case(
             event_id=env.id,
             received_at=now,
             repeat_of=repeat_of,
-            status=MERGED if repeat_of else "received",
+            status=MERGED if repeat_of else CLOSED if answered else "received",
+            closed_at=now if answered else None,
         )
     )
     if repeat_of is None:
@@ -251,6 +291,9 @@ async def create_case(
         await enqueue(
             session, outbox, events.CASE_ACTION, _repeat_event(case_no, repeat_of, env, now)
         )
+    if answered:
+        # 直接答复: closed at intake; dispatch reads the answer and leaves the case alone.
+        await enqueue(session, outbox, events.CASE_CLOSED, _answered_event(case_no, case, now))
     return case_no, env.id
 
 

@@ -17,6 +17,7 @@ from services.common.events import Envelope
 from services.common.kafka import PoisonEvent
 from services.common.logging import get_logger
 from services.common.proto_gen.minhu.events.v1 import case_pb2
+from services.common.request_types import Path, path_of
 from services.sla.contracts import CaseStart, Limits, Rung, workflow_id
 from services.sla.domain import SlaPolicy
 from services.sla.workflow import CaseWorkflow
@@ -66,6 +67,10 @@ class WorkflowStarter:
         if payload.manual:
             # A human dispatcher confirms the unit first; that dispatch starts the clock.
             log.info("case waits for manual dispatch")
+            return True
+        if path_of(payload.request_type) is Path.FORWARD:
+            # A praise is told to the unit and closed by dispatch: no deadlines run.
+            log.info("praise forwarded, no workflow")
             return True
         start = CaseStart(
             case_no=payload.case_no,

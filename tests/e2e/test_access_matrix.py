@@ -179,6 +179,38 @@ async def test_the_running_services_keep_to_the_rules(stack: StackAddresses) -> 
     assert not wrong, f"{summary}; {len(wrong)} wrong:\n" + "\n".join(wrong)
 
 
+# Routes of request types, the knowledge base and the citizens' look-up, with the roles the
+# matrix above holds them to: (service, method, path) -> admitted roles (None: public).
+KNOWLEDGE_ROUTES: dict[tuple[str, str, str], frozenset[str] | None] = {
+    ("intake", "POST", "/v1/suggestions"): frozenset({"operator", "dispatcher", "admin"}),
+    ("intake", "GET", "/v1/knowledge"): frozenset(
+        {"operator", "dispatcher", "handler", "supervisor", "admin"}
+    ),
+    ("intake", "GET", "/v1/knowledge/{entry_id}"): frozenset(
+        {"operator", "dispatcher", "handler", "supervisor", "admin"}
+    ),
+    ("intake", "POST", "/v1/knowledge"): frozenset({"handler", "supervisor", "admin"}),
+    ("intake", "PUT", "/v1/knowledge/{entry_id}"): frozenset({"handler", "supervisor", "admin"}),
+    ("intake", "POST", "/v1/lookup"): None,
+    ("intake", "GET", "/lookup"): None,
+    ("intake", "GET", "/knowledge"): frozenset(
+        {"operator", "dispatcher", "handler", "supervisor", "admin"}
+    ),
+}
+
+
+def test_the_knowledge_and_lookup_routes_admit_whom_they_should() -> None:
+    found = {(e.service, e.method, e.path): e.rule for e in ALL}
+    for key, roles in KNOWLEDGE_ROUTES.items():
+        rule = found.get(key)
+        assert rule is not None, f"{key} is not a route"
+        if roles is None:
+            assert rule.public, key
+        else:
+            assert not rule.public and rule.roles == roles, key
+            assert not rule.callers and not rule.scopes, key  # people only
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_probes_are_public_everywhere(service: str) -> None:
     probes = {e.path: e.rule for e in ALL if e.service == service and e.path.endswith("z")}

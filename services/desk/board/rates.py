@@ -3,6 +3,11 @@
 响应率 = cases accepted before their accept deadline / cases assigned;
 解决率 = cases resolved (办结) / cases assigned;
 满意率 = satisfied callbacks / callbacks with an answer (unanswered calls do not count).
+直接答复 (a consultation the 12345 centre answered on the call and closed at intake, never
+dispatched) is counted for the centre: in the denominator of 响应率 and 解决率 as a case
+assigned, and in both numerators, accepted on time and resolved then and there; it is in
+满意率 only when a callback answers for it. A praise (表扬) is forwarded to the unit and closed
+without deadlines: it counts in no unit's rates.
 The ranking score weighs them 20 / 40 / 40; a unit without callbacks is scored on the
 first two alone, so a new unit is neither praised nor blamed for silence.
 """

@@ -26,6 +26,10 @@ ASSIGNED, ACCEPTED, ACCEPT_LATE, RESOLVED, RESOLVE_LATE = (
     "resolve_late",
 )
 SATISFIED, UNSATISFIED, BOUNCED = "satisfied", "unsatisfied", "bounced"
+# A consultation answered on the call (直接答复) by the 12345 centre; see rates.py for how
+# it counts.
+ANSWERED_DIRECTLY = "answered_directly"
+DIRECT_MARKS = (ASSIGNED, ACCEPTED, RESOLVED, ANSWERED_DIRECTLY)
 # The unit a case was escalated away from (it missed a deadline and the tier above took over).
 ESCALATED = "escalated"
 
@@ -62,6 +66,9 @@ def fold(event_type: str, f: dict[str, Any], current_unit: str | None) -> Change
     if event_type == CLOSED:
         change = Change({"state": "closed", "closed_at": _when(f["closed_at"])})
         change.values["close_reason"] = f["reason"]
+        if f["reason"] == ANSWERED_DIRECTLY:
+            # Answered and closed on the call: resolved then and there.
+            change.values["resolved_at"] = change.values["closed_at"]
         if f["reason"] == "callback_satisfied" and current_unit:
             change.marks.append((current_unit, SATISFIED))
         return change
@@ -71,17 +78,24 @@ def fold(event_type: str, f: dict[str, Any], current_unit: str | None) -> Change
 def _received(f: dict[str, Any]) -> Change:
     # Never the state of a row that exists: dispatch's event may have come first.
     title, content = str(f.get("title") or ""), str(f.get("content") or "")
-    return Change(
+    change = Change(
         {
             "title": title,
             "content": content,
             "address": str(f.get("address") or ""),
             "channel": str(f.get("channel") or ""),
             "received_at": _when(str(f.get("received_at") or "")),
+            "request_type": str(f.get("request_type") or ""),
         },
         words=search_words(f"{title} {content}"),
         initial_state="received",
     )
+    unit = str(f.get("answer_unit_id") or "")
+    if f.get("answer") and unit:
+        # 直接答复: the centre took and answered it; no unit's queue ever holds it.
+        change.values["unit_id"] = unit
+        change.marks += [(unit, mark) for mark in DIRECT_MARKS]
+    return change
 
 
 def _dispatched(f: dict[str, Any]) -> Change:
@@ -101,9 +115,12 @@ def _dispatched(f: dict[str, Any]) -> Change:
             "extension_pending": False,
             "dispatched_at": _when(f["dispatched_at"]),
         },
-        ask_sla=not manual,
+        ask_sla=not manual and f.get("request_type") != "praise",
     )
-    if not manual:
+    if f.get("request_type"):
+        change.values["request_type"] = f["request_type"]
+    if not manual and f.get("request_type") != "praise":
+        # A praise is told to the unit and closed: nothing for the unit's rates.
         change.marks.append((f["unit_id"], ASSIGNED))
     return change
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from services.common.request_types import label as type_label
 from services.desk.labels import (
     ACTIONS,
     CHANNELS,
@@ -57,7 +58,10 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
     if kind == "received":
         channel = CHANNELS.get(str(d.get("channel", "")), "其他渠道")
         urgent = "（紧急）" if d.get("urgent") else ""
-        return f"受理（{channel}）{urgent}", str(d.get("content") or "")
+        kind_of = (
+            f"，{type_label(str(d.get('request_type') or ''))}" if d.get("request_type") else ""
+        )
+        return f"受理（{channel}{kind_of}）{urgent}", str(d.get("content") or "")
     if e["event_type"].endswith(".dispatched.v1"):
         where = _unit(names, e["unit_id"]) or str(d.get("unit_name") or "")
         tier = TIERS.get(str(d.get("tier", "")), "")

@@ -4,7 +4,8 @@ Per unit, and rolled up per township and district:
   派单 assigned, 按时签收 accepted on time, 办结 resolved, 销号 closed, 回访 answered
   callbacks, 满意 satisfied, 超时 overdue (a deadline missed), 升级 escalated away,
   退单 bounced, 重办 reopened; and the rates 响应率, 解决率, 满意率, 销号率 as in
-  services/desk/board/rates.py (销号率 = closed / assigned).
+  services/desk/board/rates.py (销号率 = closed / assigned; a praise forwarded and closed by
+  dispatch is no unit's close-out).
 Handling time is received → 办结, in hours, for cases resolved within the period.
 """
 
@@ -153,6 +154,8 @@ class Report:
     by_topic_area: dict[tuple[str, str], int]
     by_day: dict[str, int]
     handling: Handling = field(default_factory=Handling)
+    # Cases received by request type ("" for cases older than types).
+    by_type: dict[str, int] = field(default_factory=dict)
 
 
 def unit_counts(
@@ -213,9 +216,15 @@ def build(
     handling: Handling,
     township_of: Callable[[str], str],
     district_of: Callable[[str], str],
+    unranked: frozenset[str] = frozenset(),
+    by_type: dict[str, int] | None = None,
 ) -> Report:
-    """The report of a period from its units' counts, breakdowns and handling times."""
-    red, black = ranking(rates_of(units))
+    """The report of a period from its units' counts, breakdowns and handling times.
+
+    Units in `unranked` (the 12345 centre, counted for its direct answers) are in the totals
+    but not on the 红黑榜.
+    """
+    red, black = ranking(rates_of({u: c for u, c in units.items() if u not in unranked}))
     return Report(
         period=p,
         units=units,
@@ -226,4 +235,5 @@ def build(
         by_topic_area=by_topic_area,
         by_day=dict(sorted(by_day.items())),
         handling=handling,
+        by_type=dict(by_type or {}),
     )

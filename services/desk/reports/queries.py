@@ -83,12 +83,28 @@ async def unit_counts(
     out = await mark_counts(session, unit_ids, p)
     closed = await session.execute(
         sa.select(c.unit_id, sa.func.count())
-        .where(within(scope), c.unit_id.in_(unit_ids), c.closed_at >= p.start, c.closed_at < p.end)
+        .where(
+            within(scope),
+            c.unit_id.in_(unit_ids),
+            c.closed_at >= p.start,
+            c.closed_at < p.end,
+            c.close_reason != "praise_forwarded",  # forwarded, never the unit's to close
+        )
         .group_by(c.unit_id)
     )
     for unit_id, count in closed:
         out.setdefault(unit_id, Counts()).closed = int(count)
     return out
+
+
+async def by_request_type(session: AsyncSession, scope: Scope, p: Period) -> dict[str, int]:
+    """Cases received in the period by request type ("" for cases older than types)."""
+    rows = await session.execute(
+        sa.select(c.request_type, sa.func.count())
+        .where(within(scope), c.received_at >= p.start, c.received_at < p.end)
+        .group_by(c.request_type)
+    )
+    return {str(t): int(n) for t, n in rows}
 
 
 async def breakdowns(

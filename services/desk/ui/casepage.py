@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.common.access import CSRF_FIELD, allow, principal_of
+from services.common.request_types import label as type_label
 from services.desk.board import queries
 from services.desk.labels import (
     CHANNELS,
@@ -320,7 +321,8 @@ async def case_page(request: Request, case_no: str) -> Response:
         f'<p class="content">{e(row["content"])}</p>'
         f"<dl><dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"
         f'<dt>来电人</dt><dd id="caller">{caller_line(caller, reveal)}</dd>'
-        f"<dt>渠道</dt><dd>{e(CHANNELS.get(row['channel'], row['channel'] or '—'))}</dd></dl>"
+        f"<dt>渠道</dt><dd>{e(CHANNELS.get(row['channel'], row['channel'] or '—'))}</dd>"
+        f'<dt>诉求类型</dt><dd id="case-type">{e(type_label(row.get("request_type")))}</dd></dl>'
         "</section>"
         f'<section class="card"><h2>分类与派单理由</h2><dl>'
         f"<dt>主题</dt><dd>{e(row['topic'])}</dd>"

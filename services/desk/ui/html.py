@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.common.access.roles import ROLE_LABELS
+from services.common.request_types import label as type_label
 from services.desk.labels import LIGHTS
 from services.desk.ui.users import User
 from services.desk.worktime.model import CLOCK, UNKNOWN, WORKING
@@ -158,3 +159,9 @@ def short(text: Any, n: int = 40) -> str:
     """Text cut to n characters."""
     s = str(text or "")
     return e(s if len(s) <= n else s[: n - 1] + "…")
+
+
+def kind_cell(row: dict[str, Any]) -> str:
+    """The request type as a tag (nothing for cases older than types)."""
+    kind = row.get("request_type") or ""
+    return f'<span class="tag kind kind-{e(kind)}">{e(type_label(kind))}</span> ' if kind else ""

@@ -30,7 +30,18 @@ from services.desk.labels import DIFFICULTY, STATES
 from services.desk.ui import access
 from services.desk.ui.auth import WORKERS, csrf_of, viewer
 from services.desk.ui.context import sessions_db, ui_of
-from services.desk.ui.html import case_link, cells, due_cell, e, light, page, short, table, when
+from services.desk.ui.html import (
+    case_link,
+    cells,
+    due_cell,
+    e,
+    kind_cell,
+    light,
+    page,
+    short,
+    table,
+    when,
+)
 from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -193,7 +204,10 @@ def queue_rows(rows: list[dict[str, Any]]) -> list[str]:
                     ("灯", light(r["light"])),
                     ("工单", case_link(r["case_no"]) + flags),
                     ("诉求", short(r["title"] or r["content"])),
-                    ("分类", f"{e(r['topic'])} · {DIFFICULTY.get(r['difficulty'], '')}"),
+                    (
+                        "分类",
+                        kind_cell(r) + f"{e(r['topic'])} · {DIFFICULTY.get(r['difficulty'], '')}",
+                    ),
                     ("承办", e(r["unit_name"])),
                     ("状态", STATES.get(r["state"], e(r["state"]))),
                     ("时限", when(r["due"])),

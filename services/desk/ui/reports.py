@@ -10,11 +10,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.common.access import allow
+from services.common.request_types import REQUEST_TYPES
+from services.common.request_types import label as type_label
 from services.desk.board.projector import place
 from services.desk.board.rates import UnitRates, ranking
 from services.desk.reports.export import COUNT_HEADERS, count_row, tables, to_csv, to_xlsx
 from services.desk.reports.figures import LOCAL, PERIODS, Period, Report, build, period, rates_of
-from services.desk.reports.queries import breakdowns, mark_counts, unit_counts
+from services.desk.reports.queries import breakdowns, by_request_type, mark_counts, unit_counts
 from services.desk.ui import access
 from services.desk.ui.auth import OVERSEERS, viewer
 from services.desk.ui.context import Ui, sessions_db, ui_of
@@ -62,9 +64,16 @@ async def ranking_for(
 async def report_for(request: Request, ui: Ui, user: User, p: Period) -> Report:
     """The report of a period within the user's jurisdiction."""
     scope = access.scope_of(user, ui.directory)
+    # The 12345 centre counts for its direct answers (直接答复), but is not ranked.
+    centres = [
+        u.id
+        for u in ui.directory.units
+        if u.role == "dispatch_centre" and access.holds(scope, u.id, ui.directory)
+    ]
     async with sessions_db(request)() as session:
-        counts = await unit_counts(session, scope, units_in(scope, ui), p)
+        counts = await unit_counts(session, scope, [*units_in(scope, ui), *centres], p)
         by_area, by_day, handling = await breakdowns(session, scope, p)
+        by_type = await by_request_type(session, scope, p)
     return build(
         p,
         units=counts,
@@ -73,6 +82,8 @@ async def report_for(request: Request, ui: Ui, user: User, p: Period) -> Report:
         handling=handling,
         township_of=lambda u: place(ui.directory, u)["township_id"],
         district_of=lambda u: place(ui.directory, u)["district_id"],
+        unranked=frozenset(centres),
+        by_type=by_type,
     )
 
 
@@ -207,11 +218,28 @@ async def reports_page(request: Request) -> Response:
             ],
             empty="本期暂无受理",
         )
-        + "</section></div>"
+        + "</section>"
+        + _types_card(report.by_type)
+        + "</div>"
         '<script src="/static/vendor/echarts.min.js" defer></script>'
         '<script src="/static/charts.js" defer></script>'
     )
     return render(request, "统计与通报", body, user, "")
+
+
+def _types_card(by_type: dict[str, int]) -> str:
+    """Cases received by request type; 直接答复 consultations count for the 12345 centre."""
+    order = {t: i for i, t in enumerate(("", *REQUEST_TYPES))}
+    rows = [
+        cells([("诉求类型", e(type_label(t))), ("件数", e(n))])
+        for t, n in sorted(by_type.items(), key=lambda kv: order.get(kv[0], 99))
+    ]
+    return (
+        '<section class="card" id="by-type"><h2>按诉求类型</h2>'
+        + table(["诉求类型", "件数"], rows, empty="本期暂无受理")
+        + '<p class="note">咨询在电话中直接答复并即时办结的，计入12345中心的派单、按时签收和办结'
+        "（直接答复）；表扬转达承办单位，不计三率。</p></section>"
+    )
 
 
 def hours(value: float | None) -> str:

@@ -16,7 +16,7 @@ from services.desk.search.query import COUNT_CAP, FILTERS, Search, TooBroad, by_
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import sealer_of, sessions_db, ui_of
-from services.desk.ui.html import case_link, cells, e, short, table, when
+from services.desk.ui.html import case_link, cells, e, kind_cell, short, table, when
 from services.desk.ui.pages import render
 from services.desk.ui.users import User
 
@@ -129,7 +129,7 @@ async def search_page(request: Request) -> Response:
                 ("工单", case_link(r["case_no"])),
                 ("受理", when(r["received_at"])),
                 ("诉求", short(r["title"] or r["content"], 36)),
-                ("主题", e(r["topic"])),
+                ("主题", kind_cell(r) + e(r["topic"])),
                 ("承办", e(r["unit_name"])),
                 ("状态", STATES.get(r["state"], e(r["state"]))),
             ],

@@ -63,7 +63,7 @@ def masked_case(case: dict[str, Any]) -> dict[str, Any]:
     name = case.get("caller_name")
     out["caller_phone"] = masked(case.get("caller_phone") or "") or None
     out["caller_name"] = masked_name(name or "") or None
-    for text in ("content", "title", "address", "urgent_reason"):
+    for text in ("content", "title", "address", "urgent_reason", "answer"):
         if out.get(text):
             out[text] = scrub_caller(out[text], name)
     return out

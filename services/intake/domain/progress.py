@@ -27,6 +27,8 @@ class Step:
     unit_name: str | None = None
     topic: str | None = None
     expected_at: datetime | None = None
+    # The unit's answer (办结 note) a citizen's look-up shows once resolved.
+    answer: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -61,5 +63,6 @@ def step_of(event_type: str, f: dict[str, Any]) -> Step:
             )
         return Step(unit_id=unit) if f.get("kind") in SLA_KINDS else Step()
     if event_type == ACTION:
-        return Step(state=f.get("state") or None)
+        note = f.get("note") or None if f.get("action") == "resolved" else None
+        return Step(state=f.get("state") or None, answer=note)
     return Step()

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from services.common.request_types import LABELS, RequestType
+
 SERVICES_FILE = Path(__file__).parent / "services.csv"
 SUBCATEGORY = "subcategory"
+REQUEST_TYPE = "request_type"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +56,17 @@ class Service:
                         {"key": str(i), "name": name}
                         for i, name in enumerate(self.subcategories, start=1)
                     ],
-                }
+                },
+                {
+                    "variable": True,
+                    "code": REQUEST_TYPE,
+                    "datatype": "singlevaluelist",
+                    "required": False,
+                    "datatype_description": "不选时按诉求内容判断",
+                    "order": 2,
+                    "description": "诉求类型",
+                    "values": [{"key": t.value, "name": LABELS[t]} for t in RequestType],
+                },
             ],
         }
 

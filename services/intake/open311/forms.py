@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.request_types import parse, suggest
 from services.intake.domain import Channel, is_valid_phone, normalise_phone, valid_position
 from services.intake.domain.model import has_control_chars
 from services.intake.open311.catalog import Service
@@ -34,6 +35,9 @@ class RequestForm(BaseModel):
     subcategory: str | None = Field(
         default=None, alias="attribute[subcategory]", max_length=16, description="具体事项编号"
     )
+    request_type: str | None = Field(
+        default=None, alias="attribute[request_type]", max_length=16, description="诉求类型"
+    )
 
 
 def to_new_case(
@@ -61,8 +65,11 @@ def to_new_case(
         problems.append("phone：电话号码格式不正确：应为 11 位手机号或带区号的固定电话")
     if form.media_url and not form.media_url.startswith(("http://", "https://")):
         problems.append("media_url：应为 http(s) 地址")
+    if form.request_type and parse(form.request_type) is None:
+        problems.append(f"attribute[request_type]：取值无效：{form.request_type}")
     if problems:
         return None, problems
+    kind = parse(form.request_type) or suggest(form.description or "").type
     name = "".join(p for p in (form.last_name, form.first_name) if p) or None
     title = f"{service.name}：{subcategory}" if subcategory else service.name
     phone = normalise_phone(form.phone) if form.phone else None
@@ -81,6 +88,7 @@ def to_new_case(
             anonymous=phone is None,
             callback_consent=phone is not None,
             service_code=service.code,
+            request_type=kind.value,
         ),
         [],
     )

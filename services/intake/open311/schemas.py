@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ErrorItem(BaseModel):
@@ -82,6 +82,7 @@ class RequestItem(BaseModel):
     lat: float | None
     long: float | None
     media_url: str | None
+    request_type: str = Field(default="", description="诉求类型（扩展字段）；早期工单为空")
 
 
 class TokenItem(BaseModel):

@@ -25,6 +25,8 @@ def status_notes(case: dict[str, Any], state: str | None) -> str:
     """A short Chinese note on where the case stands."""
     if case.get("repeat_of"):
         return f"重复来电，已并入工单 {case['repeat_of']} 一并办理"
+    if case.get("answer"):
+        return "咨询已直接答复办结"
     if case.get("closed_at"):
         return "已办结销号"
     notes = {
@@ -79,4 +81,6 @@ def service_request(
         "lat": rounded(case.get("latitude"), decimals),
         "long": rounded(case.get("longitude"), decimals),
         "media_url": media[0] if media else None,
+        # Extension: the request type (诉求类型); empty for cases older than types.
+        "request_type": case.get("request_type") or "",
     }

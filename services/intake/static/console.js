@@ -13,7 +13,12 @@ const LABELS = {
   tier: { village: "村/社区级", township: "乡镇/街道级", district: "区级" },
   state: {
     received: "已受理", dispatched: "待签收", accepted: "已签收", in_progress: "办理中",
-    resolved: "已办结待回访", reopened: "重办中", closed: "已销号",
+    resolved: "已办结待回访", reopened: "重办中", closed: "已销号", merged: "已并入原工单",
+    manual: "待人工派单", bounced: "已退单待改派",
+  },
+  requestType: {
+    consultation: "咨询", help: "求助", complaint: "投诉", report: "举报",
+    suggestion: "建议", praise: "表扬",
   },
   light: { green: "绿灯", yellow: "黄灯", red: "红灯" },
   kind: {
@@ -34,7 +39,7 @@ const LABELS = {
 };
 const FIELDS = ["channel", "caller_phone", "caller_name", "title", "content", "address",
   "grid_code", "urgent", "anonymous", "callback_consent", "latitude", "longitude",
-  "attachments", "urgent_reason"];
+  "attachments", "urgent_reason", "request_type", "answer", "answered"];
 const TEXT_FIELDS = ["caller_phone", "caller_name", "title", "content", "address", "grid_code",
   "urgent_reason"];
 const ROLE_LABELS = { operator: "话务员", dispatcher: "派单员", admin: "管理员" };
@@ -46,7 +51,10 @@ const INLINE = {
   caller_phone: (v) => (!v && !$("f-anonymous").checked
     ? "请填写来电号码；来电人不愿留号码时请勾选匿名"
     : v && !PHONE.test(v.replace(/\s/g, "")) ? "电话号码格式不正确：应为 11 位手机号或带区号的固定电话" : ""),
-  content: (v) => (v && v.length < 5 ? "内容过短，至少 5 个字符" : ""),
+  content: (v) => (!v ? "请填写诉求内容（至少 5 个字符）"
+    : v.length < 5 ? "内容过短，至少 5 个字符" : ""),
+  answer: (v) => ($("f-answered").checked && !v
+    ? "勾选直接办结时请填写答复内容，或从知识库选用一条答复" : ""),
   latitude: (v) => (v && !(Math.abs(Number(v)) <= 90) ? "纬度应在 -90 到 90 之间" : ""),
   longitude: (v) => (v && !(Math.abs(Number(v)) <= 180) ? "经度应在 -180 到 180 之间" : ""),
 };
@@ -175,6 +183,12 @@ function caseBody() {
   }
   const refs = $("f-attachments").value.split("\n").map((x) => x.trim()).filter(Boolean);
   if (refs.length) body.attachments = refs;
+  const kind = $("f-request_type").value;
+  if (kind) body.request_type = kind;
+  if (kind === "consultation" && $("f-answered").checked) {
+    body.answer = $("f-answer").value.trim();
+    if ($("f-answer").dataset.source) body.answer_source = $("f-answer").dataset.source;
+  }
   return body;
 }
 
@@ -196,6 +210,93 @@ function syncToggles() {
   $("urgent-reason-field").hidden = !$("f-urgent").checked;
 }
 
+/** The knowledge-base answers are offered for a consultation only. */
+function syncAnswer() {
+  $("answer-box").hidden = $("f-request_type").value !== "consultation";
+  $("submit").textContent = submitLabel();
+}
+
+function submitLabel() {
+  return $("f-request_type").value === "consultation" && $("f-answered").checked
+    ? "答复并办结" : "提交受理";
+}
+
+// -- suggestions while the operator types --------------------------------------------
+
+let suggestTimer = null;
+let suggestSeq = 0;
+
+function scheduleSuggest() {
+  clearTimeout(suggestTimer);
+  suggestTimer = setTimeout(fetchSuggestions, 350);
+}
+
+async function fetchSuggestions() {
+  const title = $("f-title").value.trim();
+  const content = $("f-content").value.trim();
+  if ((title + content).length < 4) {
+    $("type-hint").replaceChildren();
+    $("kb-list").replaceChildren();
+    return;
+  }
+  const seq = ++suggestSeq;
+  let resp;
+  try {
+    resp = await fetchJson("/v1/suggestions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": me ? me.csrf : "" },
+      body: JSON.stringify({ title, content }),
+    });
+  } catch {
+    return;
+  }
+  if (seq !== suggestSeq || resp.status !== 200) return;
+  showTypeHint(resp.body.request_type);
+  showAnswers(resp.body.answers);
+}
+
+function showTypeHint(t) {
+  const select = $("f-request_type");
+  // The operator's own choice stands; until they choose, the suggestion fills the field.
+  if (!select.dataset.chosen) {
+    select.value = t.type;
+    syncAnswer();
+  }
+  const parts = [`建议类型：${t.label}（${t.explanation.replace(/^[^：]*：/, "")}）`];
+  if (select.dataset.chosen && select.value !== t.type) {
+    parts.push(h("button", { type: "button", class: "small link", id: "type-adopt",
+      onclick: () => { select.value = t.type; select.dataset.chosen = ""; syncAnswer(); } },
+    `改为${t.label}`));
+  }
+  $("type-hint").replaceChildren(...parts);
+}
+
+function showAnswers(answers) {
+  const list = $("kb-list");
+  if (!answers.length) {
+    list.replaceChildren(h("li", { class: "muted" }, "知识库中暂无匹配的答复，可直接填写答复内容。"));
+    return;
+  }
+  list.replaceChildren(...answers.map((a) => h("li", { class: "kb-item", "data-entry": a.entry_id },
+    h("span", { class: "kb-title" }, a.title),
+    h("span", { class: "kb-meta" },
+      ` · ${a.topic} · 来源：${a.source_unit_name}${a.valid_until ? ` · 有效期至 ${a.valid_until}` : ""}`),
+    h("p", { class: "kb-body" }, a.body),
+    h("button", { type: "button", class: "small kb-use",
+      onclick: () => useAnswer(a) }, "采用此答复"))));
+}
+
+function useAnswer(a) {
+  $("f-answer").value = a.body;
+  $("f-answer").dataset.source = String(a.entry_id);
+  $("e-answer").textContent = "";
+  $("f-answer").removeAttribute("aria-invalid");
+  $("f-answered").checked = true;
+  idempotencyKey = null;
+  syncAnswer();
+  $("f-answer").focus();
+}
+
 function resetForm() {
   // The operator's channel rarely changes between calls.
   const channel = $("f-channel").value;
@@ -204,6 +305,11 @@ function resetForm() {
   idempotencyKey = null;
   syncToggles();
   clearErrors();
+  $("f-request_type").dataset.chosen = "";
+  $("f-answer").dataset.source = "";
+  $("type-hint").replaceChildren();
+  $("kb-list").replaceChildren();
+  syncAnswer();
 }
 
 async function submitCase(event) {
@@ -234,6 +340,7 @@ async function submitCase(event) {
       showCreated(body);
       resetForm();
       openCase(body.repeat_of || body.case_no);
+      if (!body.repeat_of) followPlacement(body);
     } else if (status === 422) {
       showErrors(body && body.errors);
     } else if (status === 401) {
@@ -251,7 +358,7 @@ async function submitCase(event) {
     $("form-msg").textContent = "网络异常，未能提交，请稍后重试（已填写内容已保留）";
   } finally {
     button.disabled = false;
-    button.textContent = "提交受理";
+    button.textContent = submitLabel();
   }
 }
 
@@ -274,8 +381,45 @@ function showCreated(created) {
         onclick: () => openCase(created.repeat_of) }, groupCaseNo(created.repeat_of)),
       "，不另行派单。请告知来电人原工单正在办理。");
   }
+  $("created-where").textContent = "";
   $("created").hidden = false;
   $("created").focus();
+}
+
+// -- where the new case went -----------------------------------------------------------
+
+let placeTimer = null;
+
+/** Tell the operator which unit got the case once dispatch has placed it. */
+function followPlacement(created, tries = POLL_TRIES) {
+  clearTimeout(placeTimer);
+  const where = $("created-where");
+  if ($("created").dataset.caseNo !== created.case_no) return;
+  if (created.status === "closed") {
+    where.textContent = "咨询已直接答复并办结，不派单。";
+    return;
+  }
+  if (tries === POLL_TRIES) where.textContent = "正在派单…";
+  placeTimer = setTimeout(async () => {
+    let resp;
+    try {
+      resp = await fetchJson(`/v1/cases/${created.case_no}/timeline`);
+    } catch {
+      resp = { status: 0 };
+    }
+    if ($("created").dataset.caseNo !== created.case_no) return;
+    const d = resp.status === 200 ? resp.body.dispatch : null;
+    if (d && d.manual) {
+      where.textContent = `已转人工派单（系统建议：${d.unit_name}），派单员确认后送达承办单位。`;
+    } else if (d) {
+      const praise = created.request_type === "praise";
+      where.replaceChildren(praise ? "表扬已转达：" : "已派至：",
+        h("strong", { id: "created-unit" }, d.unit_name), `（${label("tier", d.tier)}）`);
+      return;
+    }
+    if (tries > 1) followPlacement(created, tries - 1);
+    else if (!d) where.textContent = "派单结果稍后可在右侧查询中查看。";
+  }, tries === POLL_TRIES ? 500 : POLL_MS);
 }
 
 function newCase() {
@@ -293,6 +437,7 @@ async function search(event) {
   const raw = $("q").value.replace(/[\s-]/g, "");
   $("e-q").textContent = "";
   $("results").replaceChildren();
+  closeCase(); // a new search never leaves another caller's case open under its list
   if (/^\d{14}$/.test(raw)) return openCase(raw);
   if (!/^\d{7,13}$/.test(raw)) {
     $("e-q").textContent = "请输入 14 位工单编号或来电号码";
@@ -319,10 +464,20 @@ function renderResults(cases) {
     list.append(h("li", {},
       h("button", { type: "button", class: "result", onclick: () => openCase(c.case_no) },
         h("span", { class: "mono" }, groupCaseNo(c.case_no)),
+        c.request_type && h("span", { class: "chip kind" }, label("requestType", c.request_type)),
         h("span", { class: "result-title" }, c.title || c.content.slice(0, 30)),
+        h("span", { class: `chip state-${c.state || c.status}` }, label("state", c.state || c.status)),
         h("span", { class: "muted" }, localTime(c.received_at)))));
   }
   $("results").replaceChildren(h("p", { class: "muted" }, `共 ${cases.length} 件：`), list);
+}
+
+function closeCase() {
+  clearTimeout(pollTimer);
+  const view = $("case-view");
+  view.dataset.caseNo = "";
+  view.hidden = true;
+  view.replaceChildren();
 }
 
 async function openCase(caseNo, tries = POLL_TRIES) {
@@ -344,13 +499,15 @@ async function openCase(caseNo, tries = POLL_TRIES) {
   }
   view.replaceChildren(...renderTimeline(resp.body));
   // Dispatch and sla take a moment after intake: follow a fresh case until both have it.
-  const settled = resp.body.dispatch && resp.body.sla && resp.body.sla.accept_due;
+  const done = resp.body.case.status === "closed" && (resp.body.record || []).length > 1;
+  const settled = done || (resp.body.dispatch && resp.body.sla && resp.body.sla.accept_due);
   if (!settled && tries > 1) pollTimer = setTimeout(() => openCase(caseNo, tries - 1), POLL_MS);
 }
 
 function renderTimeline(t) {
   const c = t.case;
-  const state = t.sla ? t.sla.state : t.dispatch ? "dispatched" : c.status;
+  const state = c.status === "closed" ? "closed"
+    : t.sla ? t.sla.state : t.dispatch ? (t.dispatch.manual ? "manual" : "dispatched") : c.status;
   const head = h("header", { class: "case-head" },
     h("h3", {}, "工单 ", h("span", { class: "mono" }, groupCaseNo(c.case_no))),
     h("span", { class: `chip state-${state}` }, label("state", state)),
@@ -375,6 +532,7 @@ function renderTimeline(t) {
   out.push(section("诉求内容", facts([
     ["受理时间", localTime(c.received_at)],
     ["渠道", label("channel", c.channel)],
+    ["诉求类型", c.request_type ? label("requestType", c.request_type) : "未分类"],
     ["来电人", c.anonymous ? "匿名" : c.caller_name],
     ["来电号码", c.caller_phone],
     ["回访", c.anonymous ? "匿名，不回访" : c.callback_consent ? "同意回访" : "未同意回访"],
@@ -386,6 +544,12 @@ function renderTimeline(t) {
     ["紧急原因", c.urgent_reason],
     ["附件", c.attachments && c.attachments.length ? c.attachments.join("\n") : null],
   ]), h("p", { class: "content" }, c.content)));
+  if (c.answer) {
+    out.push(section("直接答复", h("p", { class: "notice", id: "answered-note" },
+      "咨询已在来电时直接答复，即时办结，不派单。"), h("p", { class: "content" }, c.answer)));
+    out.push(section("办理记录", recordPart(t) || h("p", { class: "muted" }, "暂无记录")));
+    return out;
+  }
   out.push(section("派单", dispatchPart(t)));
   out.push(section("时限", slaPart(t)));
   out.push(section("办理记录", recordPart(t) || historyPart(t.sla)));
@@ -513,14 +677,23 @@ document.addEventListener("DOMContentLoaded", () => {
     $(`f-${name}`).addEventListener("input", () => {
       $(`e-${name}`).textContent = "";
       $(`f-${name}`).removeAttribute("aria-invalid");
+      if (!document.querySelector("#case-form [aria-invalid]")) $("form-msg").textContent = "";
       idempotencyKey = null; // a changed form is a new request
     });
     $(`f-${name}`).addEventListener("blur", () => checkField(name));
   }
   $("f-anonymous").addEventListener("change", syncToggles);
+  $("f-request_type").addEventListener("change", () => {
+    $("f-request_type").dataset.chosen = "1";
+    syncAnswer();
+  });
+  $("f-answered").addEventListener("change", () => { checkField("answer"); syncAnswer(); });
+  $("f-content").addEventListener("input", scheduleSuggest);
+  $("f-title").addEventListener("input", scheduleSuggest);
   $("f-urgent").addEventListener("change", syncToggles);
   loadMe();
   syncToggles();
+  syncAnswer();
   document.addEventListener("keydown", shortcuts);
   $("f-caller_phone").focus();
 });

@@ -216,6 +216,9 @@ def _in_app(event_type: str, fields: dict[str, Any], templates: Templates) -> li
                     confidence=f"{fields['confidence']:.2f}",
                 )
             ]
+        if fields.get("request_type") == "praise":
+            # Forwarded to the unit and closed by dispatch: nothing to accept or resolve.
+            return [notice(fields["unit_id"], "handler_praise", topic=fields["topic"])]
         return [
             notice(
                 fields["unit_id"],

@@ -111,3 +111,27 @@ def test_a_single_character_search_across_a_district_must_be_narrowed() -> None:
     assert conditions(Search(text="灯"), Scope("unit", "U-1"))
     assert conditions(Search(text="灯", equals={"unit_id": "U-1"}), Scope("all"))
     assert conditions(Search(text="路灯"), Scope("all"))
+
+
+def test_the_centre_counts_its_direct_answers_but_is_never_ranked() -> None:
+    centre = "U-CENTRE"
+    marks = [
+        ("9", centre, mark) for mark in ("assigned", "accepted", "resolved", "answered_directly")
+    ] + [("3", V2, "assigned"), ("3", V2, "unsatisfied")]
+    report = build(
+        period("month", date(2026, 11, 1)),
+        units=unit_counts(marks, [("9", centre)]),
+        by_topic_area={},
+        by_day={},
+        handling=handling_of([]),
+        township_of=lambda _u: "T-A",
+        district_of=lambda _u: "D",
+        unranked=frozenset({centre}),
+        by_type={"consultation": 1, "complaint": 1},
+    )
+    counted = report.units[centre]
+    assert (counted.assigned, counted.accepted_on_time, counted.resolved) == (1, 1, 1)
+    assert counted.response == 1.0 and counted.close_out == 1.0
+    assert centre not in [r.unit_id for r in report.red + report.black]
+    assert report.districts["D"].assigned == 2
+    assert report.by_type == {"consultation": 1, "complaint": 1}

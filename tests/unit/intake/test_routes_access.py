@@ -136,3 +136,25 @@ def test_demo_credentials_only_on_local_profiles() -> None:
     assert not any(local_profile(e) for e in ("production", "staging", "tester"))
     assert IntakeSettings(demo_client=False).production_problems() == []
     assert "MINHU_INTAKE_DEMO_CLIENT" in IntakeSettings().production_problems()[0]
+
+
+def test_the_lookup_page_is_public_and_the_knowledge_base_is_not(anonymous: TestClient) -> None:
+    page = anonymous.get("/lookup")
+    assert page.status_code == 200 and "办理进度查询" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert anonymous.get("/v1/knowledge").status_code == 401
+    assert anonymous.post("/v1/suggestions", json={"content": "请问"}).status_code == 401
+
+
+def test_suggestions_are_for_the_console_and_need_the_csrf_token() -> None:
+    handler = app_with("handler")
+    handler.cookies.set("minhu_session", "s1")
+    assert (
+        handler.post("/v1/suggestions", json={}, headers={"X-CSRF-Token": "tok"}).status_code == 403
+    )
+    operator = app_with("operator")
+    operator.cookies.set("minhu_session", "s1")
+    resp = operator.post("/v1/suggestions", json={"content": "请问"})
+    assert resp.status_code == 403 and resp.json()["code"] == "csrf_failed"
+    refused = operator.post("/v1/knowledge", json={}, headers={"X-CSRF-Token": "tok"})
+    assert refused.status_code == 403

@@ -199,6 +199,7 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
     cases = [
         (events.CASE_DISPATCHED.name, dispatched()),
         (events.CASE_DISPATCHED.name, dispatched(manual=True)),
+        (events.CASE_DISPATCHED.name, dispatched(request_type="praise")),
         (events.CASE_SLA_CHANGED.name, sla("light_changed", light="yellow")),
         (events.CASE_SLA_CHANGED.name, sla("breached")),
         (events.CASE_SLA_CHANGED.name, sla("escalated", tier="district")),
@@ -281,3 +282,9 @@ def test_a_template_file_of_texts_is_loaded(tmp_path: Path) -> None:
     path.write_text("greeting: 工单 {case_no} 已受理\n", encoding="utf-8")
 
     assert Templates.from_file(path).render("greeting", case_no="1") == "工单 1 已受理"
+
+
+def test_a_praise_tells_the_unit_it_was_praised_not_to_accept(templates: Templates) -> None:
+    notices = plan(events.CASE_DISPATCHED.name, dispatched(request_type="praise"), templates)
+    assert [(n.recipient, n.template) for n in notices] == [(UNIT, "handler_praise")]
+    assert "表扬" in notices[0].body and "签收" not in notices[0].body
