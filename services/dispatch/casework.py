@@ -17,7 +17,7 @@ from services.common.metrics import DISPATCH_BOUNCES
 from services.common.outbox import OutboxRelay, enqueue
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.dispatch import store
-from services.dispatch.domain import CaseText, Classification, Difficulty, Tier, explain, route
+from services.dispatch.domain import CaseText, Classification, Difficulty, Tier, route
 from services.dispatch.domain.bounce import (
     BouncePolicy,
     CaseState,
@@ -27,6 +27,7 @@ from services.dispatch.domain.bounce import (
     next_unit,
 )
 from services.dispatch.domain.ladder import LadderStep
+from services.dispatch.domain.suggest import decided_by_hand
 from services.dispatch.learning.live import LiveModels
 from services.dispatch.publish import SOURCE, Policies, announce, assignment_of, ladder_rows
 
@@ -374,9 +375,7 @@ class CaseWork:
                 actor=actor,
                 extra={
                     "difficulty": new_difficulty.value,
-                    "explanation": "；".join(reasons)
-                    + "。"
-                    + explain(dataclasses.replace(result, reasons=()), assignment),
+                    "explanation": decided_by_hand(reasons, row["explanation"]),
                 },
             )
         self.relay.wake()

@@ -242,6 +242,20 @@ async def situation_map(request: Request) -> Response:
     return render(request, "作战图", body, user, "map")
 
 
+def _suggestion(item: dict[str, Any]) -> str:
+    """The unit to dispatch to (or why none can be named), the model's topic and confidence."""
+    name = item.get("suggested_unit_name") or ""
+    head = (
+        f'<span class="suggested">{e(name)}</span>'
+        if name
+        else '<span class="suggested none">无建议单位</span>'
+    )
+    why = item.get("suggestion") or ""
+    return f"{head}<br><small>{e(item['topic'])} · 置信度 {item['confidence']:.2f}</small>" + (
+        f'<br><small class="why">{e(why)}</small>' if why else ""
+    )
+
+
 @router.get("/manual", dependencies=[Depends(allow(*DISPATCHERS, page=True))])
 async def manual_page(request: Request) -> Response:
     """人工派单: cases the model could not place, with its suggestion and reasons."""
@@ -260,7 +274,7 @@ async def manual_page(request: Request) -> Response:
     for item in items:
         form = (
             f'<form class="manual" data-case="{e(item["case_no"])}">'
-            f"{unit_choice(units, item['unit_id'], '承办单位')}"
+            f"{unit_choice(units, item.get('suggested_unit_id') or None, '承办单位')}"
             f"{topic_choice(item['topic'], item['difficulty'])}"
             '<input name="note" placeholder="派单说明" aria-label="派单说明">'
             '<button class="primary">派单</button></form>'
@@ -270,11 +284,7 @@ async def manual_page(request: Request) -> Response:
                 [
                     ("工单", case_link(item["case_no"])),
                     ("诉求", short(item["title"] or item["content"], 50)),
-                    (
-                        "建议",
-                        f"{e(item['unit_name'])}<br><small>{e(item['topic'])}"
-                        f" · 置信度 {item['confidence']:.2f}</small>",
-                    ),
+                    ("建议", _suggestion(item)),
                     ("理由", short(item["explanation"], 80)),
                     ("派单", form),
                 ],
