@@ -86,6 +86,10 @@ def test_the_district_map_of_the_seeded_volume_has_no_blank_topic_or_zero_rates_
     expect(page.locator("#rates table")).to_be_visible(timeout=15_000)
     groups = _topic_groups(page)
     assert groups and all(g and g != "未分类" for g in groups), groups
+    # The chart names every group it draws a bar for (none left without a label).
+    expect(page.locator("#chart-topic[data-drawn]")).to_have_count(1, timeout=15_000)
+    labels = {t.strip() for t in page.locator("#chart-topic svg text").all_text_contents()}
+    assert set(groups) <= labels, set(groups) - labels
     # Every ranked unit has cases due; a unit without any says so instead of 0.0 %.
     places = page.locator('#rates td[data-label="名次"]').all_inner_texts()
     assert any(p.startswith("第") or p.startswith("并列") for p in places), places
