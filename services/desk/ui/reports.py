@@ -131,6 +131,10 @@ def _query(p: Period) -> str:
     return q
 
 
+def _bar(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
+
+
 def chart_data(report: Report, ui: Ui, history: list[Ranked]) -> dict[str, Any]:
     """What the page's charts draw: the daily trend, the units' rates, the ranking history."""
     units = sorted(report.units.items(), key=lambda kv: -kv[1].assigned)[:12]
@@ -138,9 +142,10 @@ def chart_data(report: Report, ui: Ui, history: list[Ranked]) -> dict[str, Any]:
         "trend": {"days": list(report.by_day), "counts": list(report.by_day.values())},
         "rates": {
             "units": [ui.unit_name(u) for u, _ in units],
-            "response": [round((c.response or 0) * 100, 1) for _, c in units],
-            "resolution": [round((c.resolution or 0) * 100, 1) for _, c in units],
-            "satisfaction": [round((c.satisfaction or 0) * 100, 1) for _, c in units],
+            # A rate with nothing to count is no bar (null), not a bar of 0 %.
+            "response": [_bar(c.response) for _, c in units],
+            "resolution": [_bar(c.resolution) for _, c in units],
+            "satisfaction": [_bar(c.satisfaction) for _, c in units],
         },
         "history": [
             {
