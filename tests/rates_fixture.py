@@ -2,7 +2,9 @@
 
 The four units of the township (its three communities and its own centre) get only these
 cases; `population()` adds them to a seeded volume with every other case of the township's
-units left out, so the township supervisor's map shows exactly the figures below.
+units left out, so the township supervisor's map shows exactly the figures below (a stack
+test also drops this month's marks other tests left on those units: see
+tests/browser/test_map_rates.py).
 
 Every story is told within the last hour (all in the current local month), so its marks
 count for this month's rates. What each kind of case counts for (rates.yaml):
