@@ -39,7 +39,7 @@ def suggest(
     except KeyError:
         chosen = None
     if chosen is not None and chosen.role != DISPATCH_CENTRE:
-        return Suggestion(chosen.id, chosen.name, f"按派单规则定位：{chosen.name}")
+        return Suggestion(chosen.id, chosen.name, "按派单规则定位")
     where = directory.locate(grid_code=case.grid_code, address=case.address) or (
         directory.locate(grid_code=None, address=f"{case.title}\n{case.content}")
     )
