@@ -29,7 +29,9 @@ from tests.seeding import SeedCase, volume
 TOWNSHIP = "D01-T01"
 A, B, C, T = "U-D01-T01-V01", "U-D01-T01-V02", "U-D01-T01-V03", "U-D01-T01"
 UNITS = (A, B, C, T)
-PREFIX = "2025900"  # 14 digits: 2025900 + seven more
+# 14 digits: 20257 + nine more, a range no other seeded population uses (volume() numbers
+# from 2025000…, tests/e2e/test_seeding.py from 20259… and 20258…).
+PREFIX = "20257"
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def cases(now: datetime | None = None) -> list[SeedCase]:
             closed = resolved + 2 * minute  # type: ignore[operator]
         out.append(
             SeedCase(
-                case_no=f"{PREFIX}{i + 1:07d}",
+                case_no=f"{PREFIX}{i + 1:09d}",
                 unit_id=unit,
                 topic="城乡建设",
                 state=state,
