@@ -12,6 +12,8 @@ from services.common.errors import not_found
 from services.common.inputs import IDENT
 from services.common.web import Session
 from services.dispatch import store
+from services.dispatch.domain.model import CaseText
+from services.dispatch.domain.suggest import suggest
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
 # Who reads what: intake's timeline and Open311 status ask for a case's assignment; the
@@ -72,6 +74,10 @@ class QueueItem(BaseModel):
     co_unit_ids: list[str] = []
     parent_case_no: str | None = None
     batch: bool = False
+    # Manual queue only: a handling unit to start the picker on (empty: none), and why.
+    suggested_unit_id: str = ""
+    suggested_unit_name: str = ""
+    suggestion: str = ""
 
 
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$", description="工单编号")]
@@ -111,9 +117,29 @@ async def unit_queue(
 @router.get(
     "/manual-queue", response_model=list[QueueItem], summary="人工派单队列", dependencies=FROM_DESK
 )
-async def manual_queue(session: Session) -> list[dict[str, Any]]:
-    """Cases waiting for a human dispatcher, with the model's suggestion and its reasons."""
-    return await store.list_queue(session, manual=True)
+async def manual_queue(request: Request, session: Session) -> list[dict[str, Any]]:
+    """Cases waiting for a human dispatcher, with the model's suggestion and its reasons, and
+    a unit that can take each (the 12345 centre routing falls back on takes none itself)."""
+    policies = request.app.state.policies
+    items = await store.list_queue(session, manual=True)
+    for item in items:
+        case = CaseText(
+            title=item["title"] or "",
+            content=item["content"],
+            address=item["address"],
+            grid_code=item["grid_code"],
+            urgent=item["urgent"],
+        )
+        s = suggest(
+            case,
+            topic=item["topic"],
+            tier=item["tier"],
+            unit_id=item["unit_id"],
+            directory=policies.directory,
+            policy=policies.routing,
+        )
+        item.update(suggested_unit_id=s.unit_id, suggested_unit_name=s.unit_name, suggestion=s.why)
+    return items
 
 
 @router.get("/units", summary="辖区单位目录", dependencies=FROM_DESK)

@@ -93,7 +93,7 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
             await plumbing.stop()
 
     app = FastAPI(title="Minhu dispatch", version="1", lifespan=lifespan)
-    app.state.directory = policies.directory
+    app.state.directory, app.state.policies = policies.directory, policies
     app.state.models, app.state.common = models, common
     install_error_handlers(app)
     add_ops_routes(app, lambda: app.state.checks)

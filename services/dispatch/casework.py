@@ -22,7 +22,6 @@ from services.dispatch.domain import (
     Classification,
     Difficulty,
     Tier,
-    explain,
     route,
     summary_of,
 )
@@ -35,6 +34,7 @@ from services.dispatch.domain.bounce import (
     next_unit,
 )
 from services.dispatch.domain.ladder import LadderStep
+from services.dispatch.domain.suggest import decided_by_hand
 from services.dispatch.learning.live import LiveModels
 from services.dispatch.publish import SOURCE, Policies, announce, assignment_of, ladder_rows
 
@@ -383,7 +383,7 @@ class CaseWork:
                 actor=actor,
                 extra={
                     "difficulty": new_difficulty.value,
-                    "explanation": explain(result, assignment),
+                    "explanation": decided_by_hand(reasons, row["explanation"]),
                 },
             )
         self.relay.wake()

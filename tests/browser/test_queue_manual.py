@@ -47,12 +47,12 @@ def test_dispatcher_sends_an_unsure_case_to_a_village_that_sees_it_live(
     expect(row).to_be_visible(timeout=15_000)
     model = suggestion_of(stack, case_no)
     suggestion = row.locator('td[data-label="建议"]')
-    expect(suggestion).to_contain_text(model["unit_name"])
+    expect(suggestion).to_contain_text(model["suggested_unit_name"])
     expect(suggestion).to_contain_text(f"置信度 {model['confidence']:.2f}")
     assert model["confidence"] < 0.3, model
     expect(row.locator('td[data-label="理由"]')).to_contain_text("置信度")
     # The picker starts on the suggested unit, ready to confirm with one click.
-    expect(row.locator("select[name=unit_id]")).to_have_value(model["unit_id"])
+    expect(row.locator("select[name=unit_id]")).to_have_value(model["suggested_unit_id"])
     shot(page, "manual-1-suggestion")
 
     # No unit picked: refused in place, the case stays in the queue.

@@ -13,7 +13,10 @@ from services.desk.reports.figures import Counts, Report
 
 COUNT_HEADERS = [
     "派单",
+    "应签收",
     "按时签收",
+    "应办结",
+    "按时办结",
     "办结",
     "销号",
     "回访接通",
@@ -39,7 +42,10 @@ def count_row(name: str, n: Counts) -> list[object]:
     return [
         name,
         n.assigned,
+        n.accept_due,
         n.accepted_on_time,
+        n.resolve_due,
+        n.resolved_on_time,
         n.resolved,
         n.closed,
         n.answered,
@@ -65,7 +71,15 @@ def tables(report: Report, names: Names) -> dict[str, list[list[object]]]:
 
     ranking: list[list[object]] = [["榜单", "名次", "单位", "综合得分"]]
     for label, rows in (("红榜", report.red), ("黑榜", report.black)):
-        ranking += [[label, i + 1, names(r.unit_id), _pct(r.score)] for i, r in enumerate(rows)]
+        ranking += [
+            [
+                label,
+                f"{r.rank}（并列）" if r.tied else r.rank,
+                names(r.rates.unit_id),
+                _pct(r.score),
+            ]
+            for r in rows
+        ]
     topics: list[list[object]] = [["主题", "乡镇/街道", "件数"]]
     topics += [
         [topic, names(area) if area else "未定位", n]

@@ -1,11 +1,12 @@
 """The figures of a report, counted from the board's marks and cases of one period. Pure.
 
 Per unit, and rolled up per township and district:
-  派单 assigned, 按时签收 accepted on time, 办结 resolved, 销号 closed, 回访 answered
+  派单 assigned, 应签收 due for acceptance, 按时签收 accepted on time, 应办结 due for
+  resolution, 按时办结 resolved on time, 办结 resolved, 销号 closed, 回访 answered
   callbacks, 满意 satisfied, 超时 overdue (a deadline missed), 升级 escalated away,
-  退单 bounced, 重办 reopened; and the rates 响应率, 解决率, 满意率, 销号率 as in
-  services/desk/board/rates.py (销号率 = closed / assigned; a praise forwarded and closed by
-  dispatch is no unit's close-out).
+  退单 bounced, 重办 reopened; and the rates 响应率, 解决率, 满意率 as counted by the rules
+  of services/desk/policy/rates.yaml (services/desk/board/rates.py), and 销号率 = closed /
+  assigned (a praise forwarded and closed by dispatch is no unit's close-out).
 Handling time is received → 办结, in hours, for cases resolved within the period.
 """
 
@@ -17,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.desk.board.rates import UnitRates, ranking, unit_rates
+from services.desk.board.rates import Place, UnitRates, ranking, unit_rates
 from services.desk.board.rules import (
     ACCEPT_LATE,
     BOUNCED,
     ESCALATED,
     RESOLVE_LATE,
+    RESOLVED,
     UNSATISFIED,
 )
 
@@ -84,7 +86,10 @@ class Counts:
     """One unit's (or area's) counts for a period."""
 
     assigned: int = 0
+    accept_due: int = 0
     accepted_on_time: int = 0
+    resolve_due: int = 0
+    resolved_on_time: int = 0
     resolved: int = 0
     closed: int = 0
     answered: int = 0
@@ -106,12 +111,12 @@ class Counts:
     @property
     def response(self) -> float | None:
         """响应率."""
-        return self._rate(self.accepted_on_time, self.assigned)
+        return self._rate(self.accepted_on_time, self.accept_due)
 
     @property
     def resolution(self) -> float | None:
         """解决率."""
-        return self._rate(self.resolved, self.assigned)
+        return self._rate(self.resolved_on_time, self.resolve_due)
 
     @property
     def satisfaction(self) -> float | None:
@@ -149,8 +154,8 @@ class Report:
     units: dict[str, Counts]
     townships: dict[str, Counts]
     districts: dict[str, Counts]
-    red: list[UnitRates]
-    black: list[UnitRates]
+    red: list[Place]
+    black: list[Place]
     by_topic_area: dict[tuple[str, str], int]
     by_day: dict[str, int]
     handling: Handling = field(default_factory=Handling)
@@ -175,8 +180,11 @@ def unit_counts(
         m = seen[unit_id]
         out[unit_id] = Counts(
             assigned=r.assigned,
+            accept_due=r.accept_due,
             accepted_on_time=r.accepted_on_time,
-            resolved=r.resolved,
+            resolve_due=r.resolve_due,
+            resolved_on_time=r.resolved_on_time,
+            resolved=len(m[RESOLVED]),
             answered=r.answered,
             satisfied=r.satisfied,
             overdue=len(m[ACCEPT_LATE] | m[RESOLVE_LATE]),
@@ -200,9 +208,18 @@ def roll_up(units: dict[str, Counts], area_of: Callable[[str], str]) -> dict[str
 
 
 def rates_of(units: dict[str, Counts]) -> list[UnitRates]:
-    """The three rates of each unit's counts (a unit nothing was assigned to has no score)."""
+    """The three rates of each unit's counts (a unit with nothing due has no score)."""
     return [
-        UnitRates(u, c.assigned, c.accepted_on_time, c.resolved, c.satisfied, c.answered)
+        UnitRates(
+            unit_id=u,
+            assigned=c.assigned,
+            accept_due=c.accept_due,
+            accepted_on_time=c.accepted_on_time,
+            resolve_due=c.resolve_due,
+            resolved_on_time=c.resolved_on_time,
+            satisfied=c.satisfied,
+            answered=c.answered,
+        )
         for u, c in units.items()
     ]
 

@@ -61,7 +61,10 @@ async def mark_counts(session: AsyncSession, unit_ids: list[str], p: Period) -> 
         sa.select(
             q.unit_id,
             n().filter(q.assigned).label("assigned"),
+            n().filter(sa.or_(q.accepted, q.accept_late)).label("accept_due"),
             n().filter(sa.and_(q.accepted, sa.not_(q.accept_late))).label("accepted_on_time"),
+            n().filter(sa.or_(q.resolved, q.resolve_late)).label("resolve_due"),
+            n().filter(sa.and_(q.resolved, sa.not_(q.resolve_late))).label("resolved_on_time"),
             n().filter(q.resolved).label("resolved"),
             n().filter(sa.or_(q.satisfied, q.unsatisfied)).label("answered"),
             n().filter(q.satisfied).label("satisfied"),

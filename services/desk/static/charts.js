@@ -37,10 +37,14 @@ function drawCharts() {
   for (const key of ["tier", "topic"]) {
     const part = data[key];
     if (!part) continue;
+    // One labelled row per group: ECharts would otherwise drop labels that do not fit
+    // (leaving bars without a name), so the chart grows with the groups it must name.
+    const el = document.getElementById(`chart-${key}`);
+    if (el) el.style.height = `${Math.max(280, 70 + 24 * part.groups.length)}px`;
     draw(`chart-${key}`, {
       legend: { top: 0 },
       grid: { left: 110 },
-      yAxis: { type: "category", data: part.groups },
+      yAxis: { type: "category", data: part.groups, axisLabel: { interval: 0 } },
       xAxis: { type: "value", name: "件" },
       series: [
         { type: "bar", stack: "all", name: "绿灯", data: part.green, color: "#2e7d32" },

@@ -13,7 +13,7 @@ from services.common.access import allow
 from services.common.request_types import REQUEST_TYPES
 from services.common.request_types import label as type_label
 from services.desk.board.projector import place
-from services.desk.board.rates import UnitRates, ranking
+from services.desk.board.rates import RATES_NOTE, Place, policy, ranking
 from services.desk.reports.export import COUNT_HEADERS, count_row, tables, to_csv, to_xlsx
 from services.desk.reports.figures import LOCAL, PERIODS, Period, Report, build, period, rates_of
 from services.desk.reports.queries import breakdowns, by_request_type, mark_counts, unit_counts
@@ -27,7 +27,7 @@ from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(allow(*OVERSEERS, page=True))])
 HISTORY = 6  # periods of 红黑榜 history shown beside the current one
-Ranked = tuple[str, list[UnitRates], list[UnitRates]]  # a period's label, 红榜, 黑榜
+Ranked = tuple[str, list[Place], list[Place]]  # a period's label, 红榜, 黑榜
 
 
 def _day(value: str | None) -> date:
@@ -53,7 +53,7 @@ def area_name(ui: Ui, area_id: str) -> str:
 
 async def ranking_for(
     request: Request, ui: Ui, user: User, p: Period
-) -> tuple[list[UnitRates], list[UnitRates]]:
+) -> tuple[list[Place], list[Place]]:
     """An earlier period's 红榜 and 黑榜: only the marks are counted for them."""
     scope = access.scope_of(user, ui.directory)
     async with sessions_db(request)() as session:
@@ -142,6 +142,10 @@ def _query(p: Period) -> str:
     return q
 
 
+def _bar(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
+
+
 def chart_data(report: Report, ui: Ui, history: list[Ranked]) -> dict[str, Any]:
     """What the page's charts draw: the daily trend, the units' rates, the ranking history."""
     units = sorted(report.units.items(), key=lambda kv: -kv[1].assigned)[:12]
@@ -149,15 +153,16 @@ def chart_data(report: Report, ui: Ui, history: list[Ranked]) -> dict[str, Any]:
         "trend": {"days": list(report.by_day), "counts": list(report.by_day.values())},
         "rates": {
             "units": [ui.unit_name(u) for u, _ in units],
-            "response": [round((c.response or 0) * 100, 1) for _, c in units],
-            "resolution": [round((c.resolution or 0) * 100, 1) for _, c in units],
-            "satisfaction": [round((c.satisfaction or 0) * 100, 1) for _, c in units],
+            # A rate with nothing to count is no bar (null), not a bar of 0 %.
+            "response": [_bar(c.response) for _, c in units],
+            "resolution": [_bar(c.resolution) for _, c in units],
+            "satisfaction": [_bar(c.satisfaction) for _, c in units],
         },
         "history": [
             {
                 "label": label,
-                "red": [ui.unit_name(r.unit_id) for r in red],
-                "black": [ui.unit_name(r.unit_id) for r in black],
+                "red": [ui.unit_name(r.rates.unit_id) for r in red],
+                "black": [ui.unit_name(r.rates.unit_id) for r in black],
             }
             for label, red, black in history
         ],
@@ -181,8 +186,8 @@ async def reports_page(request: Request) -> Response:
     q = _query(p)
     ranks = "".join(
         f"<tr><td>{e(label)}</td>"
-        f"<td>{e('、'.join(ui.unit_name(r.unit_id) for r in red)) or '—'}</td>"
-        f"<td>{e('、'.join(ui.unit_name(r.unit_id) for r in black)) or '—'}</td></tr>"
+        f"<td>{e('、'.join(ui.unit_name(r.rates.unit_id) for r in red)) or '—'}</td>"
+        f"<td>{e('、'.join(ui.unit_name(r.rates.unit_id) for r in black)) or '—'}</td></tr>"
         for label, red, black in history
     )
     body = (
@@ -198,8 +203,8 @@ async def reports_page(request: Request) -> Response:
         '<div class="chart" id="chart-trend"></div></section>'
         '<section class="card wide"><h2>单位三率</h2><div class="chart" id="chart-rates"></div>'
         f"{_counts_table('单位', t['单位三率'][1:])}"
-        '<p class="note">响应率＝按时签收/派单；解决率＝办结/派单；满意率＝满意/回访接通；'
-        "销号率＝销号/派单。按本期发生的事项计数。</p></section>"
+        f'<p class="note">{e(RATES_NOTE)}销号率＝销号/派单。按本期发生的事项计数。</p>'
+        f'<p class="note">{e(policy().score_note())}</p></section>'
         '<section class="card wide"><h2>乡镇/街道</h2>'
         f"{_counts_table('乡镇/街道', t['乡镇街道'][1:])}</section>"
         f'<section class="card wide"><h2>区</h2>{_counts_table("区", t["区"][1:])}</section>'
@@ -297,9 +302,13 @@ async def bulletin(request: Request) -> Response:
         f"<tr>{''.join(f'<td>{e(v)}</td>' for v in count_row(ui.unit_name(u), c))}</tr>"
         for u, c in sorted(report.units.items(), key=lambda kv: -kv[1].assigned)
     )
-    red = "、".join(f"{ui.unit_name(r.unit_id)}（{pct(r.score)}）" for r in report.red) or "暂无"
+    red = (
+        "、".join(f"{ui.unit_name(r.rates.unit_id)}（{pct(r.score)}）" for r in report.red)
+        or "暂无"
+    )
     black = (
-        "、".join(f"{ui.unit_name(r.unit_id)}（{pct(r.score)}）" for r in report.black) or "暂无"
+        "、".join(f"{ui.unit_name(r.rates.unit_id)}（{pct(r.score)}）" for r in report.black)
+        or "暂无"
     )
     total = sum(report.by_day.values())
     body = (
@@ -310,7 +319,7 @@ async def bulletin(request: Request) -> Response:
         '<table class="grid"><thead><tr><th>单位</th>'
         f"{''.join(f'<th>{h}</th>' for h in COUNT_HEADERS)}"
         f"</tr></thead><tbody>{rows}</tbody></table>"
-        '<p class="note">综合得分＝响应率×20%＋解决率×40%＋满意率×40%（无回访时按前两项折算）。</p>'
+        f'<p class="note">{e(RATES_NOTE)}</p><p class="note">{e(policy().score_note())}</p>'
         '<p class="print-hint"><button type="button" data-print>打印</button></p></article>'
     )
     return render(request, f"通报 {p.label}", body, user, "")

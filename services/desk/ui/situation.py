@@ -14,7 +14,7 @@ from services.common.access import allow
 from services.common.topics import TOPICS
 from services.desk.board import queries
 from services.desk.board.queries import Scope
-from services.desk.board.rates import UnitRates, ranking
+from services.desk.board.rates import standing
 from services.desk.labels import DIFFICULTY, LIGHTS, TIERS
 from services.desk.reports.figures import month_of, rates_of
 from services.desk.reports.queries import mark_counts
@@ -28,13 +28,13 @@ from services.desk.ui.html import (
     due_cell,
     e,
     light,
-    pct,
     script_json,
     short,
     table,
     when,
 )
 from services.desk.ui.pages import render
+from services.desk.ui.rates import ranking_card, rates_table
 
 router = APIRouter(include_in_schema=False)
 
@@ -92,30 +92,6 @@ def _case_list(rows: list[dict[str, Any]], extra: str = "") -> list[str]:
         )
         for r in rows
     ]
-
-
-def _rates_table(rates: list[UnitRates], ui: Ui) -> str:
-    lines = [
-        cells(
-            [
-                ("单位", e(ui.unit_name(r.unit_id))),
-                ("派单", str(r.assigned)),
-                ("响应率", pct(r.response)),
-                ("解决率", pct(r.resolution)),
-                ("满意率", pct(r.satisfaction)),
-            ],
-            f'data-unit="{e(r.unit_id)}"',
-        )
-        for r in rates
-    ]
-    return table(
-        ["单位", "派单", "响应率", "解决率", "满意率"], lines, empty="本月暂无派单", cls="rates"
-    )
-
-
-def _rank(title: str, rows: list[UnitRates], ui: Ui, cls: str) -> str:
-    items = "".join(f"<li>{e(ui.unit_name(r.unit_id))} <b>{pct(r.score)}</b></li>" for r in rows)
-    return f'<div class="rank {cls}"><h3>{title}</h3><ol>{items or "<li>暂无</li>"}</ol></div>'
 
 
 async def pending_arbitrations(ui: Ui) -> list[dict[str, Any]]:
@@ -205,8 +181,7 @@ async def situation_map(request: Request) -> Response:
         extensions = await queries.flagged(session, scope, "extension")
         counts = await mark_counts(session, units, month_of(datetime.now(UTC)))
     await ui.time_left([*overdue, *escalated, *extensions])
-    rates = sorted(rates_of(counts), key=lambda r: (-r.assigned, r.unit_id))
-    red, black = ranking(rates)
+    ranked = standing(rates_of(counts))
     arbitrations = (
         _arbitrations(ui, scope, await pending_arbitrations(ui))
         if user.role in ("supervisor", "admin")
@@ -232,12 +207,10 @@ async def situation_map(request: Request) -> Response:
         f"{_by_light(by_tier, TIERS)}</section>"
         '<section class="card"><h2>按主题</h2><div class="chart" id="chart-topic"></div>'
         f"{_by_light(by_topic, {})}</section>"
-        f'<section class="card wide" id="rates"><h2>本月三率</h2>{_rates_table(rates, ui)}'
-        '<p class="note">响应率＝按时签收/派单；解决率＝办结/派单；满意率＝满意/已接通回访。</p>'
+        f'<section class="card wide" id="rates"><h2>本月三率</h2>{rates_table(ranked, ui)}'
         "</section>"
-        '<section class="card" id="ranking">'
-        f"<h2>本月红黑榜</h2>{_rank('红榜', red, ui, 'red-list')}"
-        f"{_rank('黑榜', black, ui, 'black-list')}</section>"
+        '<section class="card" id="ranking"><h2>本月红黑榜</h2>'
+        f"{ranking_card(ranked, ui)}</section>"
         f'<section class="card wide" id="extensions"><h2>延期审批</h2>'
         + table(
             ["灯", "工单", "诉求", "承办", "层级", "时限", "剩余"] + (["处理"] if decide else []),
@@ -269,6 +242,20 @@ async def situation_map(request: Request) -> Response:
     return render(request, "作战图", body, user, "map")
 
 
+def _suggestion(item: dict[str, Any]) -> str:
+    """The unit to dispatch to (or why none can be named), the model's topic and confidence."""
+    name = item.get("suggested_unit_name") or ""
+    head = (
+        f'<span class="suggested">{e(name)}</span>'
+        if name
+        else '<span class="suggested none">无建议单位</span>'
+    )
+    why = item.get("suggestion") or ""
+    return f"{head}<br><small>{e(item['topic'])} · 置信度 {item['confidence']:.2f}</small>" + (
+        f'<br><small class="why">{e(why)}</small>' if why else ""
+    )
+
+
 @router.get("/manual", dependencies=[Depends(allow(*DISPATCHERS, page=True))])
 async def manual_page(request: Request) -> Response:
     """人工派单: cases the model could not place, with its suggestion and reasons."""
@@ -287,7 +274,7 @@ async def manual_page(request: Request) -> Response:
     for item in items:
         form = (
             f'<form class="manual" data-case="{e(item["case_no"])}">'
-            f"{unit_choice(units, item['unit_id'], '承办单位')}"
+            f"{unit_choice(units, item.get('suggested_unit_id') or None, '承办单位')}"
             f"{topic_choice(item['topic'], item['difficulty'])}"
             '<input name="note" placeholder="派单说明" aria-label="派单说明">'
             '<button class="primary">派单</button></form>'
@@ -297,11 +284,7 @@ async def manual_page(request: Request) -> Response:
                 [
                     ("工单", case_link(item["case_no"])),
                     ("诉求", short(item["title"] or item["content"], 50)),
-                    (
-                        "建议",
-                        f"{e(item['unit_name'])}<br><small>{e(item['topic'])}"
-                        f" · 置信度 {item['confidence']:.2f}</small>",
-                    ),
+                    ("建议", _suggestion(item)),
                     ("理由", short(item["explanation"], 80)),
                     ("派单", form),
                 ],

@@ -191,13 +191,16 @@ def explain(classification: Classification, assignment: Assignment) -> str:
     flag_text = f"，标记为{'、'.join(flags)}" if flags else ""
     where = f"（网格 {assignment.grid_code}）" if assignment.grid_code else ""
     co = f"，另有 {len(assignment.co_unit_ids)} 家协办单位" if assignment.co_unit_ids else ""
-    action = "建议派至" if assignment.manual else "派至"
-    manual = "本单需人工派单确认。" if assignment.manual else ""
+    # A case for the manual queue waits at the 12345 centre, which handles nothing itself:
+    # the paragraph says no unit was found rather than naming the centre as a suggestion.
+    placed = (
+        "未能自动确定承办单位，转人工派单确认。"
+        if assignment.manual
+        else f"按{assignment.tier.label}办理，派至「{assignment.unit_name}」{where}{co}。"
+    )
     return (
         f"该诉求归入「{classification.topic}」类（置信度 {classification.confidence:.2f}），"
-        f"难度为「{classification.difficulty.label}」{flag_text}。"
-        f"按{assignment.tier.label}办理，{action}「{assignment.unit_name}」{where}{co}。"
-        f"{manual}"
+        f"难度为「{classification.difficulty.label}」{flag_text}。{placed}"
     )
 
 

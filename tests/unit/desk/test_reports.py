@@ -59,6 +59,7 @@ def test_counts_rates_roll_ups_and_handling_time() -> None:
     r = _report()
     v1 = r.units[V1]
     assert (v1.assigned, v1.accepted_on_time, v1.resolved, v1.closed) == (2, 1, 1, 1)
+    assert (v1.accept_due, v1.resolve_due, v1.resolved_on_time, v1.resolution) == (2, 1, 1, 1.0)
     assert (v1.overdue, v1.escalated, v1.response, v1.close_out) == (1, 1, 0.5, 0.5)
     assert r.units[T1].bounced == 1 and r.units[V2].reopened == 1
     assert r.units[V2].satisfaction == 0.0 and r.units[T1].satisfaction is None
@@ -67,8 +68,10 @@ def test_counts_rates_roll_ups_and_handling_time() -> None:
     assert r.districts["D"].assigned == 4
     assert list(r.by_day) == ["2026-11-10", "2026-11-11"]  # in date order for the trend
     assert r.handling == handling_of([30.0, 10.0]) and r.handling.mean_hours == 20.0
-    # V1 scores 0.2×50% + 0.4×50% + 0.4×100%; the others nothing, in unit order.
-    assert [x.unit_id for x in r.red] == [V1, T1, V2] and r.black == []
+    # Only V1 had a case due (T1 bounced its case, V2's was never accepted nor late):
+    # one ranked unit is on neither list.
+    assert r.units[T1].response is None and r.units[V2].resolution is None
+    assert r.red == [] and r.black == []
 
 
 def test_handling_time_is_counted_with_a_nearest_rank_90th_percentile() -> None:
@@ -85,12 +88,13 @@ def test_the_workbook_and_the_csv_carry_the_same_counts() -> None:
     rows = list(book["单位三率"].iter_rows(values_only=True))
     assert rows[0][0] == "统计周期：2026年11月"
     by_unit = {row[0]: row for row in rows[2:]}
-    assert by_unit["柳岸社区"][1:5] == (2, 1, 1, 1)
-    assert by_unit["柳岸社区"][11] == "50.0%"
+    # 派单, 应签收, 按时签收, 应办结, 按时办结, 办结
+    assert by_unit["柳岸社区"][1:7] == (2, 2, 1, 1, 1, 1)
+    assert by_unit["柳岸社区"][14:16] == ("50.0%", "100.0%")
     text = to_csv(r, lambda a: names(a) or a)
     assert text.startswith("\ufeff")
     parsed = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert parsed[2][:3] == ["柳岸社区", "2", "1"] or parsed[3][:3] == ["柳岸社区", "2", "1"]
+    assert ["柳岸社区", "2", "2", "1"] in [row[:4] for row in parsed]
     with pytest.raises(KeyError):
         to_csv(r, lambda a: a, "没有这张表")
 

@@ -47,7 +47,8 @@ def test_a_direct_answer_is_the_centres_assigned_on_time_and_resolved() -> None:
     marks = [("20261201000001", unit, mark) for unit, mark in change.marks]
     assert (CENTRE, ANSWERED_DIRECTLY) in change.marks
     rates = unit_rates(marks)[CENTRE]
-    assert (rates.assigned, rates.accepted_on_time, rates.resolved) == (1, 1, 1)
+    assert (rates.assigned, rates.accept_due, rates.accepted_on_time) == (1, 1, 1)
+    assert (rates.resolve_due, rates.resolved_on_time) == (1, 1)
     assert rates.response == 1.0 and rates.resolution == 1.0 and rates.satisfaction is None
 
 
