@@ -1,4 +1,5 @@
-"""What the queue UI reads from the board: queues, one case, the situation map's lists."""
+"""What the queue UI reads from the board: work lists and their counts, one case, the
+situation map's lists."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.access.casework import Scope as Scope  # its home; imported from here too
-from services.desk.board.rules import OPEN_STATES
-from services.desk.tables import cases
+from services.desk.board.listing import ListQuery
+from services.desk.board.rules import DISPATCHED, OPEN_STATES
+from services.desk.search.words import query_words
+from services.desk.tables import callers, cases, entries
 
 c = cases.c
 
@@ -79,3 +82,115 @@ async def flagged(session: AsyncSession, scope: Scope, flag: str) -> list[dict[s
         .limit(100)
     )
     return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+# The work lists (listing.py): which board rows each tab holds.
+_WAITING = ("dispatched", "bounced")  # with a unit, not yet signed for
+_DOING = ("accepted", "in_progress", "reopened")
+_FINISHED = ("resolved", "closed")
+
+
+def _calls_back() -> sa.ColumnElement[bool]:
+    # The caller agreed to a phone callback (anonymous callers are never called).
+    k = callers.c
+    return c.case_no.in_(sa.select(k.case_no).where(k.callback_consent, sa.not_(k.anonymous)))
+
+
+def in_tab(tab: str) -> sa.ColumnElement[bool]:
+    """The board rows of one tab.
+
+    待回访: resolved cases whose caller chose a phone callback; a callback that reached them
+    closes or reopens the case, so a resolved case has no reached callback recorded yet."""
+    if tab == "accept":
+        return c.state.in_(_WAITING)
+    if tab == "doing":
+        return c.state.in_(_DOING)
+    if tab == "callback":
+        return sa.and_(c.state == "resolved", _calls_back())
+    if tab == "done":
+        return c.state.in_(_FINISHED)
+    if tab == "extension":
+        return sa.and_(c.extension_pending, c.state.in_(OPEN_STATES))
+    if tab == "manual":
+        return c.state == "manual"
+    return sa.false()
+
+
+def narrowed(q: ListQuery) -> list[sa.ColumnElement[bool]]:
+    """The search and filters of a list (case number or words of title, content, address)."""
+    where: list[sa.ColumnElement[bool]] = []
+    if q.case_no:
+        where.append(c.case_no.startswith(q.case_no, autoescape=True))
+    elif q.text:
+        for word in query_words(q.text) or q.text.split():
+            like = f"%{word.replace('%', '').replace('_', '')}%"
+            found = [c.title.like(like), c.address.like(like)]
+            if len(word) >= 2:
+                found.append(c.words.op("@@")(sa.func.to_tsquery("simple", _quoted(word))))
+            where.append(sa.or_(*found))
+    if q.light:
+        where.append(c.light == q.light)
+    if q.topic:
+        where.append(c.topic == q.topic)
+    if q.unit_id:
+        where.append(c.unit_id == q.unit_id)
+    return where
+
+
+def _quoted(word: str) -> str:
+    # A tsquery literal: quotes doubled, so no word can inject tsquery operators.
+    return "'" + word.replace("'", "''") + "'"
+
+
+def _order(tab: str) -> tuple[sa.ColumnElement[Any], ...]:
+    if tab == "callback":
+        return (c.resolved_at.asc().nulls_last(), c.case_no)  # longest waiting first
+    if tab == "done":
+        finished = sa.func.coalesce(c.closed_at, c.resolved_at)
+        return (finished.desc().nulls_last(), c.case_no.desc())
+    if tab == "manual":
+        return (c.dispatched_at.asc().nulls_last(), c.case_no)
+    return (_due().asc().nulls_last(), c.dispatched_at, c.case_no)
+
+
+async def tab_counts(session: AsyncSession, scope: Scope, tabs: tuple[str, ...]) -> dict[str, int]:
+    """How many cases wait in each tab within scope (one COUNT ... FILTER per tab)."""
+    board = [t for t in tabs if t != "arbitration"]
+    if not board:
+        return {}
+    stmt = sa.select(*(sa.func.count().filter(in_tab(t)).label(t) for t in board)).where(
+        within(scope)
+    )
+    row = (await session.execute(stmt)).one()
+    return {t: int(row._mapping[t]) for t in board}
+
+
+async def listed(
+    session: AsyncSession, scope: Scope, q: ListQuery
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """One page of a tab's list and the whole list's count by light ("all": every light)."""
+    where = [within(scope), in_tab(q.tab), *narrowed(q)]
+    stmt = _listing().where(*where).order_by(*_order(q.tab)).limit(q.size).offset(q.offset)
+    rows = [dict(r._mapping) for r in await session.execute(stmt)]
+    by_light = {
+        str(colour): int(n)
+        for colour, n in await session.execute(
+            sa.select(c.light, sa.func.count()).where(*where).group_by(c.light)
+        )
+    }
+    by_light["all"] = sum(by_light.values())
+    return rows, by_light
+
+
+async def suggestions(session: AsyncSession, case_nos: list[str]) -> dict[str, dict[str, Any]]:
+    """The model's last suggestion for each case (its dispatch event as recorded)."""
+    if not case_nos:
+        return {}
+    e = entries.c
+    stmt = (
+        sa.select(e.case_no, e.data)
+        .where(e.case_no.in_(case_nos), e.event_type == DISPATCHED)
+        .order_by(e.case_no, e.seq.desc())
+        .distinct(e.case_no)
+    )
+    return {str(no): dict(data) for no, data in await session.execute(stmt)}
