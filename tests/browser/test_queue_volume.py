@@ -35,8 +35,9 @@ TABS: dict[str, Callable[[SeedCase], bool]] = {
     "doing": lambda c: c.state == "accepted",
     "callback": lambda c: c.state == "resolved" and bool(c.callback),
     "done": lambda c: c.state in ("resolved", "closed"),
-    "extension": lambda c: bool(c.extension_pending)
-    and c.state in ("dispatched", "accepted", "resolved"),
+    "extension": lambda c: (
+        bool(c.extension_pending) and c.state in ("dispatched", "accepted", "resolved")
+    ),
 }
 
 
@@ -119,14 +120,13 @@ def test_a_handlers_tabs_count_search_filter_and_page_the_seeded_cases(
         assert height < 15_000, f"a page of the queue is {height}px tall on a phone"
     shot(page, f"volume-{screen}-1-handler-accept")
 
-    # The longest list, walked page by page, shows each of its cases once.
-    longest = max(("accept", "doing", "done"), key=lambda t: len(in_tab(mine, t)))
-    expected = {c.case_no for c in in_tab(mine, longest)}
-    assert len(expected) > 30, "the longest list fits on one page"
-    open_list(page, stack, tab=longest)
-    expect(page.locator("#pager")).to_be_visible()
-    walked = walk(page)
-    assert len(walked) == len(set(walked)) and set(walked) == expected
+    # Each list, walked page by page, shows each of its cases once.
+    for tab in ("accept", "doing", "done"):
+        expected = {c.case_no for c in in_tab(mine, tab)}
+        open_list(page, stack, tab=tab)
+        expect(page.locator("#pager")).to_have_count(1 if len(expected) > 30 else 0)
+        walked = walk(page)
+        assert len(walked) == len(set(walked)) and set(walked) == expected, tab
     fits_width(page)
     shot(page, f"volume-{screen}-2-last-page")
 
@@ -150,8 +150,10 @@ def test_a_handlers_tabs_count_search_filter_and_page_the_seeded_cases(
     page.click("#f-go")
     expect(page).to_have_url(re.compile(r"light=red"))
     reds = [c for c in in_tab(mine, "doing") if c.light == "red"]
-    assert total(page) == len(reds) < len(in_tab(mine, "doing"))
+    assert reds and len(reds) < len(in_tab(mine, "doing")), "the seed gives no mix of lights"
+    assert total(page) == len(reds)
     assert set(walk(page)) == {c.case_no for c in reds}
+    expect(page.locator("tr[data-case]:not(.row-red)")).to_have_count(0)
     shot(page, f"volume-{screen}-3-filtered-red")
 
     # A finished case: in neither 待签收 nor 办理中; under 已办结 without a countdown.
@@ -212,14 +214,23 @@ def test_the_centre_and_the_district_see_the_seeded_lists_whole(
         open_list(page, stack, tab=tab, q=SEEDED)
         assert total(page) == len(in_tab(district, tab)), tab
         assert tab_count(page, tab) >= len(in_tab(district, tab)), tab
+    # The district's longest list, page after page: every seeded case once.
+    longest = max(("accept", "doing", "done"), key=lambda t: len(in_tab(district, t)))
+    expected = {c.case_no for c in in_tab(district, longest)}
+    assert len(expected) > 60, "the district's longest list is under three pages"
+    open_list(page, stack, tab=longest, q=SEEDED)
+    last = int(page.locator("#pager").get_attribute("data-last") or "1")
+    assert last == -(-len(expected) // 30)
+    walked = walk(page)
+    assert len(walked) == len(set(walked)) and set(walked) == expected
+    assert page.locator("#pager .page.on").inner_text() == str(last)
     open_list(page, stack, tab="doing", q=SEEDED)
-    pager = page.locator("#pager")
-    last = int(pager.get_attribute("data-last") or "1") if pager.count() else 1
-    assert last == -(-len(in_tab(district, "doing")) // 30)
     expect(page.locator('td[data-label="承办"]').first).to_be_visible()  # several units here
     page.select_option("#f-unit", VILLAGE.unit_id)
     page.click("#f-go")
-    assert total(page) == len([c for c in in_tab(district, "doing") if c.unit_id == VILLAGE.unit_id])
+    assert total(page) == len(
+        [c for c in in_tab(district, "doing") if c.unit_id == VILLAGE.unit_id]
+    )
     fits_width(page)
     shot(page, f"volume-{screen}-7-district-unit")
     ctx.close()

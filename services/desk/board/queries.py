@@ -85,7 +85,9 @@ async def flagged(session: AsyncSession, scope: Scope, flag: str) -> list[dict[s
 
 
 # The work lists (listing.py): which board rows each tab holds.
-_WAITING = ("dispatched", "bounced")  # with a unit, not yet signed for
+# With a unit, not yet signed for. A bounced case is with dispatch (to send on, or to
+# arbitration under 仲裁) and waits for no unit's signature.
+_WAITING = ("dispatched",)
 _DOING = ("accepted", "in_progress", "reopened")
 _FINISHED = ("resolved", "closed")
 
