@@ -9,6 +9,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -248,23 +249,32 @@ class Servers:
         # The dev server keeps a closed workflow 24 hours; the stack keeps it 30 days. What
         # outlives that (the case record, for years) is the desk's, not Temporal's.
         binary = CACHE / f"temporal-{VERSIONS['TEMPORAL_CLI_VERSION']}" / "temporal"
-        subprocess.run(
-            [
-                str(binary),
-                "operator",
-                "namespace",
-                "update",
-                "--namespace",
-                "default",
-                "--retention",
-                TEMPORAL_RETENTION,
-                "--address",
-                f"127.0.0.1:{self.p.ports.temporal}",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        # Right after its port opens, a loaded dev server may not have registered the
+        # namespace yet: try again for a while before giving up.
+        for attempt in range(10):
+            done = subprocess.run(
+                [
+                    str(binary),
+                    "operator",
+                    "namespace",
+                    "update",
+                    "--namespace",
+                    "default",
+                    "--retention",
+                    TEMPORAL_RETENTION,
+                    "--address",
+                    f"127.0.0.1:{self.p.ports.temporal}",
+                ],
+                capture_output=True,
+                timeout=60,
+            )
+            if done.returncode == 0:
+                return
+            if attempt == 9:
+                raise subprocess.CalledProcessError(
+                    done.returncode, done.args, done.stdout, done.stderr
+                )
+            time.sleep(3)
 
     # -- Prometheus ----------------------------------------------------------------------
 

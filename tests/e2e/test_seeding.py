@@ -1,0 +1,102 @@
+"""The seeded population reaches the desk's board as its stories say, folded exactly as the
+desk's own projector folds the same events, and seeding twice adds nothing: pages that must
+scale are tested on it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import asyncpg  # type: ignore[import-untyped]
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from services.common import pii
+from services.common.jurisdiction import Directory
+from services.common.settings import CommonSettings
+from services.desk.board.projector import BoardProjector
+from services.desk.settings import DeskSettings
+from services.desk.tables import cases as board_cases
+from services.desk.tables import marks as board_marks
+from tests.seeding import seed_desk, story, volume
+from tests.support import StackAddresses
+
+# Prefixes of their own: other tests seed the default population on the same stack.
+PREFIX, TWIN = "20259", "20258"
+IGNORED = {"case_no", "updated_at", "words"}
+
+
+async def test_seeded_cases_reach_the_board_in_their_states_once(stack: StackAddresses) -> None:
+    cases = volume(2000, prefix=PREFIX)
+    await seed_desk(stack, cases)
+    await seed_desk(stack, cases[:50])
+    db = await asyncpg.connect(stack.dsn(DeskSettings().database))
+    try:
+        rows = await db.fetch(
+            "SELECT state, count(*) AS n FROM board_cases"
+            " WHERE case_no LIKE '20259%' GROUP BY state"
+        )
+        entries = await db.fetchval(
+            "SELECT count(*) FROM record_entries WHERE case_no LIKE '20259%'"
+        )
+        red = await db.fetchval(
+            "SELECT count(*) FROM board_cases WHERE case_no LIKE '20259%' AND light = 'red'"
+        )
+    finally:
+        await db.close()
+    assert {r["state"]: r["n"] for r in rows} == dict(Counter(c.state for c in cases))
+    assert red == sum(c.light == "red" for c in cases) > 0
+    assert entries >= 4 * len(cases)
+
+
+async def test_seeded_rows_are_what_the_desks_projector_makes_of_the_same_events(
+    stack: StackAddresses,
+) -> None:
+    # One case of every state and light, seeded; its twin's identical story goes through the
+    # projector event by event, as the desk's consumer and rebuild apply it.
+    sample = {(c.state, c.light, c.extension_pending, c.satisfaction): c for c in volume(400)}
+    seeded = [replace(c, case_no=f"{PREFIX}9{i:08d}") for i, c in enumerate(sample.values())]
+    twins = [replace(c, case_no=TWIN + c.case_no[len(PREFIX) :]) for c in seeded]
+    await seed_desk(stack, seeded)
+    common = CommonSettings()
+    engine = create_async_engine(common.database_url(DeskSettings().database))
+    directory = Directory.from_file()
+    board, sealer = BoardProjector(directory), pii.Sealer.from_settings(common)
+    try:
+        async with async_sessionmaker(engine)() as session, session.begin():
+            for twin in twins:
+                for event_type, at, fields in story(twin, directory, sealer):
+                    await board.project(
+                        session,
+                        case_no=twin.case_no,
+                        event_type=event_type,
+                        fields=fields,
+                        at=at,
+                        live=False,
+                    )
+        async with async_sessionmaker(engine)() as session:
+            rows = {
+                r.case_no: r._asdict()
+                for r in await session.execute(
+                    sa.select(board_cases).where(
+                        board_cases.c.case_no.in_([c.case_no for c in seeded + twins])
+                    )
+                )
+            }
+            marks = [
+                (m.case_no[len(PREFIX) :], m.unit_id, m.mark, m.at)
+                for m in await session.execute(
+                    sa.select(board_marks).where(
+                        board_marks.c.case_no.in_([c.case_no for c in seeded + twins])
+                    )
+                )
+            ]
+    finally:
+        await engine.dispose()
+    assert len(seeded) >= 8
+    for case, twin in zip(seeded, twins, strict=True):
+        mine = {k: v for k, v in rows[case.case_no].items() if k not in IGNORED}
+        theirs = {k: v for k, v in rows[twin.case_no].items() if k not in IGNORED}
+        assert mine == theirs, case
+    by_origin = Counter(marks)
+    assert by_origin and all(n == 2 for n in by_origin.values()), by_origin
