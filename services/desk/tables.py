@@ -134,6 +134,16 @@ cases = sa.Table(
     # The work lists of a district and of everyone (migration desk_0004).
     sa.Index("ix_board_district", "district_id", "state"),
     sa.Index("ix_board_state", "state", "resolve_due"),
+    *(
+        sa.Index(
+            f"ix_board{'_' + scope.removesuffix('_id') if scope else ''}_finished",
+            *([scope] if scope else []),
+            sa.text("coalesce(closed_at, resolved_at) DESC NULLS LAST"),
+            sa.text("case_no DESC"),
+            postgresql_where=sa.text("state IN ('resolved', 'closed')"),
+        )
+        for scope in ("unit_id", "township_id", "district_id", "")
+    ),
     sa.Index("ix_board_stale", "case_no", postgresql_where=sa.text("sla_stale")),
     sa.Index("ix_board_received", "received_at"),
     sa.Index("ix_board_unit_received", "unit_id", "received_at"),

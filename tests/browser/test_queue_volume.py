@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -45,7 +46,9 @@ TABS: dict[str, Callable[[SeedCase], bool]] = {
 def seeded(stack: StackAddresses) -> Iterator[list[SeedCase]]:
     """2,000 cases in the running stack's desk."""
     cases = volume(2000, seed=12345)
-    asyncio.run(seed_desk(stack, cases))
+    # The browser tests' own event loop may be running: the seed gets a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, seed_desk(stack, cases)).result()
     yield cases
 
 

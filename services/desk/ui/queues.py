@@ -212,7 +212,7 @@ def _counts_line(q: ListQuery, by_light: dict[str, int]) -> str:
     total = by_light.get("all", 0)
     lights = (
         ""
-        if q.tab in ("arbitration", "manual")
+        if q.tab in ("arbitration", "manual", *FINISHED_TABS)
         else "".join(
             f" · {LIGHT_NAMES[k][0]} {by_light.get(k, 0)}" for k in ("green", "yellow", "red")
         )
