@@ -101,13 +101,40 @@ TITLES = (
 )
 
 
+# One instant for every population a test run seeds, so populations built by different tests
+# agree case for case (lights depend on the time they are computed at).
+SEEDED_AT = datetime.now(UTC)
+# Units whose lists the volume tests count exactly (a village's handler, a township's rates):
+# populations seeded for other purposes keep out of them.
+COUNTED_UNITS = (
+    "U-D01-T03-V01",
+    "U-D01-T01-V01",
+    "U-D01-T01-V02",
+    "U-D01-T01-V03",
+    "U-D01-T01",
+)
+
+
+def handling_units(*, besides: Sequence[str] = ()) -> list[str]:
+    """The directory's handling units (not the 12345 centre), less `besides`."""
+    return [
+        u.id for u in Directory.from_file().units if u.role == "handling" and u.id not in besides
+    ]
+
+
 def volume(
-    n: int = 2000, *, seed: int = 20251, now: datetime | None = None, prefix: str = "2025"
+    n: int = 2000,
+    *,
+    seed: int = 20251,
+    now: datetime | None = None,
+    prefix: str = "2025",
+    units: Sequence[str] | None = None,
 ) -> list[SeedCase]:
-    """`n` cases over the directory's handling units, every topic, state and light."""
+    """`n` cases over the directory's handling units (or `units`), every topic, state and
+    light."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
-    units = [u.id for u in Directory.from_file().units if u.role == "handling"]
+    units = list(units) if units is not None else handling_units()
     cases = []
     for i in range(n):
         state = rng.choices(STATES, weights=(3, 30, 30, 17, 20))[0]

@@ -46,6 +46,7 @@ from services.desk.ui import (
     clock,
     model,
     pages,
+    queues,
     reports,
     search,
     situation,
@@ -148,6 +149,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     ui_modules = (
         pages,
+        queues,
         casepage,
         caller,
         audit,

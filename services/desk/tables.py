@@ -57,6 +57,12 @@ callers = sa.Table(
     sa.Column("callback_consent", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("pseudonymised_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("ix_record_callers_ref", "caller_ref"),
+    # The 待回访 list: callers who agreed to be called back (migration desk_0004).
+    sa.Index(
+        "ix_record_callers_callback",
+        "case_no",
+        postgresql_where=sa.text("callback_consent AND NOT anonymous"),
+    ),
 )
 
 # Every read of a caller's data in full (who, when, which case, what, from where). Rows are
@@ -127,6 +133,19 @@ cases = sa.Table(
     sa.Column("sla_tries", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_board_unit", "unit_id", "state"),
     sa.Index("ix_board_township", "township_id", "state"),
+    # The work lists of a district and of everyone (migration desk_0004).
+    sa.Index("ix_board_district", "district_id", "state"),
+    sa.Index("ix_board_state", "state", "resolve_due"),
+    *(
+        sa.Index(
+            f"ix_board{'_' + scope.removesuffix('_id') if scope else ''}_finished",
+            *([scope] if scope else []),
+            sa.text("coalesce(closed_at, resolved_at) DESC NULLS LAST"),
+            sa.text("case_no DESC"),
+            postgresql_where=sa.text("state IN ('resolved', 'closed')"),
+        )
+        for scope in ("unit_id", "township_id", "district_id", "")
+    ),
     sa.Index("ix_board_stale", "case_no", postgresql_where=sa.text("sla_stale")),
     sa.Index("ix_board_received", "received_at"),
     sa.Index("ix_board_unit_received", "unit_id", "received_at"),

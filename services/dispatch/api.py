@@ -117,11 +117,17 @@ async def unit_queue(
 @router.get(
     "/manual-queue", response_model=list[QueueItem], summary="人工派单队列", dependencies=FROM_DESK
 )
-async def manual_queue(request: Request, session: Session) -> list[dict[str, Any]]:
+async def manual_queue(
+    request: Request,
+    session: Session,
+    case_no: Annotated[list[str] | None, Query(max_length=100)] = None,
+) -> list[dict[str, Any]]:
     """Cases waiting for a human dispatcher, with the model's suggestion and its reasons, and
-    a unit that can take each (the 12345 centre routing falls back on takes none itself)."""
+    a unit that can take each (the 12345 centre routing falls back on takes none itself).
+
+    `case_no` (repeated) asks for those cases only, e.g. the page of them a dispatcher sees."""
     policies = request.app.state.policies
-    items = await store.list_queue(session, manual=True)
+    items = await store.list_queue(session, manual=True, case_nos=case_no)
     for item in items:
         case = CaseText(
             title=item["title"] or "",

@@ -275,10 +275,14 @@ async def list_queue(
     *,
     unit_id: str | None = None,
     manual: bool | None = None,
+    case_nos: list[str] | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """Assignments of one unit, or the manual-dispatch queue, oldest first."""
+    """Assignments of one unit, or the manual-dispatch queue (or some of its cases), oldest
+    first."""
     stmt = sa.select(assignments).order_by(assignments.c.dispatched_at).limit(limit)
+    if case_nos is not None:
+        stmt = stmt.where(assignments.c.case_no.in_(case_nos))
     if unit_id is not None:
         stmt = stmt.where(assignments.c.unit_id == unit_id)
     if manual is not None:

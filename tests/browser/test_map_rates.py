@@ -8,7 +8,7 @@ import asyncio
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from services.desk.reports.figures import month_of
 from tests import rates_fixture as fx
 from tests.browser.queue_support import browser, context, login, shot
-from tests.seeding import seed_desk
+from tests.seeding import SEEDED_AT, seed_desk
 from tests.support import StackAddresses
 
 __all__ = ["browser"]
@@ -52,7 +52,7 @@ def seeded(stack: StackAddresses) -> Iterator[int]:
     """The desk seeded once for the module: a volume without the township, plus the fixture."""
     # Browser tests run inside the suite's event loop: seed from a loop of its own.
     with ThreadPoolExecutor(1) as pool:
-        yield pool.submit(asyncio.run, _seed(stack, datetime.now(UTC))).result()
+        yield pool.submit(asyncio.run, _seed(stack, SEEDED_AT)).result()
 
 
 def _cell(page: Page, unit: str, label: str) -> str:

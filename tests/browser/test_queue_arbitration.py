@@ -114,6 +114,13 @@ def test_twice_bounced_case_is_arbitrated_one_tier_up(
     within_window(on_phone, f"{mobile_row} select[name=unit_id]")
     within_window(on_phone, f"{mobile_row} button")
     shot(on_phone, "phone-6-arbitration")
+    # The supervisor's work lists carry the dispute too, under 仲裁 with its count.
+    on_phone.goto(f"{stack.desk}/queue?tab=arbitration")
+    listed = on_phone.locator(f'tr[data-case="{case_no}"]')
+    expect(listed.locator("form.arbitrate select[name=unit_id]")).to_be_visible()
+    assert int(on_phone.locator("#tab-arbitration .n").inner_text()) >= 1
+    fits_width(on_phone)
+    shot(on_phone, "phone-7-arbitration-tab")
     phone_ctx.close()
 
     expect(row).to_contain_text("柳岸社区")

@@ -5,6 +5,7 @@ place; dispatched to a village, it appears live in that village handler's queue.
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 import httpx
@@ -32,6 +33,10 @@ def test_dispatcher_sends_an_unsure_case_to_a_village_that_sees_it_live(
     handler_ctx = context(browser)
     handler = handler_ctx.new_page()
     login(handler, stack, "liuan")
+    # Both lists hold other tests' (and seeded) cases, thirty a page: each person narrows
+    # theirs to a word of the coming case's title, and the live lists keep the filter.
+    tag = f"t{secrets.token_hex(4)}"
+    handler.goto(f"{stack.desk}/queue?q={tag}")
     expect(handler.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     handler.evaluate("window.__sameDocument = true")
 
@@ -40,9 +45,11 @@ def test_dispatcher_sends_an_unsure_case_to_a_village_that_sees_it_live(
     login(page, stack, "paidan")
     expect(page).to_have_url(re.compile(r"/manual$"))
     expect(page.locator("h1")).to_have_text("人工派单")
+    page.goto(f"{stack.desk}/manual?q={tag}")
     expect(page.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
 
-    case_no = post_case(stack, address="柳岸路柳岸花园门口", **UNSURE)
+    unsure = {**UNSURE, "title": f"{UNSURE['title']} {tag}"}
+    case_no = post_case(stack, address="柳岸路柳岸花园门口", **unsure)
     row = page.locator(f'tr[data-case="{case_no}"]')
     expect(row).to_be_visible(timeout=15_000)
     model = suggestion_of(stack, case_no)

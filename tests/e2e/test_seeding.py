@@ -18,7 +18,7 @@ from services.desk.board.projector import BoardProjector
 from services.desk.settings import DeskSettings
 from services.desk.tables import cases as board_cases
 from services.desk.tables import marks as board_marks
-from tests.seeding import seed_desk, story, volume
+from tests.seeding import COUNTED_UNITS, handling_units, seed_desk, story, volume
 from tests.support import StackAddresses
 
 # Prefixes of their own: other tests seed the default population on the same stack.
@@ -27,7 +27,7 @@ IGNORED = {"case_no", "updated_at", "words"}
 
 
 async def test_seeded_cases_reach_the_board_in_their_states_once(stack: StackAddresses) -> None:
-    cases = volume(2000, prefix=PREFIX)
+    cases = volume(2000, prefix=PREFIX, units=handling_units(besides=COUNTED_UNITS))
     await seed_desk(stack, cases)
     await seed_desk(stack, cases[:50])
     db = await asyncpg.connect(stack.dsn(DeskSettings().database))
@@ -54,7 +54,10 @@ async def test_seeded_rows_are_what_the_desks_projector_makes_of_the_same_events
 ) -> None:
     # One case of every state and light, seeded; its twin's identical story goes through the
     # projector event by event, as the desk's consumer and rebuild apply it.
-    sample = {(c.state, c.light, c.extension_pending, c.satisfaction): c for c in volume(400)}
+    sample = {
+        (c.state, c.light, c.extension_pending, c.satisfaction): c
+        for c in volume(400, units=handling_units(besides=COUNTED_UNITS))
+    }
     seeded = [replace(c, case_no=f"{PREFIX}9{i:08d}") for i, c in enumerate(sample.values())]
     twins = [replace(c, case_no=TWIN + c.case_no[len(PREFIX) :]) for c in seeded]
     await seed_desk(stack, seeded)

@@ -47,7 +47,8 @@ async def test_queue_rows_count_working_time_and_urgent_ones_clock_time(
 
         def cell_of(case_no: str) -> Callable[[], Awaitable[str | None]]:
             async def cell() -> str | None:
-                html = (await browser.get("/queue?part=main")).text
+                page = await browser.get("/queue", params={"part": "main", "q": case_no})
+                html = page.text
                 pattern = rf'data-case="{case_no}".*?(<span class="remain[^>]*>[^<]*</span>)'
                 m = re.search(pattern, html)
                 return m.group(1) if m and "data-left" in m.group(1) else None

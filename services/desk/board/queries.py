@@ -1,4 +1,5 @@
-"""What the queue UI reads from the board: queues, one case, the situation map's lists."""
+"""What the queue UI reads from the board: work lists and their counts, one case, the
+situation map's lists."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.access.casework import Scope as Scope  # its home; imported from here too
-from services.desk.board.rules import OPEN_STATES
-from services.desk.tables import cases
+from services.desk.board.listing import FINISHED_TABS, ListQuery
+from services.desk.board.rules import DISPATCHED, OPEN_STATES
+from services.desk.search.words import query_words
+from services.desk.tables import callers, cases, entries
 
 c = cases.c
 
@@ -79,3 +82,140 @@ async def flagged(session: AsyncSession, scope: Scope, flag: str) -> list[dict[s
         .limit(100)
     )
     return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+# The work lists (listing.py): which board rows each tab holds.
+# With a unit, not yet signed for. A bounced case is with dispatch (to send on, or to
+# arbitration under 仲裁) and waits for no unit's signature.
+_WAITING = ("dispatched",)
+_DOING = ("accepted", "in_progress", "reopened")
+_FINISHED = ("resolved", "closed")
+
+
+def _calls_back() -> sa.ColumnElement[bool]:
+    # The caller agreed to a phone callback (anonymous callers are never called).
+    k = callers.c
+    return c.case_no.in_(sa.select(k.case_no).where(k.callback_consent, sa.not_(k.anonymous)))
+
+
+def in_tab(tab: str) -> sa.ColumnElement[bool]:
+    """The board rows of one tab.
+
+    待回访: resolved cases whose caller chose a phone callback; a callback that reached them
+    closes or reopens the case, so a resolved case has no reached callback recorded yet."""
+    if tab == "accept":
+        return c.state.in_(_WAITING)
+    if tab == "doing":
+        return c.state.in_(_DOING)
+    if tab == "callback":
+        return sa.and_(c.state == "resolved", _calls_back())
+    if tab == "done":
+        return c.state.in_(_FINISHED)
+    if tab == "extension":
+        return sa.and_(c.extension_pending, c.state.in_(OPEN_STATES))
+    if tab == "manual":
+        return c.state == "manual"
+    return sa.false()
+
+
+def narrowed(q: ListQuery) -> list[sa.ColumnElement[bool]]:
+    """The search and filters of a list (case number or words of title, content, address)."""
+    where: list[sa.ColumnElement[bool]] = []
+    if q.case_no:
+        where.append(c.case_no.startswith(q.case_no, autoescape=True))
+    elif q.text:
+        for word in query_words(q.text) or q.text.split():
+            like = f"%{word.replace('%', '').replace('_', '')}%"
+            found = [c.title.like(like), c.address.like(like)]
+            if len(word) >= 2:
+                found.append(c.words.op("@@")(sa.func.to_tsquery("simple", _quoted(word))))
+            where.append(sa.or_(*found))
+    if q.light:
+        where.append(c.light == q.light)
+    if q.topic:
+        where.append(c.topic == q.topic)
+    if q.unit_id:
+        where.append(c.unit_id == q.unit_id)
+    return where
+
+
+def _quoted(word: str) -> str:
+    # A tsquery literal: quotes doubled, so no word can inject tsquery operators.
+    return "'" + word.replace("'", "''") + "'"
+
+
+def finished_at() -> sa.ColumnElement[Any]:
+    """When a finished case was finished: closed, else resolved."""
+    return sa.func.coalesce(c.closed_at, c.resolved_at)
+
+
+def _order(tab: str) -> tuple[sa.ColumnElement[Any], ...]:
+    if tab == "callback":
+        return (c.resolved_at.asc().nulls_last(), c.case_no)  # longest waiting first
+    if tab == "done":
+        # As the partial indexes ix_board_*_finished order them (migration desk_0004).
+        return (finished_at().desc().nulls_last(), c.case_no.desc())
+    if tab == "manual":
+        return (c.dispatched_at.asc().nulls_last(), c.case_no)
+    return (_due().asc().nulls_last(), c.dispatched_at, c.case_no)
+
+
+# Tabs that are a set of states, counted from one index-only count by state.
+_STATE_TABS = {"accept": _WAITING, "doing": _DOING, "done": _FINISHED, "manual": ("manual",)}
+
+
+async def tab_counts(session: AsyncSession, scope: Scope, tabs: tuple[str, ...]) -> dict[str, int]:
+    """How many cases wait in each tab within scope (arbitrations are dispatch's to count).
+
+    The tabs of states come from one count by state, which the (scope, state) indexes
+    answer alone; 待回访 and 延期待批 are counted apart, within their few states."""
+    by_state = {
+        str(state): int(n)
+        for state, n in await session.execute(
+            sa.select(c.state, sa.func.count()).where(within(scope)).group_by(c.state)
+        )
+    }
+    out = {
+        t: sum(by_state.get(state, 0) for state in _STATE_TABS[t]) for t in tabs if t in _STATE_TABS
+    }
+    for t in ("callback", "extension"):
+        if t in tabs:
+            stmt = sa.select(sa.func.count()).where(within(scope), in_tab(t))
+            out[t] = int((await session.execute(stmt)).scalar_one())
+    return out
+
+
+async def listed(
+    session: AsyncSession, scope: Scope, q: ListQuery
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """One page of a tab's list and the whole list's count by light ("all": every light;
+    only that on finished tabs)."""
+    where = [within(scope), in_tab(q.tab), *narrowed(q)]
+    stmt = _listing().where(*where).order_by(*_order(q.tab)).limit(q.size).offset(q.offset)
+    rows = [dict(r._mapping) for r in await session.execute(stmt)]
+    if q.tab in FINISHED_TABS:
+        # Lights mean nothing on finished cases: a plain count the indexes answer alone.
+        total = (await session.execute(sa.select(sa.func.count()).where(*where))).scalar_one()
+        return rows, {"all": int(total)}
+    by_light = {
+        str(colour): int(n)
+        for colour, n in await session.execute(
+            sa.select(c.light, sa.func.count()).where(*where).group_by(c.light)
+        )
+    }
+    by_light["all"] = sum(by_light.values())
+    return rows, by_light
+
+
+async def suggestions(session: AsyncSession, case_nos: list[str]) -> dict[str, dict[str, Any]]:
+    """The model's last suggestion for each case (its dispatch event as recorded)."""
+    if not case_nos:
+        return {}
+    e = entries.c
+    stmt = (
+        sa.select(e.case_no, e.data)
+        .where(e.case_no.in_(case_nos), e.event_type == DISPATCHED)
+        .order_by(e.case_no, e.seq.desc())
+        .distinct(e.case_no)
+    )
+    return {str(no): dict(data) for no, data in await session.execute(stmt)}

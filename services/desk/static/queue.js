@@ -72,7 +72,9 @@ function tick() {
 
 let refreshing = null;
 async function refresh() {
-  const url = location.pathname + "?part=main";
+  // The same list, page and filters as shown, only its main part.
+  const url = new URL(location.href);
+  url.searchParams.set("part", "main");
   const resp = await fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } });
   if (resp.status === 401 || resp.redirected) { location.reload(); return; }
   const keep = document.activeElement && main.contains(document.activeElement) &&

@@ -1,19 +1,18 @@
-"""Server-rendered pages: login and the queue (a case's page is casepage.py). Live refresh asks
-for ?part=main."""
+"""Server-rendered pages: login, logout and each role's start (the work lists are queues.py, a
+case's page casepage.py). Live refresh asks for ?part=main."""
 
 from __future__ import annotations
 
 import hmac
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.common.access import allow, principal_of, public
+from services.common.access import principal_of, public
 from services.common.access.guard import CSRF_FIELD, CSRF_HEADER
-from services.desk.board import queries
 from services.desk.identity.nexturl import safe_next
 from services.desk.identity.service import Identity, LoggedIn
 from services.desk.identity.throttle import lockout_message
@@ -26,22 +25,8 @@ from services.desk.identity.web import (
     set_login_token,
     set_session,
 )
-from services.desk.labels import DIFFICULTY, STATES
-from services.desk.ui import access
-from services.desk.ui.auth import WORKERS, csrf_of, viewer
-from services.desk.ui.context import sessions_db, ui_of
-from services.desk.ui.html import (
-    case_link,
-    cells,
-    due_cell,
-    e,
-    kind_cell,
-    light,
-    page,
-    short,
-    table,
-    when,
-)
+from services.desk.ui.auth import csrf_of
+from services.desk.ui.html import e, page
 from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -182,63 +167,3 @@ async def home(request: Request) -> Response:
     if not who.is_person:
         return RedirectResponse("/login", status_code=303)
     return RedirectResponse(HOME.get(who.role, "/search"), status_code=303)
-
-
-def queue_rows(rows: list[dict[str, Any]]) -> list[str]:
-    """Queue lines: light, case, topic, state, the deadline that matters and what is left."""
-    out = []
-    for r in rows:
-        flags = "".join(
-            f'<span class="tag {cls}">{label}</span>'
-            for cond, cls, label in (
-                (r["urgent"], "urgent", "紧急"),
-                (r["escalation_level"], "up", "升级"),
-                (r["supervised"], "up", "督办"),
-                (r["extension_pending"], "ext", "延期待批"),
-            )
-            if cond
-        )
-        out.append(
-            cells(
-                [
-                    ("灯", light(r["light"])),
-                    ("工单", case_link(r["case_no"]) + flags),
-                    ("诉求", short(r["title"] or r["content"])),
-                    (
-                        "分类",
-                        kind_cell(r) + f"{e(r['topic'])} · {DIFFICULTY.get(r['difficulty'], '')}",
-                    ),
-                    ("承办", e(r["unit_name"])),
-                    ("状态", STATES.get(r["state"], e(r["state"]))),
-                    ("时限", when(r["due"])),
-                    ("剩余", due_cell(r)),
-                ],
-                f'data-case="{e(r["case_no"])}" class="row-{e(r["light"])}"',
-            )
-        )
-    return out
-
-
-@router.get("/queue", dependencies=[Depends(allow(*WORKERS, page=True))])
-async def queue_page(request: Request) -> Response:
-    """The unit's open cases (a supervisor's: the jurisdiction's), most pressing first."""
-    user = viewer(request)
-    ui = ui_of(request)
-    scope = access.scope_of(user, ui.directory)
-    async with sessions_db(request)() as session:
-        rows = await queries.queue(session, scope)
-    await ui.time_left(rows)
-    title = ui.unit_name(user.unit_id) if scope.kind == "unit" else "辖区在办工单"
-    counts = {k: sum(1 for r in rows if r["light"] == k) for k in ("green", "yellow", "red")}
-    body = (
-        f'<header class="bar"><h1>{e(title)} · 待办</h1>'
-        f'<p class="counts" id="counts">共 <b>{len(rows)}</b> 件 · 绿 {counts["green"]} · '
-        f"黄 {counts['yellow']} · 红 {counts['red']}</p></header>"
-        + table(
-            ["灯", "工单", "诉求", "分类", "承办", "状态", "时限", "剩余"],
-            queue_rows(rows),
-            empty="暂无待办工单",
-            cls="queue",
-        )
-    )
-    return render(request, "待办队列", body, user, "queue")

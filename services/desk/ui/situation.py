@@ -1,4 +1,4 @@
-"""Supervisors' situation map (作战图) and the dispatchers' manual queue."""
+"""Supervisors' situation map (作战图); the pickers the dispatchers' manual queue shares."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from services.desk.labels import DIFFICULTY, LIGHTS, TIERS
 from services.desk.reports.figures import month_of, rates_of
 from services.desk.reports.queries import mark_counts
 from services.desk.ui import access
-from services.desk.ui.auth import DISPATCHERS, OVERSEERS, viewer
+from services.desk.ui.auth import OVERSEERS, viewer
 from services.desk.ui.casepage import action_form
 from services.desk.ui.context import Ui, sessions_db, ui_of
 from services.desk.ui.html import (
@@ -240,61 +240,3 @@ async def situation_map(request: Request) -> Response:
         '<script src="/static/charts.js" defer></script>'
     )
     return render(request, "作战图", body, user, "map")
-
-
-def _suggestion(item: dict[str, Any]) -> str:
-    """The unit to dispatch to (or why none can be named), the model's topic and confidence."""
-    name = item.get("suggested_unit_name") or ""
-    head = (
-        f'<span class="suggested">{e(name)}</span>'
-        if name
-        else '<span class="suggested none">无建议单位</span>'
-    )
-    why = item.get("suggestion") or ""
-    return f"{head}<br><small>{e(item['topic'])} · 置信度 {item['confidence']:.2f}</small>" + (
-        f'<br><small class="why">{e(why)}</small>' if why else ""
-    )
-
-
-@router.get("/manual", dependencies=[Depends(allow(*DISPATCHERS, page=True))])
-async def manual_page(request: Request) -> Response:
-    """人工派单: cases the model could not place, with its suggestion and reasons."""
-    user = viewer(request)
-    if user.role not in ("dispatcher", "admin"):
-        body = '<p class="error" role="alert" id="denied">人工派单仅对派单员开放。</p>'
-        return render(request, "无权查看", body, user, "", status=403)
-    ui = ui_of(request)
-    try:
-        resp = await ui.peers.get(f"{ui.dispatch_url}/v1/manual-queue")
-        items = resp.json() if resp.status_code == 200 else []
-    except httpx.HTTPError:
-        items = []
-    units = [(u.id, u.name) for u in ui.directory.units if u.role != "dispatch_centre"]
-    lines = []
-    for item in items:
-        form = (
-            f'<form class="manual" data-case="{e(item["case_no"])}">'
-            f"{unit_choice(units, item.get('suggested_unit_id') or None, '承办单位')}"
-            f"{topic_choice(item['topic'], item['difficulty'])}"
-            '<input name="note" placeholder="派单说明" aria-label="派单说明">'
-            '<button class="primary">派单</button></form>'
-        )
-        lines.append(
-            cells(
-                [
-                    ("工单", case_link(item["case_no"])),
-                    ("诉求", short(item["title"] or item["content"], 50)),
-                    ("建议", _suggestion(item)),
-                    ("理由", short(item["explanation"], 80)),
-                    ("派单", form),
-                ],
-                f'data-case="{e(item["case_no"])}"',
-            )
-        )
-    body = (
-        '<header class="bar"><h1>人工派单</h1><p'
-        f' class="counts">待派 <b>{len(items)}</b> 件</p>'
-        '<p class="msg" id="action-msg" role="alert"></p></header>'
-        + table(["工单", "诉求", "模型建议", "理由", "派单"], lines, empty="暂无待人工派单的工单")
-    )
-    return render(request, "人工派单", body, user, "manual")

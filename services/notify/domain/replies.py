@@ -12,8 +12,12 @@ from dataclasses import dataclass
 SATISFIED = "satisfied"
 UNSATISFIED = "unsatisfied"
 UNREADABLE = "unreadable"
-# The surveys a reply can answer; the phone's most recent one is the one being answered.
-SURVEY_TEMPLATES = ("citizen_resolved_survey", "citizen_callback_survey")
+# The texts a reply can answer; the phone's most recent one is the one being answered. A
+# caller who agreed to a phone callback is told of the resolution and that a call will come
+# (citizen_resolved): a digit they send back is their evaluation all the same, on the scale
+# every survey text prints. The centre takes it as the callback's answer, as it would a
+# survey's, and does not call to ask again.
+SURVEY_TEMPLATES = ("citizen_resolved_survey", "citizen_callback_survey", "citizen_resolved")
 _MEANING = {"1": SATISFIED, "2": SATISFIED, "3": UNSATISFIED}
 # Punctuation people add around a digit ("1。", "【2】", "3!").
 _STRIP = " \t\r\n.,;:!?。，；：！？、'\"“”‘’()（）[]【】"
