@@ -41,7 +41,12 @@ from services.desk.ui.html import (
     when,
 )
 from services.desk.ui.pages import render
-from services.desk.ui.situation import pending_arbitrations, topic_choice, unit_choice
+from services.desk.ui.situation import (
+    arbitration_rows,
+    pending_arbitrations,
+    topic_choice,
+    unit_choice,
+)
 from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -189,34 +194,6 @@ def headers_of(tab: str, *, show_unit: bool) -> list[str]:
     """The column titles of a tab's table."""
     tail = {"callback": ["办结", "回访"], "done": ["办结", "销号"]}.get(tab, ["时限", "剩余"])
     return ["灯", "工单", "诉求", "分类", *(["承办"] if show_unit else []), "状态", *tail]
-
-
-def arbitration_rows(items: list[dict[str, Any]], ui: Ui, scope: Scope) -> list[str]:
-    """Disputes waiting for a decision; the arbitrating tier's supervisors pick the unit."""
-    out = []
-    for a in items:
-        if access.may_arbitrate(scope, a, ui.directory):
-            units = dict.fromkeys([*a["candidates"], *a["bounced_units"]])
-            choice = unit_choice([(u, ui.unit_name(u)) for u in units], None, "指定承办单位")
-            decision = (
-                f'<form class="arbitrate" data-case="{e(a["case_no"])}">{choice}'
-                '<input name="note" placeholder="仲裁意见" aria-label="仲裁意见">'
-                '<button class="primary">指定</button></form>'
-            )
-        else:
-            decision = f'<span class="refusal">{e(access.arbitration_refusal(a))}</span>'
-        out.append(
-            cells(
-                [
-                    ("工单", case_link(a["case_no"])),
-                    ("已退单单位", e("、".join(ui.unit_name(u) for u in a["bounced_units"]))),
-                    ("仲裁单位", e(a["arbitrator_name"])),
-                    ("仲裁", decision),
-                ],
-                f'data-case="{e(a["case_no"])}"',
-            )
-        )
-    return out
 
 
 def _counts_line(q: ListQuery, by_light: dict[str, int]) -> str:

@@ -135,7 +135,8 @@ def topic_choice(selected: str, difficulty: str) -> str:
     )
 
 
-def _arbitration_rows(items: list[dict[str, Any]], ui: Ui, scope: Scope) -> list[str]:
+def arbitration_rows(items: list[dict[str, Any]], ui: Ui, scope: Scope) -> list[str]:
+    """Disputes waiting for a decision; the arbitrating tier's supervisors pick the unit."""
     out = []
     for a in items:
         if access.may_arbitrate(scope, a, ui.directory):
@@ -220,7 +221,7 @@ async def situation_map(request: Request) -> Response:
         + '</section><section class="card wide" id="arbitrations"><h2>退单仲裁</h2>'
         + table(
             ["工单", "已退单单位", "仲裁单位", "仲裁"],
-            _arbitration_rows(arbitrations, ui, scope),
+            arbitration_rows(arbitrations, ui, scope),
             empty="暂无待仲裁工单",
         )
         + '</section><section class="card wide" id="overdue"><h2>超期工单</h2>'
