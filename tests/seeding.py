@@ -2,9 +2,11 @@
 
 `volume()` describes a varied, deterministic population of cases; `seed_desk()` writes each
 case's story (received, dispatched, deadlines, accepted, extension asked, resolved, callback,
-closed) through the desk's own record writer and board projector, as a rebuild of the record
-does: no workflow is started and sla is never asked about them. Seeded case numbers start
-with "2025", so they never collide with cases filed while the tests run.
+closed) into the desk's record, and each case's board row and marks as the board's own rules
+fold those events (a test checks them against the projector): no workflow is started and
+sla is never asked about them. Seeded case numbers start
+with a past year ("2025", or "2024" for populations kept apart from the shared one), so they
+never collide with cases filed while the tests run.
 
 Dispatch's own manual queue is not touched: a "manual" case here is one the desk's board
 shows as waiting in the dispatch centre.
@@ -85,8 +87,8 @@ class SeedCase:
     def __post_init__(self) -> None:
         if self.state not in STATES:
             raise ValueError(f"unknown state {self.state!r}: one of {STATES}")
-        if not self.case_no.startswith("2025"):
-            raise ValueError("seeded case numbers start with 2025")
+        if not self.case_no.startswith(("2024", "2025")):
+            raise ValueError("seeded case numbers start with 2024 or 2025")
 
 
 TITLES = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from services.common.access import allow
 from services.common.errors import not_found
@@ -20,6 +20,8 @@ router = APIRouter(prefix="/v1", tags=["dispatch"])
 # desk shows the queues and the directory to the people it signs in.
 FROM_INTAKE = [Depends(allow(callers=("intake",)))]
 FROM_DESK = [Depends(allow(callers=("desk",)))]
+# A case number among others in a query: 14 digits, as intake numbers cases.
+ListedCaseNo = Annotated[str, StringConstraints(pattern=r"^\d{14}$")]
 
 
 class AssignmentOut(BaseModel):
@@ -120,7 +122,7 @@ async def unit_queue(
 async def manual_queue(
     request: Request,
     session: Session,
-    case_no: Annotated[list[str] | None, Query(max_length=100)] = None,
+    case_no: Annotated[list[ListedCaseNo] | None, Query(max_length=100)] = None,
 ) -> list[dict[str, Any]]:
     """Cases waiting for a human dispatcher, with the model's suggestion and its reasons, and
     a unit that can take each (the 12345 centre routing falls back on takes none itself).

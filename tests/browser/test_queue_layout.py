@@ -100,6 +100,7 @@ def test_every_page_fits_the_screen_and_its_controls_work(
     ctx = context(browser, phone=phone)
     page = ctx.new_page()
     login(page, stack, "paidan")
+    page.goto(f"{stack.desk}/manual?q={unsure}")
     expect(page.locator(f'tr[data-case="{unsure}"]')).to_be_visible(timeout=15_000)
     fits_width(page)
     within_window(page, f'tr[data-case="{unsure}"] select[name=unit_id]')

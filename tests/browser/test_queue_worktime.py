@@ -3,6 +3,7 @@ deadlines (nights and weekends do not tick down), clock time for urgent ones."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -25,12 +26,18 @@ def worked(spans: list[list[int]], start: int, end: int, until: int) -> int:
 def test_remaining_time_counts_working_time_while_the_page_stays_open(
     browser: Browser, stack: StackAddresses
 ) -> None:
-    ordinary = post_case(stack)
-    urgent = post_case(stack, urgent=True, urgent_reason="井盖缺失，夜间有人掉落风险")
+    # Both cases carry a word of their own: the unit's list holds other tests' cases too,
+    # thirty a page, and the handler narrows it to these two.
+    tag = f"t{secrets.token_hex(4)}"
+    ordinary = post_case(stack, title=f"柳岸路路灯不亮 {tag}")
+    urgent = post_case(
+        stack, title=f"井盖缺失 {tag}", urgent=True, urgent_reason="井盖缺失，夜间有人掉落风险"
+    )
     ctx = context(browser)
     page = ctx.new_page()
     page.clock.install()
     login(page, stack, "liuan")
+    page.goto(f"{stack.desk}/queue?q={tag}")
     for case_no in (ordinary, urgent):
         cell = page.locator(f'tr[data-case="{case_no}"] .remain[data-left]')
         expect(cell).to_be_visible(timeout=15_000)

@@ -147,7 +147,8 @@ async def test_a_complaint_is_dispatched_and_its_deadlines_run(
 
     assignment = await eventually(assigned, timeout=30)
     assert assignment["request_type"] == "complaint"
-    assert "诉求类型「投诉」" in assignment["explanation"]
+    # Why it has its type is one of the decision's grounds (listed, not repeated inline).
+    assert any("诉求类型「投诉」" in r for r in assignment["reasons"]), assignment["reasons"]
 
     async def running() -> Any:
         status = await get_json(http, f"{stack.sla}/v1/cases/{case_no}", AS_INTAKE)

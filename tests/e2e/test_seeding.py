@@ -21,8 +21,9 @@ from services.desk.tables import marks as board_marks
 from tests.seeding import COUNTED_UNITS, handling_units, seed_desk, story, volume
 from tests.support import StackAddresses
 
-# Prefixes of their own: other tests seed the default population on the same stack.
-PREFIX, TWIN = "20259", "20258"
+# Prefixes of their own, outside the shared population's 2025…: other tests seed that on the
+# same stack and count its lists.
+PREFIX, TWIN = "20249", "20248"
 IGNORED = {"case_no", "updated_at", "words"}
 
 
@@ -34,13 +35,13 @@ async def test_seeded_cases_reach_the_board_in_their_states_once(stack: StackAdd
     try:
         rows = await db.fetch(
             "SELECT state, count(*) AS n FROM board_cases"
-            " WHERE case_no LIKE '20259%' GROUP BY state"
+            " WHERE case_no LIKE '20249%' GROUP BY state"
         )
         entries = await db.fetchval(
-            "SELECT count(*) FROM record_entries WHERE case_no LIKE '20259%'"
+            "SELECT count(*) FROM record_entries WHERE case_no LIKE '20249%'"
         )
         red = await db.fetchval(
-            "SELECT count(*) FROM board_cases WHERE case_no LIKE '20259%' AND light = 'red'"
+            "SELECT count(*) FROM board_cases WHERE case_no LIKE '20249%' AND light = 'red'"
         )
     finally:
         await db.close()

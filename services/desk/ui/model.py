@@ -17,7 +17,7 @@ from services.common.access import allow
 from services.common.access.services import ACTOR_HEADER
 from services.desk.ui.auth import ADMINS, csrf_of, viewer
 from services.desk.ui.context import ui_of
-from services.desk.ui.html import cells, csrf_field, e, table
+from services.desk.ui.html import cells, csrf_field, e, table, when
 from services.desk.ui.pages import render
 
 router = APIRouter(
@@ -123,7 +123,7 @@ async def model_page(request: Request, done: str = "", error: str = "") -> Respo
             cells(
                 [
                     ("版本", f"{v} <small>{e(mark)}</small>"),
-                    ("训练时间", e(meta.get("created_at", ""))),
+                    ("训练时间", when(meta.get("created_at") or None)),
                     (
                         "训练数据",
                         f"{e(_sources(meta))}<br><small>{e(digest)}</small>",
@@ -139,7 +139,7 @@ async def model_page(request: Request, done: str = "", error: str = "") -> Respo
         f'<p class="error" role="alert" id="model-error">{e(error)}</p>' if error else ""
     )
     log = "".join(
-        f"<li>{e(p['at'])} {e(p['by'])} {'发布' if p['action'] == 'promote' else '回退'} "
+        f"<li>{when(p['at'])} {e(p['by'])} {'发布' if p['action'] == 'promote' else '回退'} "
         f"{e(p['version'])}</li>"
         for p in reversed(state["promotions"])
     )
