@@ -148,15 +148,17 @@ def _console(page: Page, url: str, case_no: str) -> str:
 def _data_words(page: Page, path: str) -> frozenset[str]:
     """Words a page shows as recorded data, not as the product's wording: login names on the
     account page (as the accounts hold them) and the promoters' on the model page, version
-    ids (v0001) and the metric F1 there, the reading browser's user agent in the audit."""
+    ids (v0001), data digests and the metric F1 there, readers' user agents in the audit."""
     if path == "/admin/users":
         return ACCOUNTS | frozenset(page.locator('td[data-label="账号"]').all_inner_texts())
     if path == "/admin/model":
         text = page.inner_text("body")
-        return ACCOUNTS | {"F1"} | frozenset(re.findall(r"\bv\d{4}\b", text))
+        ids = re.findall(r"\bv\d{4}\b|\b[0-9a-f]{8,}\b", text)  # versions, data digests
+        return ACCOUNTS | {"F1"} | frozenset(ids)
     if path == "/audit":
-        agent = str(page.evaluate("navigator.userAgent"))
-        return ACCOUNTS | frozenset(re.findall(r"[A-Za-z]+", agent))
+        # The last column is each reader's user agent, as their browser or client sent it.
+        agents = " ".join(page.locator("table tbody tr td:last-child").all_text_contents())
+        return ACCOUNTS | frozenset(latin_words(agents))
     return frozenset()
 
 

@@ -4,6 +4,7 @@ deadlines (nights and weekends do not tick down), clock time for urgent ones."""
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +38,13 @@ def test_remaining_time_counts_working_time_while_the_page_stays_open(
     page = ctx.new_page()
     page.clock.install()
     login(page, stack, "liuan")
-    page.goto(f"{stack.desk}/queue?q={tag}")
+    # The page's clock stands still, so no live refresh: look again until both are listed.
+    deadline = time.monotonic() + 30
+    while True:
+        page.goto(f"{stack.desk}/queue?q={tag}")
+        if page.locator("tr[data-case]").count() >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     for case_no in (ordinary, urgent):
         cell = page.locator(f'tr[data-case="{case_no}"] .remain[data-left]')
         expect(cell).to_be_visible(timeout=15_000)

@@ -498,9 +498,12 @@ async function openCase(caseNo, tries = POLL_TRIES) {
     return;
   }
   view.replaceChildren(...renderTimeline(resp.body));
-  // Dispatch and sla take a moment after intake: follow a fresh case until both have it.
-  const done = resp.body.case.status === "closed" && (resp.body.record || []).length > 1;
-  const settled = done || (resp.body.dispatch && resp.body.sla && resp.body.sla.accept_due);
+  // Dispatch, sla and notify take a moment after intake: follow a fresh case until dispatch
+  // placed it, sla set its deadlines and its unit was notified.
+  const t = resp.body;
+  const done = t.case.status === "closed" && (t.record || []).length > 1;
+  const told = (t.notifications || []).some((n) => n.channel === "in_app");
+  const settled = done || (t.dispatch && t.sla && t.sla.accept_due && told);
   if (!settled && tries > 1) pollTimer = setTimeout(() => openCase(caseNo, tries - 1), POLL_MS);
 }
 
