@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -65,6 +66,15 @@ def shot(page: Page, name: str) -> None:
     """Keep a screenshot as a test artefact."""
     os.makedirs(ARTIFACTS, exist_ok=True)
     page.screenshot(path=os.path.join(ARTIFACTS, f"queue-{name}.png"), full_page=True)
+
+
+# Characters a tag is made of: Chinese, so a tagged title reads like the others.
+_TAG = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+
+
+def title_tag() -> str:
+    """A word no other case's title holds: a test narrows a paged list to its own cases."""
+    return "".join(secrets.choice(_TAG) for _ in range(6))
 
 
 def post_case(stack: StackAddresses, **overrides: Any) -> str:

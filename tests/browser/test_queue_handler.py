@@ -5,11 +5,10 @@ handler is refused."""
 from __future__ import annotations
 
 import re
-import secrets
 
 from playwright.sync_api import Browser, expect
 
-from tests.browser.queue_support import browser, context, login, post_case, shot
+from tests.browser.queue_support import browser, context, login, post_case, shot, title_tag
 from tests.support import StackAddresses
 
 __all__ = ["browser"]
@@ -25,7 +24,7 @@ def test_a_new_case_appears_live_and_is_accepted_and_resolved(
     expect(page.locator("h1")).to_contain_text("柳岸社区居民委员会")
     # The unit's list holds every case other tests filed there, thirty a page: the handler
     # narrows it to a word of the coming case's title, and the live list keeps the filter.
-    tag = f"t{secrets.token_hex(4)}"
+    tag = title_tag()
     page.goto(f"{stack.desk}/queue?q={tag}")
     expect(page.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     page.evaluate("window.__sameDocument = true")

@@ -5,13 +5,12 @@ place; dispatched to a village, it appears live in that village handler's queue.
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.browser.queue_support import browser, context, login, post_case, shot
+from tests.browser.queue_support import browser, context, login, post_case, shot, title_tag
 from tests.support import SERVICE_HEADERS, StackAddresses
 
 __all__ = ["browser"]
@@ -35,7 +34,7 @@ def test_dispatcher_sends_an_unsure_case_to_a_village_that_sees_it_live(
     login(handler, stack, "liuan")
     # Both lists hold other tests' (and seeded) cases, thirty a page: each person narrows
     # theirs to a word of the coming case's title, and the live lists keep the filter.
-    tag = f"t{secrets.token_hex(4)}"
+    tag = title_tag()
     handler.goto(f"{stack.desk}/queue?q={tag}")
     expect(handler.locator("body")).to_have_attribute("data-stream", "open", timeout=15_000)
     handler.evaluate("window.__sameDocument = true")

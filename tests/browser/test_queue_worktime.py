@@ -3,7 +3,6 @@ deadlines (nights and weekends do not tick down), clock time for urgent ones."""
 
 from __future__ import annotations
 
-import secrets
 import time
 from datetime import timedelta
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from playwright.sync_api import Browser, expect
 
 from services.desk.ui.html import remaining
-from tests.browser.queue_support import browser, context, login, post_case, shot
+from tests.browser.queue_support import browser, context, login, post_case, shot, title_tag
 from tests.support import StackAddresses
 
 __all__ = ["browser"]
@@ -29,7 +28,7 @@ def test_remaining_time_counts_working_time_while_the_page_stays_open(
 ) -> None:
     # Both cases carry a word of their own: the unit's list holds other tests' cases too,
     # thirty a page, and the handler narrows it to these two.
-    tag = f"t{secrets.token_hex(4)}"
+    tag = title_tag()
     ordinary = post_case(stack, title=f"柳岸路路灯不亮 {tag}")
     urgent = post_case(
         stack, title=f"井盖缺失 {tag}", urgent=True, urgent_reason="井盖缺失，夜间有人掉落风险"
