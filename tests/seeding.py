@@ -33,8 +33,8 @@ from services.common.settings import CommonSettings
 from services.common.topics import TOPICS
 from services.desk.board.projector import PLACEMENT, place
 from services.desk.board.rules import fold
-from services.desk.record.callers import stored
 from services.desk.record.entries import entry_of
+from services.desk.record.writer import People, caller_row, entry_row
 from services.desk.settings import DeskSettings
 from services.desk.tables import callers as record_callers
 from services.desk.tables import cases as board_cases
@@ -421,6 +421,7 @@ async def _write(
 ) -> None:
     """One batch of cases, whole: a case is seeded in one transaction or not at all."""
     entry_rows, caller_rows, board_rows, mark_rows = [], [], [], []
+    people = People()  # seeded actors are no accounts: named by their ids, as the desk does
     for case in cases:
         events = list(story(case, directory, sealer))
         for n, (event_type, at, fields) in enumerate(events):
@@ -432,18 +433,9 @@ async def _write(
                 time=at,
                 fields=fields,
             )
-            entry_rows.append(_entry_row(entry))
+            entry_rows.append(entry_row(entry, people))
             if entry.caller is not None:
-                sealed, ref = stored(entry.caller, sealer)
-                caller_rows.append(
-                    {
-                        "case_no": case.case_no,
-                        "caller_sealed": sealed,
-                        "caller_ref": ref,
-                        "anonymous": entry.caller.anonymous,
-                        "callback_consent": entry.caller.callback_consent,
-                    }
-                )
+                caller_rows.append(caller_row(case.case_no, entry.caller, sealer))
         row, case_marks = fold_story(case.case_no, events, directory)
         board_rows.append(row)
         mark_rows.extend(case_marks)
@@ -455,24 +447,6 @@ async def _write(
     await session.execute(insert(board_cases).values(board_rows).on_conflict_do_nothing())
     if mark_rows:
         await session.execute(insert(board_marks).on_conflict_do_nothing(), mark_rows)
-
-
-def _entry_row(entry: Any) -> dict[str, Any]:
-    return {
-        "case_no": entry.case_no,
-        "event_id": entry.event_id,
-        "event_type": entry.event_type,
-        "source": entry.source,
-        "kind": entry.kind,
-        "at": entry.at,
-        "actor": entry.actor,
-        "actor_name": entry.actor,
-        "actor_unit_id": "",
-        "unit_id": entry.unit_id,
-        "note": entry.note,
-        "signed_as": entry.signed_as,
-        "data": entry.data,
-    }
 
 
 # Every board column a seeded row sets, with the value it has before any event.

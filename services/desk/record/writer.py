@@ -19,7 +19,7 @@ from services.common.events import Envelope, fields_of, to_datetime
 from services.common.kafka import PoisonEvent
 from services.desk.board.projector import BoardProjector
 from services.desk.record.callers import stored
-from services.desk.record.entries import Entry, entry_of
+from services.desk.record.entries import Caller, Entry, entry_of
 from services.desk.tables import callers, entries
 
 
@@ -34,27 +34,44 @@ class People:
         return self.known.get(actor, (actor, ""))
 
 
+def entry_row(entry: Entry, people: People) -> dict[str, Any]:
+    """The record row of an entry, its actor named as the desk knows them."""
+    name, unit = people.of(entry.actor) if entry.actor else ("", "")
+    return {
+        "case_no": entry.case_no,
+        "event_id": entry.event_id,
+        "event_type": entry.event_type,
+        "source": entry.source,
+        "kind": entry.kind,
+        "at": entry.at,
+        "actor": entry.actor,
+        "actor_name": name,
+        "actor_unit_id": unit,
+        "unit_id": entry.unit_id,
+        "note": entry.note,
+        "signed_as": entry.signed_as,
+        "data": entry.data,
+    }
+
+
+def caller_row(case_no: str, caller: Caller, sealer: pii.Sealer) -> dict[str, Any]:
+    """The stored caller of a case: sealed, with its blind index."""
+    sealed, ref = stored(caller, sealer)
+    return {
+        "case_no": case_no,
+        "caller_sealed": sealed,
+        "caller_ref": ref,
+        "anonymous": caller.anonymous,
+        "callback_consent": caller.callback_consent,
+    }
+
+
 async def append(session: Any, entry: Entry, people: People, sealer: pii.Sealer) -> bool:
     """Add an entry (and the caller it names, sealed) unless its event is already recorded."""
-    name, unit = people.of(entry.actor) if entry.actor else ("", "")
     seq = (
         await session.execute(
             insert(entries)
-            .values(
-                case_no=entry.case_no,
-                event_id=entry.event_id,
-                event_type=entry.event_type,
-                source=entry.source,
-                kind=entry.kind,
-                at=entry.at,
-                actor=entry.actor,
-                actor_name=name,
-                actor_unit_id=unit,
-                unit_id=entry.unit_id,
-                note=entry.note,
-                signed_as=entry.signed_as,
-                data=entry.data,
-            )
+            .values(**entry_row(entry, people))
             .on_conflict_do_nothing(index_elements=["event_id"])
             .returning(entries.c.seq)
         )
@@ -62,17 +79,9 @@ async def append(session: Any, entry: Entry, people: People, sealer: pii.Sealer)
     if seq is None:
         return False
     if entry.caller is not None:
-        c = entry.caller
-        sealed, ref = stored(c, sealer)
         await session.execute(
             insert(callers)
-            .values(
-                case_no=entry.case_no,
-                caller_sealed=sealed,
-                caller_ref=ref,
-                anonymous=c.anonymous,
-                callback_consent=c.callback_consent,
-            )
+            .values(**caller_row(entry.case_no, entry.caller, sealer))
             .on_conflict_do_nothing()
         )
     return True
