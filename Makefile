@@ -6,7 +6,7 @@ STACK := $(PY) deploy/stack.py
 PYTEST := deploy/pytest.sh
 
 .PHONY: help bootstrap up down status demo test test-unit test-integration test-e2e lint \
-        proto bench classify train logs
+        proto bench classify train logs dlq
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ proto: ## regenerate Python code from proto/
 classify: ## classify JSON lines (title, text) like dispatch does: make -s classify IN=FILE.jsonl
 	@test -n "$(IN)" || { echo "usage: make -s classify IN=FILE.jsonl" >&2; exit 2; }
 	@$(PY) -m services.dispatch.cli "$(IN)"
+
+dlq: ## dead letters and dead deliveries: list them, or send them again (REPLAY=ids|all, REASON=word)
+	@eval "$$($(STACK) env)" && $(PY) deploy/dlq.py --replay "$(REPLAY)" --reason "$(REASON)"
 
 train: ## retrain dispatch's topic model on the corpus and the running stack's history (a new version, in shadow)
 	@eval "$$($(STACK) env)" && $(PY) -m services.dispatch.learning train

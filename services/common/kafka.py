@@ -12,11 +12,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.errors import KafkaError
 from google.protobuf.message import Message
 from opentelemetry.trace import SpanKind
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from temporalio.service import RPCError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    wait_exponential_jitter,
+)
 
 from services.common.events import Envelope, UnreadableEvent, decode
+from services.common.failures import PERMANENT, UNKNOWN, PermanentError, kind_of, reason
 from services.common.logging import case_context, get_logger
 from services.common.metrics import (
     CONSUMER_LAG,
@@ -31,18 +35,6 @@ log = get_logger(__name__)
 CONSUMER = SpanKind.CONSUMER
 Handler = Callable[[Envelope, Message], Awaitable[bool]]
 """Applies one event; returns False when the event had already been applied (a duplicate)."""
-
-# Failures of the infrastructure, not of the message: retry the same record until it works.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OperationalError,
-    DBAPIError,
-    PoolTimeout,  # every pooled connection busy: wait, as for a database that is down
-    KafkaError,
-    ConnectionError,
-    OSError,
-    asyncio.TimeoutError,
-    RPCError,
-)
 
 
 @runtime_checkable
@@ -60,8 +52,13 @@ class BatchHandler(Protocol):
     async def apply_batch(self, items: list[tuple[Envelope, Message]]) -> list[bool]: ...
 
 
-class PoisonEvent(Exception):
+class PoisonEvent(PermanentError):
     """Raised by a handler for an event it can read but never apply; it is dead-lettered."""
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    # Cancellation (shutdown, a lost partition) is never a failure to retry.
+    return isinstance(exc, Exception) and kind_of(exc) != PERMANENT
 
 
 def dead_letter_topic(group: str) -> str:
@@ -120,7 +117,8 @@ class ConsumerConfig:
     bootstrap: str
     group: str
     topics: tuple[str, ...]
-    max_attempts: int = 5
+    max_attempts: int = 5  # for failures of unknown kind; transient ones retry until they pass
+    retry_initial: float = 0.2  # seconds before the first retry, doubling (with jitter) to 10
     batch_size: int = 200
     # Records of different cases (keys) in flight at once; one case's records stay in order.
     concurrency: int = 16
@@ -230,40 +228,57 @@ class EventConsumer:
         except UnreadableEvent as exc:
             await self._dead_letter(record, str(exc))
             return
-        attempt = 0
         parent = context_from_headers(record.headers, env.subject)
         with (
             case_context(env.subject, event_id=env.id, event_type=env.type),
             case_span(f"consume {record.topic}", env.subject, parent=parent, kind=CONSUMER),
         ):
-            while True:
-                attempt += 1
-                start = time.perf_counter()
-                try:
-                    fresh = await self.handler(env, payload)
-                except PoisonEvent as exc:
-                    await self._dead_letter(record, str(exc))
-                    return
-                except TRANSIENT_ERRORS as exc:
-                    # The infrastructure is down: wait and retry forever, never skip.
-                    EVENTS_CONSUMED.labels(record.topic, group, "retried").inc()
-                    log.warning("event handling failed, retrying", error=repr(exc), attempt=attempt)
-                    await asyncio.sleep(min(0.2 * 2 ** min(attempt, 6), 10.0))
-                    continue
-                except Exception as exc:
-                    if attempt >= self.config.max_attempts:
-                        log.exception("event failed repeatedly, dead-lettering")
-                        await self._dead_letter(record, repr(exc))
-                        return
-                    EVENTS_CONSUMED.labels(record.topic, group, "retried").inc()
-                    log.warning("event handling failed", error=repr(exc), attempt=attempt)
-                    await asyncio.sleep(0.2 * 2**attempt)
-                    continue
-                EVENT_HANDLING.labels(record.topic, group).observe(time.perf_counter() - start)
-                outcome = "processed" if fresh else "duplicate"
-                EVENTS_CONSUMED.labels(record.topic, group, outcome).inc()
-                log.debug("event consumed", outcome=outcome)
+            start = time.perf_counter()
+            try:
+                async for attempt in self._retrying(record):
+                    with attempt:
+                        start = time.perf_counter()
+                        fresh = await self.handler(env, payload)
+            except Exception as exc:  # permanent, or unknown and tried max_attempts times
+                log.warning("event not applied, dead-lettering", error=reason(exc))
+                await self._dead_letter(record, reason(exc))
                 return
+            EVENT_HANDLING.labels(record.topic, group).observe(time.perf_counter() - start)
+            outcome = "processed" if fresh else "duplicate"
+            EVENTS_CONSUMED.labels(record.topic, group, outcome).inc()
+            log.debug("event consumed", outcome=outcome)
+
+    def _retrying(self, record: ConsumerRecord) -> AsyncRetrying:
+        """Retries by kind of failure: transient ones until they pass (the infrastructure
+        comes back; nothing is skipped), unknown ones `max_attempts` times, permanent never."""
+        group, limit = self.config.group, self.config.max_attempts
+
+        def give_up(state: RetryCallState) -> bool:
+            failure = state.outcome.exception() if state.outcome else None
+            return (
+                failure is not None
+                and kind_of(failure) == UNKNOWN
+                and state.attempt_number >= limit
+            )
+
+        def retried(state: RetryCallState) -> None:
+            failure = state.outcome.exception() if state.outcome else None
+            EVENTS_CONSUMED.labels(record.topic, group, "retried").inc()
+            log.warning(
+                "event handling failed, retrying",
+                error=reason(failure) if failure else "",
+                attempt=state.attempt_number,
+            )
+
+        return AsyncRetrying(
+            retry=retry_if_exception(_worth_retrying),
+            stop=give_up,
+            wait=wait_exponential_jitter(
+                multiplier=self.config.retry_initial, max=10.0, jitter=self.config.retry_initial
+            ),
+            before_sleep=retried,
+            reraise=True,
+        )
 
     async def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
         group = self.config.group

@@ -91,6 +91,8 @@ NOTICE_STATUS = {
     "failed": "发送失败",
     # The citizen's number had its hourly SMS already (notify's per-phone cap).
     "suppressed": "未发送：超出每个号码每小时短信上限",
+    # The case closed before the notice could go out, and it no longer needs it.
+    "withdrawn": "未发送：工单已销号，无需再发",
 }
 # Inboxes that are no unit of the directory: the supervision centre and the dispatch desk.
 INBOXES = {"supervision": "督办中心", "dispatch": "派单台"}

@@ -11,13 +11,24 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from services.common.events import Envelope, EventKind
-from services.common.kafka import TRANSIENT_ERRORS, headers
+from services.common.failures import reason
+from services.common.kafka import headers
 from services.common.logging import get_logger
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_RELAY_DELAY
 
 log = get_logger(__name__)
+
+
+def _relay_failed(state: RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome else None
+    log.warning(
+        "outbox relay failed, retrying",
+        error=reason(failure) if failure else "",
+        attempt=state.attempt_number,
+    )
 
 
 async def enqueue(session: AsyncSession, table: sa.Table, kind: EventKind, env: Envelope) -> bool:
@@ -94,16 +105,16 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled."""
-        failures = 0
         while True:
-            try:
-                sent = await self.relay_once()
-                failures = 0
-            except TRANSIENT_ERRORS as exc:
-                failures += 1
-                log.warning("outbox relay failed, retrying", error=repr(exc))
-                await asyncio.sleep(min(0.5 * failures, 5.0))
-                continue
+            # Whatever fails, the rows stay in the outbox: retry (the broker or the database
+            # comes back; anything else shows as a growing backlog and its alert).
+            async for attempt in AsyncRetrying(
+                wait=wait_exponential_jitter(multiplier=0.5, max=5.0, jitter=0.5),
+                before_sleep=_relay_failed,
+                reraise=True,
+            ):
+                with attempt:
+                    sent = await self.relay_once()
             await self._report_backlog()
             if sent < self.batch_size:
                 with contextlib.suppress(TimeoutError):

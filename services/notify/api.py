@@ -67,7 +67,9 @@ async def inbox(
 )
 async def deliveries(
     session: Session,
-    status: Annotated[str, Query(pattern="^(pending|delivered|dead|suppressed)$")] = "dead",
+    status: Annotated[
+        str, Query(pattern="^(pending|delivered|dead|suppressed|withdrawn)$")
+    ] = "dead",
 ) -> list[dict[str, Any]]:
     """The delivery log by status; `dead` lists what was given up after every retry."""
     return await store.by_status(session, status=status)

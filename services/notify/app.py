@@ -42,7 +42,13 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
             outbox=store.outbox,
         )
         assert plumbing.relay is not None
-        deliverer = Deliverer(plumbing.sessions, plumbing.relay, channels, wiring.backoff(own))
+        deliverer = Deliverer(
+            plumbing.sessions,
+            plumbing.relay,
+            channels,
+            wiring.retry_schedule(own),
+            quiet=wiring.quiet_hours(own),
+        )
         notifier = Notifier(
             plumbing.sessions,
             plumbing.relay,

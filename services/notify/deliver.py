@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from prometheus_client import Counter
 
@@ -16,7 +16,7 @@ from services.common.pii import Sealer, Unreadable
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.notify import store
 from services.notify.channels import Channel, ChannelError, Delivery
-from services.notify.domain.schedule import Backoff
+from services.notify.domain.schedule import QuietHours, still_needed
 from services.notify.sealing import default_sealer
 
 SOURCE = "minhu/notify"
@@ -28,6 +28,12 @@ ATTEMPTS = Counter(
 )
 DEAD = Counter("minhu_notify_dead_letters_total", "Deliveries given up, by channel.", ["channel"])
 UNREADABLE = "the sealed recipient cannot be opened with the configured keys (MINHU_PII_KEYS)"
+
+
+class Waits(Protocol):
+    """When a failed delivery is tried again (None: give it up)."""
+
+    def after(self, failures: int) -> timedelta | None: ...
 
 
 class Undeliverable(Exception):
@@ -69,12 +75,14 @@ def sent_event(row: dict[str, Any], status: str, at: datetime) -> events.Envelop
         template=row["template"],
         sent_at=events.timestamp(at),
     )
+    key = delivery_key(row["event_id"], row["channel"], row["recipient"])
     return events.envelope(
         events.NOTIFICATION_SENT,
         sent,
         subject=row["case_no"],
         source=SOURCE,
-        event_id=delivery_key(row["event_id"], row["channel"], row["recipient"]),
+        # A delivery given up may be sent again later (`make dlq`): its outcomes differ.
+        event_id=key if status == "delivered" else events.derived_event_id(key, status),
         time=at,
     )
 
@@ -105,8 +113,9 @@ class Deliverer:
         sessions: Any,
         relay: OutboxRelay | None,
         channels: dict[str, Channel],
-        backoff: Backoff,
+        backoff: Waits,
         *,
+        quiet: QuietHours | None = None,
         idle: float = 1.0,  # woken by the consumer; the idle look finds retries come due
         batch: int = 20,
         sealer: Sealer | None = None,
@@ -115,6 +124,7 @@ class Deliverer:
         self.relay = relay
         self.channels = channels
         self.backoff = backoff
+        self.quiet = quiet or QuietHours()
         self.idle = idle
         self.batch = batch
         self.sealer = sealer or default_sealer()
@@ -139,6 +149,8 @@ class Deliverer:
             rows = await store.due(session, now=now, limit=self.batch)
             if not rows:
                 return 0
+            picked = len(rows)
+            rows = await self._withdraw_moot(session, rows, now)
             outcomes = await asyncio.gather(*(self._send(r) for r in rows))
             done = datetime.now(UTC)
             # What went out is settled and announced in two statements for the whole batch.
@@ -152,7 +164,22 @@ class Deliverer:
                     await self._settle(session, row, outcome, done)
         if self.relay is not None:
             self.relay.wake()
-        return len(rows)
+        return picked
+
+    async def _withdraw_moot(
+        self, session: Any, rows: list[dict[str, Any]], at: datetime
+    ) -> list[dict[str, Any]]:
+        """Drop what a closed case no longer needs (recorded as withdrawn); the rest."""
+        closed = await store.closed_cases(session, {r["case_no"] for r in rows})
+        moot = [
+            r for r in rows if not still_needed(r["template"], case_closed=r["case_no"] in closed)
+        ]
+        if moot:
+            await store.withdraw(session, ids=[r["id"] for r in moot], at=at)
+            await announce_many(session, store.outbox, [(r, "withdrawn") for r in moot], at)
+            for row in moot:
+                ATTEMPTS.labels(row["channel"], "withdrawn").inc()
+        return [r for r in rows if r not in moot]
 
     async def _send(self, row: dict[str, Any]) -> tuple[str | None, bool]:
         """(error or None, whether the error is final) of one attempt."""
@@ -194,12 +221,16 @@ class Deliverer:
                 error=error,
             )
             return
+        then = at + wait
+        if row["channel"] == "sms" and row["template"].startswith("citizen_"):
+            urgent = await store.caller_urgent(session, case_no=row["case_no"])
+            then = self.quiet.not_before(then, urgent=urgent)  # never a retry at night
         await store.settle(
             session,
             id=row["id"],
             attempts=attempts,
             last_error=error[:1000],
-            next_attempt_at=at + wait,
+            next_attempt_at=then,
         )
         log.info(
             "delivery failed, will retry",

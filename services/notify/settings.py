@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.notify.domain.contacts import DEFAULT_CONTACTS, DutyContacts
+from services.notify.domain.schedule import RetrySchedule
 
 # The local profiles' SMS gateway key (deploy/profiles.py, the simulator): never in production.
 LOCAL_SMS_GATEWAY_KEY = "minhu-smsgw-local"
@@ -55,7 +56,9 @@ class NotifySettings(BaseSettings):
     supervisor_emails: list[str] = []
     # JSON list of {name, url, secret, events}.
     webhooks: list[WebhookTarget] = []
-    max_attempts: int = Field(default=5, ge=1, le=50)
+    # A failed delivery is tried again after each wait in turn (s, m, h), then given up
+    # (`make dlq` sends it again). Citizens' SMS retries wait out the quiet hours too.
+    retry_schedule: str = "10s,30s,1m,2m,5m,10m,20m,30m,1h,1h,2h,2h,4h"
     retry_base_seconds: float = Field(default=2.0, gt=0)
     retry_cap_seconds: float = Field(default=600.0, gt=0)
     # A citizen's survey reply waits out an sla outage far longer than a notice would.
@@ -96,4 +99,10 @@ class NotifySettings(BaseSettings):
     def _contacts_valid(cls, value: Path) -> Path:
         # Fail at start with the file's own problems, not at the first urgent case.
         DutyContacts.from_file(value)
+        return value
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _schedule_valid(cls, value: str) -> str:
+        RetrySchedule.parse(value)  # a bad schedule stops the start, not the first failure
         return value

@@ -216,6 +216,57 @@ async def settle_delivered(session: AsyncSession, *, ids: list[int], at: datetim
         )
 
 
+async def withdraw(session: AsyncSession, *, ids: list[int], at: datetime) -> None:
+    """Pending deliveries their case no longer needs: never sent (status `withdrawn`)."""
+    if ids:
+        n = notifications.c
+        await session.execute(
+            sa.update(notifications)
+            .where(n.id.in_(ids), n.status == "pending")
+            .values(status="withdrawn", next_attempt_at=None, last_error="case closed")
+        )
+
+
+async def closed_cases(session: AsyncSession, case_nos: set[str]) -> set[str]:
+    """Which of these cases notify has seen closed."""
+    if not case_nos:
+        return set()
+    c = callers.c
+    rows = await session.execute(
+        sa.select(c.case_no).where(c.case_no.in_(case_nos), c.closed_at.is_not(None))
+    )
+    return {r.case_no for r in rows}
+
+
+async def caller_urgent(session: AsyncSession, *, case_no: str) -> bool:
+    """Whether the case is urgent (its citizens' SMS skip the quiet hours)."""
+    rows = await session.execute(
+        sa.select(case_urgency.c.urgent).where(case_urgency.c.case_no == case_no)
+    )
+    found = rows.scalar_one_or_none()
+    if found is None:
+        rows = await session.execute(
+            sa.select(callers.c.urgent).where(callers.c.case_no == case_no)
+        )
+        found = rows.scalar_one_or_none()
+    return bool(found)
+
+
+async def revive(session: AsyncSession, *, ids: list[int], at: datetime) -> list[int]:
+    """Dead deliveries sent again from `at` with a fresh schedule; only dead ones change, so
+    asking twice changes nothing more."""
+    if not ids:
+        return []
+    n = notifications.c
+    rows = await session.execute(
+        sa.update(notifications)
+        .where(n.id.in_(ids), n.status == "dead")
+        .values(status="pending", attempts=0, next_attempt_at=at)
+        .returning(n.id)
+    )
+    return [r.id for r in rows]
+
+
 async def caller(session: AsyncSession, *, case_no: str) -> dict[str, Any] | None:
     """A case's caller, or None if notify never saw its case.received."""
     row = (await session.execute(sa.select(callers).where(callers.c.case_no == case_no))).first()

@@ -14,7 +14,7 @@ from services.notify.channels.webhook import Webhooks
 from services.notify.domain.caps import SmsCap
 from services.notify.domain.contacts import DutyContacts
 from services.notify.domain.plan import EMAIL, SMS, WEBHOOK, Context, Subscriber
-from services.notify.domain.schedule import Backoff, QuietHours
+from services.notify.domain.schedule import Backoff, QuietHours, RetrySchedule
 from services.notify.settings import NotifySettings
 
 SMS_CODES = Path(__file__).resolve().parent / "templates" / "sms.yaml"
@@ -54,9 +54,9 @@ def wants_sms(own: NotifySettings) -> bool:
     return bool(own.sms_gateway_url)
 
 
-def backoff(own: NotifySettings) -> Backoff:
-    """The retry policy."""
-    return Backoff(own.retry_base_seconds, own.retry_cap_seconds, own.max_attempts)
+def retry_schedule(own: NotifySettings) -> RetrySchedule:
+    """When failed deliveries are tried again, and when they are given up."""
+    return RetrySchedule.parse(own.retry_schedule)
 
 
 def reply_backoff(own: NotifySettings) -> Backoff:

@@ -14,7 +14,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,8 @@ from services.notify.consumer import Notifier
 from services.notify.deliver import Deliverer
 from services.notify.domain import Templates
 from services.notify.domain.plan import Context, Subscriber
-from services.notify.domain.schedule import Backoff, QuietHours
+from services.notify.domain.schedule import Backoff, QuietHours, RetrySchedule
+from services.notify.settings import NotifySettings
 from services.notify.smsgw.app import create_app as smsgw_app
 from services.notify.wiring import sms_codes
 from tests.support import ROOT, StackAddresses
@@ -126,7 +127,7 @@ async def rig(stack: StackAddresses) -> AsyncIterator[Rig]:
         "email": Smtp("127.0.0.1", smtp.port, "12345@minhu.test"),
         "webhook": Webhooks({"city-portal": (f"{hk_url}/hook", HOOK_SECRET)}),
     }
-    deliverer = Deliverer(sessions, relay, channels, Backoff(0.05, 0.2, 3))  # type: ignore[arg-type]
+    deliverer = Deliverer(sessions, relay, channels, Backoff(0.05, 0.2, 3), quiet=NEVER_QUIET)
     ctx = Context(
         supervisor_emails=("duban@minhu.test",),
         subscribers=(Subscriber("city-portal", (events.CASE_ACTION.name,)),),
@@ -278,3 +279,86 @@ async def test_a_failing_gateway_is_retried_then_dead_lettered(rig: Rig) -> None
     assert [d["case_no"] for d in dead] == [case_no]
     sent = [events.decode(r.payload) for r in outbox]
     assert [p.status for _, p in sent] == ["dead_letter"]
+
+
+async def skip_to_next_attempt(rig: Rig, case_no: str) -> float:
+    """Time-skip: the case's pending deliveries are due now; how far the clock jumped (s)."""
+    async with rig.sessions() as session, session.begin():
+        n = store.notifications.c
+        due = (
+            await session.execute(
+                sa.select(
+                    sa.func.extract("epoch", sa.func.max(n.next_attempt_at) - sa.func.now())
+                ).where(n.case_no == case_no, n.status == "pending")
+            )
+        ).scalar_one()
+        await session.execute(
+            store.notifications.update()
+            .where(n.case_no == case_no, n.status == "pending")
+            .values(next_attempt_at=sa.func.now())
+        )
+    return max(float(due or 0), 0.0)
+
+
+async def test_a_ten_minute_gateway_outage_still_delivers_the_receipt_once(rig: Rig) -> None:
+    case_no, phone = "20261122009005", "13900139005"
+    rig.deliverer.backoff = RetrySchedule.parse(NotifySettings().retry_schedule)
+    rig.deliverer.quiet = NEVER_QUIET
+    await rig.sms.post("/v1/faults", json={"fail_next": 10_000, "status": 503})
+    received = case_pb2.CaseReceived(case_no=case_no, caller_phone=phone, content="停水三天")
+    await rig.notifier(envelope(events.CASE_RECEIVED, received, case_no), received)
+    down_for = 0.0
+    for _ in range(20):
+        await rig.deliverer.deliver_once()
+        (row,) = await rows(rig, case_no)
+        if row["status"] != "pending":
+            break
+        down_for += await skip_to_next_attempt(rig, case_no)
+        if down_for >= 600:  # the gateway is back after ten minutes
+            await rig.sms.post("/v1/faults", json={"fail_next": 0})
+    assert row["status"] == "delivered"
+    assert row["attempts"] > 5  # more than the five tries the old backoff had
+    assert len((await rig.sms.get("/v1/messages", params={"to": phone})).json()) == 1
+
+
+async def test_retries_a_closed_case_no_longer_needs_are_withdrawn(rig: Rig) -> None:
+    case_no, phone = "20261122009006", "13900139006"
+    await rig.sms.post("/v1/faults", json={"fail_next": 10_000, "status": 503})
+    received = case_pb2.CaseReceived(case_no=case_no, caller_phone=phone, content="路面塌陷")
+    await rig.notifier(envelope(events.CASE_RECEIVED, received, case_no), received)
+    await rig.deliverer.deliver_once()  # the receipt fails once and waits for its retry
+    closed = case_pb2.CaseClosed(case_no=case_no, reason="satisfied")
+    await rig.notifier(envelope(events.CASE_CLOSED, closed, case_no), closed)
+    await rig.sms.post("/v1/faults", json={"fail_next": 0})
+    await skip_to_next_attempt(rig, case_no)
+    await drain(rig)
+    receipt = next(r for r in await rows(rig, case_no) if r["template"] == "citizen_received")
+    assert receipt["status"] == "withdrawn"
+    assert (await rig.sms.get("/v1/messages", params={"to": phone})).json() == []
+
+
+async def test_a_dead_delivery_sent_again_twice_goes_out_once(rig: Rig) -> None:
+    case_no, phone = "20261122009007", "13900139007"
+    rig.deliverer.backoff = RetrySchedule.parse("1s")
+    await rig.sms.post("/v1/faults", json={"fail_next": 1, "status": 503})
+    received = case_pb2.CaseReceived(case_no=case_no, caller_phone=phone, content="占道经营")
+    await rig.notifier(envelope(events.CASE_RECEIVED, received, case_no), received)
+    await rig.deliverer.deliver_once()
+    await skip_to_next_attempt(rig, case_no)
+    await rig.sms.post("/v1/faults", json={"fail_next": 1, "status": 503})
+    await rig.deliverer.deliver_once()
+    (row,) = await rows(rig, case_no)
+    assert row["status"] == "dead"
+    for _ in range(2):  # an operator replays it twice
+        async with rig.sessions() as session, session.begin():
+            await store.revive(session, ids=[row["id"]], at=datetime.now(UTC))
+        await drain(rig)
+    (row,) = await rows(rig, case_no)
+    assert row["status"] == "delivered"
+    assert len((await rig.sms.get("/v1/messages", params={"to": phone})).json()) == 1
+    async with rig.sessions() as session:
+        outbox = (await session.execute(sa.select(store.outbox))).all()
+    statuses = [
+        p.status for e, p in (events.decode(r.payload) for r in outbox) if e.subject == case_no
+    ]
+    assert sorted(statuses) == ["dead_letter", "delivered"]  # both on the record

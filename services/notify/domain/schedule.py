@@ -47,3 +47,48 @@ class Backoff:
         if failures >= self.max_attempts:
             return None
         return timedelta(seconds=min(self.base_seconds * 2 ** (failures - 1), self.cap_seconds))
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    """The waits between a delivery's attempts, e.g. "30s,2m,10m,1h,4h"; after the last one
+    fails the delivery is given up (dead) and `make dlq` can send it again."""
+
+    waits: tuple[timedelta, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> RetrySchedule:
+        """Read "30s,2m,1h" (seconds, minutes, hours); at least one wait, each above zero."""
+        waits = []
+        for item in (part.strip() for part in text.split(",")):
+            number, unit = item[:-1], item[-1:]
+            if unit not in _UNITS or not number.isdigit() or int(number) <= 0:
+                raise ValueError(f"not a wait like 30s, 5m or 2h: {item!r}")
+            waits.append(timedelta(seconds=int(number) * _UNITS[unit]))
+        return cls(tuple(waits))
+
+    @property
+    def span(self) -> timedelta:
+        """How long a delivery is retried before it is given up."""
+        return sum(self.waits, timedelta())
+
+    def after(self, failures: int) -> timedelta | None:
+        """The wait before the next try after `failures` failures, or None: give it up."""
+        return self.waits[failures - 1] if failures <= len(self.waits) else None
+
+
+# Notices a closed case no longer needs: its receipt (the result has the case number), the
+# second survey after an unanswered callback, and the staff's calls to act. The result
+# (办结告知) and answers to a citizen's own reply are owed even after the case closed.
+MOOT_ONCE_CLOSED = frozenset({"citizen_received", "citizen_callback_survey"})
+STAFF_PREFIXES = ("handler_", "supervisor_", "dispatcher_")
+
+
+def still_needed(template: str, *, case_closed: bool) -> bool:
+    """Whether a notice not yet sent should still go out."""
+    if not case_closed:
+        return True
+    return template not in MOOT_ONCE_CLOSED and not template.startswith(STAFF_PREFIXES)
