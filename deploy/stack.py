@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Starts, checks and stops Minhu's local stack: the servers, the SMS gateway simulator
-and the five services.
+"""Starts, checks and stops Minhu's local stack: the servers, the SMS gateway simulator,
+the SMTP sink and the five services.
 
 Every process runs on loopback, keeps its state under var/<profile>/ and is tracked by a
 pid file there, so `up` twice starts nothing new and `down` stops exactly what `up` started.
@@ -139,6 +139,19 @@ class Stack(Servers):
                 lambda: http_ok(f"http://127.0.0.1:{ports.prometheus}/-/ready"),
                 ports.prometheus,
                 prepare=self._prometheus_prepare,
+            ),
+            Proc(
+                "mailsink",
+                self._mailsink_argv,
+                lambda: port_open(ports.mailsink),
+                ports.mailsink,
+            ),
+            Proc(
+                "alertmanager",
+                self._alertmanager_argv,
+                lambda: http_ok(f"http://127.0.0.1:{ports.alertmanager}/-/ready"),
+                ports.alertmanager,
+                prepare=self._alertmanager_prepare,
             ),
         ]
         self.procs.append(
@@ -295,6 +308,8 @@ Minhu is up ({self.p.name} profile):
   Queue UI, search, reports (工作台) http://127.0.0.1:{p.desk}/
   Temporal UI                      http://127.0.0.1:{p.temporal_ui}/
   Prometheus                       http://127.0.0.1:{p.prometheus}/
+  Alertmanager                     http://127.0.0.1:{p.alertmanager}/
+  Alert e-mail (local SMTP sink)   {self.p.var / "mail"}
   APIs: intake :{p.intake}  dispatch :{p.dispatch}  sla :{p.sla}  notify :{p.notify}  desk :{p.desk}
   SMS gateway simulator (texts kept) http://127.0.0.1:{p.smsgw}/v1/messages
   Logs: {self.p.var / "log"}    Stop everything: make down
