@@ -61,7 +61,9 @@ class AlertNotice:
 
 def event_id(alert: Alert) -> str:
     """The alert's name in the delivery log: its fingerprint, start time and state."""
-    key = f"{alert.fingerprint}|{alert.startsAt.isoformat()}|{alert.status}"
+    # To the millisecond: Alertmanager's API shows starts so, its webhooks to the nanosecond.
+    start = alert.startsAt.replace(microsecond=alert.startsAt.microsecond // 1000 * 1000)
+    key = f"{alert.fingerprint}|{start.isoformat()}|{alert.status}"
     return "alert-" + hashlib.sha256(key.encode()).hexdigest()[:48]
 
 

@@ -65,6 +65,12 @@ def test_the_same_alert_repeated_is_the_same_event_and_listed_twice_counts_once(
     assert len(first[0].event_id) <= 64  # the delivery log's column
 
 
+def test_a_start_to_the_nanosecond_or_the_millisecond_is_one_alert() -> None:
+    webhook = event_id(payload(alert(startsAt="2026-12-01T09:10:17.123456789Z")).alerts[0])
+    api = event_id(payload(alert(startsAt="2026-12-01T09:10:17.123Z")).alerts[0])
+    assert webhook == api
+
+
 def test_a_new_start_or_the_resolution_is_a_new_notice() -> None:
     firing = event_id(payload(alert()).alerts[0])
     later = event_id(payload(alert(startsAt="2026-12-01T10:00:00Z")).alerts[0])
