@@ -337,6 +337,8 @@ class Servers:
             f"--config.file={self.p.var / 'prometheus' / 'prometheus.yml'}",
             f"--storage.tsdb.path={self.p.path('prometheus', 'data', 'x').parent}",
             f"--web.listen-address=127.0.0.1:{self.p.ports.prometheus}",
+            # Alerts link back to the graph at this address (not the machine's host name).
+            f"--web.external-url=http://127.0.0.1:{self.p.ports.prometheus}/",
             "--web.enable-lifecycle",
             "--storage.tsdb.retention.time=7d",
         ]
