@@ -37,6 +37,8 @@ from servers import Servers
 
 # Niceness of the processes that work off Kafka (dispatch, notify, sla's workers).
 CONSUMER_NICE = int(os.environ.get("MINHU_CONSUMER_NICE", "5"))
+# How much longer than usual each process may take to become ready (a loaded machine).
+TIMEOUT_SCALE = float(os.environ.get("MINHU_STACK_TIMEOUT_SCALE", "1"))
 
 
 def _service_argv(svc: str) -> Callable[[], list[str]]:
@@ -249,9 +251,9 @@ class Stack(Servers):
             if child.poll() is not None:
                 tail = self.logfile(proc.name).read_text(errors="replace")[-3000:]
                 raise SystemExit(f"[stack] {proc.name} exited during start-up:\n{tail}")
-            if time.monotonic() - started > proc.timeout:
+            if time.monotonic() - started > proc.timeout * TIMEOUT_SCALE:
                 raise SystemExit(
-                    f"[stack] {proc.name} not ready after {proc.timeout:.0f}s; see "
+                    f"[stack] {proc.name} not ready after {proc.timeout * TIMEOUT_SCALE:.0f}s; see "
                     f"{self.logfile(proc.name)}"
                 )
             time.sleep(0.2)
