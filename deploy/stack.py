@@ -299,7 +299,7 @@ class Stack(Servers):
             pid = self.pid(proc.name)
             state = f"running (pid {pid})" if pid else "stopped"
             down += pid is None
-            print(f"{proc.name:<11} {state:<22} 127.0.0.1:{proc.port}")
+            print(f"{proc.name:<13} {state:<22} 127.0.0.1:{proc.port}")
         return 1 if down else 0
 
     def urls(self) -> None:
