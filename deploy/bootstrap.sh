@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches and builds everything the project needs, idempotently, on a fresh machine:
-# Debian packages (PostgreSQL, Prometheus), the Python environment, the Kafka jars from
+# Debian packages (PostgreSQL, Prometheus, Alertmanager), the Python environment, the Kafka jars from
 # Maven Central, the Temporal CLI built from its Go module. Downloads and builds are cached
 # under $MINHU_CACHE (default ~/.cache/minhu) and Go's and Maven's own caches, so a fresh
 # clone on the same machine starts quickly. Usage: deploy/bootstrap.sh [all|python|servers]
@@ -19,6 +19,9 @@ apt_packages() {
   local missing=()
   [ -x "/usr/lib/postgresql/$POSTGRES_MAJOR/bin/postgres" ] || missing+=("postgresql-$POSTGRES_MAJOR")
   [ -x /usr/bin/prometheus ] || missing+=("prometheus=$PROMETHEUS_DEB_VERSION")
+  # Alertmanager routes the alerts; its amtool checks the routing in tests.
+  [ -x /usr/bin/prometheus-alertmanager ] && [ -x /usr/bin/amtool ] ||
+    missing+=("prometheus-alertmanager=$ALERTMANAGER_DEB_VERSION")
   # Browser tests drive Debian's Chromium; nothing downloads a browser of its own.
   [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver fonts-noto-cjk)
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -37,7 +40,7 @@ apt_packages() {
   [ -n "$guard" ] && as_root rm -f "$guard"
   # A package may still have started its default instance; stop it, ours use other dirs.
   if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
-    as_root systemctl disable --now prometheus postgresql >/dev/null 2>&1 || true
+    as_root systemctl disable --now prometheus prometheus-alertmanager postgresql >/dev/null 2>&1 || true
   fi
 }
 

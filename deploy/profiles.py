@@ -22,6 +22,10 @@ SERVICES = ("intake", "dispatch", "sla", "notify", "desk")
 DATABASES = ("minhu_intake", "minhu_dispatch", "minhu_notify", "minhu_sla", "minhu_desk")
 PG_USER = "minhu"
 SMSGW_KEY = "minhu-smsgw-local"
+# Alertmanager's bearer credential at notify's alert webhook in the local profiles only.
+ALERTMANAGER_TOKEN = "minhu-alertmanager-local"
+# The supervision centre's (督办中心) mailbox for alerts; the local SMTP sink keeps its mail.
+SUPERVISION_EMAIL = "dbzx@minhu.local"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Ports:
             "temporal_metrics": 8235,
             "temporal_http": 7243,
             "prometheus": 9090,
+            "alertmanager": 9097,
+            "mailsink": 8025,  # the local SMTP sink (deploy/mailsink.py)
             "sla_temporal_metrics": 9464,  # + N - 1 for sla worker process N
             "sla_worker_metrics": 9474,  # + N - 1 for sla worker process N
             "intake": 8001,
@@ -93,6 +99,8 @@ class Profile:
         # notify texts citizens through the local SMS gateway simulator.
         env["MINHU_NOTIFY_SMS_GATEWAY_URL"] = f"http://127.0.0.1:{p.smsgw}"
         env["MINHU_NOTIFY_SMS_GATEWAY_KEY"] = SMSGW_KEY
+        # Alertmanager posts the alerts to notify with this bearer credential.
+        env["MINHU_NOTIFY_ALERTMANAGER_TOKEN"] = ALERTMANAGER_TOKEN
         if self.name.startswith("test"):
             # No citizens' quiet hours on test stacks, so no test depends on the hour it runs
             # at (an empty span: start equals end); unit tests hold the quiet hours' rules.

@@ -1,5 +1,6 @@
 """How each server of the stack is prepared, started and checked: PostgreSQL, Kafka,
-Temporal and Prometheus, from the project's own fetched binaries and configuration."""
+Temporal, Prometheus and Alertmanager, from the project's own fetched binaries and
+configuration."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ import uuid
 from pathlib import Path
 
 from profiles import (
+    ALERTMANAGER_TOKEN,
     CACHE,
     DATABASES,
     DEPLOY,
     PG_BIN,
     PG_USER,
+    ROOT,
+    SUPERVISION_EMAIL,
     VERSIONS,
     Profile,
     pg_password,
@@ -292,6 +296,8 @@ class Servers:
         text = (DEPLOY / "prometheus" / "prometheus.yml.in").read_text()
         for key, value in {
             "@RULES_DIR@": str(DEPLOY / "prometheus" / "rules"),
+            "@LOCAL_RULES_DIR@": str(self._local_rules()),
+            "@ALERTMANAGER@": f"127.0.0.1:{p.alertmanager}",
             "@INTAKE@": f"127.0.0.1:{p.intake}",
             "@DISPATCH@": f"127.0.0.1:{p.dispatch}",
             "@SLA@": f"127.0.0.1:{p.sla}",
@@ -306,6 +312,18 @@ class Servers:
             text = text.replace(key, value)
         self.p.path("prometheus", "prometheus.yml").write_text(text)
 
+    def _local_rules(self) -> Path:
+        """The profile's own rule files: test profiles get the drill rule that always fires
+        (deploy/prometheus/drill/), so a test can follow an alert to its receivers."""
+        folder = self.p.var / "prometheus" / "rules.d"
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.rules.yml"):
+            old.unlink()
+        if self.p.name.startswith("test"):
+            for drill in (DEPLOY / "prometheus" / "drill").glob("*.rules.yml"):
+                shutil.copy(drill, folder / drill.name)
+        return folder
+
     def _targets(self, first_port: int) -> str:
         """Scrape targets of sla's worker processes, as the inside of a YAML list of strings
         (with none, the sla service itself runs the worker and serves the first port)."""
@@ -319,8 +337,47 @@ class Servers:
             f"--config.file={self.p.var / 'prometheus' / 'prometheus.yml'}",
             f"--storage.tsdb.path={self.p.path('prometheus', 'data', 'x').parent}",
             f"--web.listen-address=127.0.0.1:{self.p.ports.prometheus}",
+            # Alerts link back to the graph at this address (not the machine's host name).
+            f"--web.external-url=http://127.0.0.1:{self.p.ports.prometheus}/",
             "--web.enable-lifecycle",
             "--storage.tsdb.retention.time=7d",
+        ]
+
+    # -- Alertmanager and the local SMTP sink --------------------------------------------
+
+    def _alertmanager_prepare(self) -> None:
+        p = self.p.ports
+        token = self.p.path("alertmanager", "notify-token")
+        token.write_text(ALERTMANAGER_TOKEN)
+        token.chmod(0o600)
+        text = (DEPLOY / "alertmanager" / "alertmanager.yml.in").read_text()
+        for key, value in {
+            "@SMARTHOST@": f"127.0.0.1:{p.mailsink}",
+            "@WEBHOOK_URL@": f"http://127.0.0.1:{p.notify}/v1/alerts",
+            "@WEBHOOK_TOKEN_FILE@": str(token),
+            "@SUPERVISION_EMAIL@": SUPERVISION_EMAIL,
+        }.items():
+            text = text.replace(key, value)
+        self.p.path("alertmanager", "alertmanager.yml").write_text(text)
+
+    def _alertmanager_argv(self) -> list[str]:
+        binary = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
+        return [
+            binary,
+            f"--config.file={self.p.var / 'alertmanager' / 'alertmanager.yml'}",
+            f"--storage.path={self.p.path('alertmanager', 'data', 'x').parent}",
+            f"--web.listen-address=127.0.0.1:{self.p.ports.alertmanager}",
+            f"--web.external-url=http://127.0.0.1:{self.p.ports.alertmanager}/",
+            "--cluster.listen-address=",  # one instance: no gossip port
+            "--log.level=warn",
+        ]
+
+    def _mailsink_argv(self) -> list[str]:
+        return [
+            str(ROOT / ".venv" / "bin" / "python"),
+            str(DEPLOY / "mailsink.py"),
+            str(self.p.ports.mailsink),
+            str(self.p.path("mail", "x").parent),
         ]
 
 

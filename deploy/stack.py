@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Starts, checks and stops Minhu's local stack: the servers, the SMS gateway simulator
-and the five services.
+"""Starts, checks and stops Minhu's local stack: the servers, the SMS gateway simulator,
+the SMTP sink and the five services.
 
 Every process runs on loopback, keeps its state under var/<profile>/ and is tracked by a
 pid file there, so `up` twice starts nothing new and `down` stops exactly what `up` started.
@@ -37,6 +37,8 @@ from servers import Servers
 
 # Niceness of the processes that work off Kafka (dispatch, notify, sla's workers).
 CONSUMER_NICE = int(os.environ.get("MINHU_CONSUMER_NICE", "5"))
+# How much longer than usual each process may take to become ready (a loaded machine).
+TIMEOUT_SCALE = float(os.environ.get("MINHU_STACK_TIMEOUT_SCALE", "1"))
 
 
 def _service_argv(svc: str) -> Callable[[], list[str]]:
@@ -140,6 +142,19 @@ class Stack(Servers):
                 ports.prometheus,
                 prepare=self._prometheus_prepare,
             ),
+            Proc(
+                "mailsink",
+                self._mailsink_argv,
+                lambda: port_open(ports.mailsink),
+                ports.mailsink,
+            ),
+            Proc(
+                "alertmanager",
+                self._alertmanager_argv,
+                lambda: http_ok(f"http://127.0.0.1:{ports.alertmanager}/-/ready"),
+                ports.alertmanager,
+                prepare=self._alertmanager_prepare,
+            ),
         ]
         self.procs.append(
             Proc(
@@ -236,9 +251,9 @@ class Stack(Servers):
             if child.poll() is not None:
                 tail = self.logfile(proc.name).read_text(errors="replace")[-3000:]
                 raise SystemExit(f"[stack] {proc.name} exited during start-up:\n{tail}")
-            if time.monotonic() - started > proc.timeout:
+            if time.monotonic() - started > proc.timeout * TIMEOUT_SCALE:
                 raise SystemExit(
-                    f"[stack] {proc.name} not ready after {proc.timeout:.0f}s; see "
+                    f"[stack] {proc.name} not ready after {proc.timeout * TIMEOUT_SCALE:.0f}s; see "
                     f"{self.logfile(proc.name)}"
                 )
             time.sleep(0.2)
@@ -284,7 +299,7 @@ class Stack(Servers):
             pid = self.pid(proc.name)
             state = f"running (pid {pid})" if pid else "stopped"
             down += pid is None
-            print(f"{proc.name:<11} {state:<22} 127.0.0.1:{proc.port}")
+            print(f"{proc.name:<13} {state:<22} 127.0.0.1:{proc.port}")
         return 1 if down else 0
 
     def urls(self) -> None:
@@ -295,6 +310,8 @@ Minhu is up ({self.p.name} profile):
   Queue UI, search, reports (工作台) http://127.0.0.1:{p.desk}/
   Temporal UI                      http://127.0.0.1:{p.temporal_ui}/
   Prometheus                       http://127.0.0.1:{p.prometheus}/
+  Alertmanager                     http://127.0.0.1:{p.alertmanager}/
+  Alert e-mail (local SMTP sink)   {self.p.var / "mail"}
   APIs: intake :{p.intake}  dispatch :{p.dispatch}  sla :{p.sla}  notify :{p.notify}  desk :{p.desk}
   SMS gateway simulator (texts kept) http://127.0.0.1:{p.smsgw}/v1/messages
   Logs: {self.p.var / "log"}    Stop everything: make down

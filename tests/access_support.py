@@ -36,6 +36,8 @@ DEMO_PASSWORD = "minhu-demo"
 DEMO_API_KEY = "minhu-demo"
 DEMO_SCOPES = frozenset({"open311:write", "cases:write", "cases:read"})
 GATEWAY_KEY = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_KEY", "")
+# Alertmanager's credential at notify's alert webhook (deploy/profiles.py).
+ALERTMANAGER_TOKEN = os.environ.get("MINHU_NOTIFY_ALERTMANAGER_TOKEN", "")
 # Filled path parameters; {case_no} is a case filed at the start.
 FILL = {
     "fmt": "json",

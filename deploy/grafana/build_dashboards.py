@@ -1,9 +1,13 @@
-"""Writes the Grafana dashboards (deploy/grafana/dashboards/*.json) from the panel lists below.
+"""Writes the Grafana dashboards (deploy/grafana/dashboards/*.json) from the panel lists below,
+with Grafana's own types and builders (grafana-foundation-sdk): what Grafana imports is what
+its schema describes, not a hand-written imitation of it.
 
 Run `.venv/bin/python deploy/grafana/build_dashboards.py` after changing a panel;
 tests/unit/ops/test_dashboards.py fails when the JSON files are stale. Some queries end
 in `or <series> * 0`: that fills a zero for every tier that has open cases, so "no breach
-yet" reads as 0, not as an empty panel.
+yet" reads as 0, not as an empty panel. A panel whose series only exist once something has
+happened (a dead letter, an escalation, an extension …) says so in words instead of showing
+an empty frame: its `no_value` text (Grafana's noValue option).
 """
 
 from __future__ import annotations
@@ -13,10 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grafana_foundation_sdk.builders import bargauge, common, prometheus, stat, table, timeseries
+from grafana_foundation_sdk.builders import dashboard as board
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import dashboard as model
+from grafana_foundation_sdk.models.common import (
+    BarGaugeDisplayMode,
+    BigValueGraphMode,
+    LegendDisplayMode,
+    LegendPlacement,
+    VizOrientation,
+)
+
 OUT = Path(__file__).resolve().parent / "dashboards"
-DATASOURCE = {"type": "prometheus", "uid": "minhu-prometheus"}
+DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="minhu-prometheus")
 SERVICES = 'job=~"intake|dispatch|sla|notify|desk"'
 JURISDICTION = 'district=~"$district", township=~"$township"'
+# What a panel shows before anything it counts has happened (every panel says something).
+NO_DATA_YET = "暂无数据（尚未发生）"
 
 
 @dataclass(frozen=True)
@@ -28,6 +46,7 @@ class Panel:
     queries: tuple[tuple[str, str], ...]
     kind: str = "timeseries"
     description: str = ""
+    no_value: str = NO_DATA_YET
 
 
 OPERATIONS = (
@@ -82,6 +101,7 @@ OPERATIONS = (
                 "{{group}} {{topic}}",
             ),
         ),
+        no_value="暂无死信（正常）",
     ),
     Panel(
         "Events published per second",
@@ -215,6 +235,7 @@ GOVERNANCE = (
                 "{{from_tier}} → {{to_tier}}",
             ),
         ),
+        no_value="暂无升级或督办",
     ),
     Panel(
         "响应率 response rate by unit (1 d)",
@@ -250,6 +271,7 @@ GOVERNANCE = (
                 "{{tier}}",
             ),
         ),
+        no_value="暂无签收",
     ),
     Panel(
         "Time to resolve p90 (办结)",
@@ -261,6 +283,7 @@ GOVERNANCE = (
                 "{{tier}}",
             ),
         ),
+        no_value="暂无办结",
     ),
     Panel(
         "Actions per day (签收 / 办结 / 退单 / 延期 / 回访 / 重办)",
@@ -274,6 +297,7 @@ GOVERNANCE = (
             ("sum by (outcome) (increase(minhu_sla_callbacks_total[1d]))", "回访 {{outcome}}"),
             ('sum(increase(minhu_sla_actions_total{action="reopened"}[1d]))', "重办"),
         ),
+        no_value="暂无回访",
     ),
     Panel(
         "Extensions per day (延期)",
@@ -284,81 +308,110 @@ GOVERNANCE = (
                 "{{action}}",
             ),
         ),
+        no_value="暂无延期申请",
     ),
     Panel(
         "Cases closed per day by reason",
         "short",
         (("sum by (reason) (increase(minhu_sla_cases_closed_total[1d]))", "{{reason}}"),),
+        no_value="暂无结案",
     ),
 )
 
 
-def _variable(name: str, label: str, query: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "label": label,
-        "type": "query",
-        "datasource": DATASOURCE,
-        "query": {"query": query, "refId": f"{name}-values"},
-        "definition": query,
-        "refresh": 2,
-        "includeAll": True,
-        "allValue": ".*",
-        "multi": True,
-        "current": {"text": "All", "value": "$__all"},
-        "sort": 1,
-    }
+KINDS: dict[str, Any] = {
+    "timeseries": timeseries.Panel,
+    "stat": stat.Panel,
+    "bargauge": bargauge.Panel,
+    "table": table.Panel,
+}
 
 
-def _panel(i: int, p: Panel) -> dict[str, Any]:
+def _variable(name: str, label: str, query: str) -> board.QueryVariable:
+    return (
+        board.QueryVariable(name)
+        .label(label)
+        .datasource(DATASOURCE)
+        .query({"query": query, "refId": f"{name}-values"})
+        .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .include_all(True)
+        .all_value(".*")
+        .multi(True)
+        .current(model.VariableOption(text="All", value="$__all"))
+        .sort(model.VariableSort.ALPHABETICAL_ASC)
+    )
+
+
+def _panel(i: int, p: Panel) -> Any:
     width = 12 if p.kind != "stat" else 8
-    return {
-        "id": i + 1,
-        "type": p.kind,
-        "title": p.title,
-        "description": p.description,
-        "datasource": DATASOURCE,
-        "gridPos": {"h": 8, "w": width, "x": (i % 2) * 12, "y": (i // 2) * 8},
-        "fieldConfig": {"defaults": {"unit": p.unit}, "overrides": []},
-        "options": {"legend": {"displayMode": "table", "placement": "bottom"}},
-        "targets": [
-            {
-                "refId": chr(ord("A") + n),
-                "datasource": DATASOURCE,
-                "expr": expr,
-                "legendFormat": legend,
-            }
-            for n, (expr, legend) in enumerate(p.queries)
-        ],
-    }
+    built = (
+        KINDS[p.kind]()
+        .id(i + 1)
+        .title(p.title)
+        .description(p.description)
+        .datasource(DATASOURCE)
+        .grid_pos(model.GridPos(h=8, w=width, x=(i % 2) * 12, y=(i // 2) * 8))
+        .unit(p.unit)
+        .no_value(p.no_value)
+    )
+    built = _options(built, p.kind)
+    for n, (expr, legend_format) in enumerate(p.queries):
+        built = built.with_target(
+            prometheus.Dataquery()
+            .ref_id(chr(ord("A") + n))
+            .datasource(DATASOURCE)
+            .expr(expr)
+            .legend_format(legend_format)
+        )
+    return built
 
 
-def dashboard(
-    uid: str, title: str, panels: tuple[Panel, ...], *, jurisdiction: bool
-) -> dict[str, Any]:
-    """A whole dashboard document as Grafana stores it."""
-    variables = []
+def _options(built: Any, kind: str) -> Any:
+    """Each kind's display options: series legends as a table, single values as their last."""
+    last = common.ReduceDataOptions().calcs(["lastNotNull"]).values(False)
+    if kind == "timeseries":
+        legend = (
+            common.VizLegendOptions()
+            .display_mode(LegendDisplayMode.TABLE)
+            .placement(LegendPlacement.BOTTOM)
+            .show_legend(True)
+        )
+        return built.legend(legend)
+    if kind == "stat":
+        return built.reduce_options(last).graph_mode(BigValueGraphMode.AREA)
+    if kind == "bargauge":
+        return (
+            built.reduce_options(last)
+            .orientation(VizOrientation.HORIZONTAL)
+            .display_mode(BarGaugeDisplayMode.GRADIENT)
+        )
+    return built.show_header(True)
+
+
+def dashboard(uid: str, title: str, panels: tuple[Panel, ...], *, jurisdiction: bool) -> Any:
+    """A whole dashboard as Grafana's schema types it."""
+    built = (
+        board.Dashboard(title)
+        .uid(uid)
+        .tags(["minhu"])
+        .timezone("browser")
+        .version(1)
+        .refresh("30s")
+        .time("now-6h", "now")
+    )
     if jurisdiction:
-        variables = [
-            _variable("district", "区", "label_values(unit:minhu_sla_open_cases:sum, district)"),
+        built = built.with_variable(
+            _variable("district", "区", "label_values(unit:minhu_sla_open_cases:sum, district)")
+        ).with_variable(
             _variable(
                 "township",
                 "乡镇/街道",
                 'label_values(unit:minhu_sla_open_cases:sum{district=~"$district"}, township)',
-            ),
-        ]
-    return {
-        "uid": uid,
-        "title": title,
-        "tags": ["minhu"],
-        "timezone": "browser",
-        "schemaVersion": 39,
-        "version": 1,
-        "refresh": "30s",
-        "time": {"from": "now-6h", "to": "now"},
-        "templating": {"list": variables},
-        "panels": [_panel(i, p) for i, p in enumerate(panels)],
-    }
+            )
+        )
+    for i, p in enumerate(panels):
+        built = built.with_panel(_panel(i, p))
+    return built.build()
 
 
 DASHBOARDS = {
@@ -371,13 +424,13 @@ DASHBOARDS = {
 }
 
 
-def render(doc: dict[str, Any]) -> str:
+def render(doc: Any) -> str:
     """The file text of one dashboard."""
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(doc, cls=JSONEncoder, ensure_ascii=False, indent=2) + "\n"
 
 
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
     for name, doc in DASHBOARDS.items():
         (OUT / name).write_text(render(doc), encoding="utf-8")
-        print(f"wrote {OUT / name}: {len(doc['panels'])} panels")
+        print(f"wrote {OUT / name}: {len(doc.panels or [])} panels")

@@ -115,3 +115,19 @@ def amount(value: object, unit: str) -> str:
 def person(name: str, unit: str = "") -> str:
     """Who did something, as people name them: 王网格员 · 柳岸社区居民委员会."""
     return f"{name} · {unit}" if name and unit and unit not in name else name
+
+
+# Operations alerts (deploy/prometheus/rules/alerts.rules.yml) as the supervision centre's
+# in-app notices name them; an alert not listed is shown by its own name.
+ALERT_NAMES = {
+    "MinhuServiceDown": "服务无响应",
+    "MinhuConsumerLag": "事件处理积压",
+    "MinhuOutboxBacklog": "待发布事件积压",
+    "MinhuDeadLetters": "事件处理失败（死信）",
+    "MinhuBreachRateSpike": "超时工单骤增",
+    "MinhuNotificationFailures": "通知发送失败率过高",
+    "MinhuHttpErrors": "接口错误率过高",
+    "MinhuAlertPathDrill": "告警通路演练",
+}
+ALERT_SEVERITY = {"page": "紧急", "ticket": "一般", "drill": "演练"}
+ALERT_STATUS = {"firing": "系统告警", "resolved": "告警解除"}

@@ -1,4 +1,5 @@
-"""Notify's app: the case-event consumer, the deliverer, the delivery API and inbox push."""
+"""Notify's app: the case-event consumer, the deliverer, the delivery API, inbox push and
+the receiver of operations alerts."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from services.common.plumbing import Plumbing
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, service_access
 from services.notify import store, wiring
+from services.notify.alerts import AlertmanagerToken
+from services.notify.alerts import router as alerts_router
 from services.notify.api import router
 from services.notify.consumer import Notifier
 from services.notify.deliver import Deliverer
@@ -94,7 +97,10 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
     service_access(app, common)
     # The SMS provider's callbacks show the gateway key, not a service token.
     app.state.authenticators.append(GatewayKey(own.sms_gateway_key or ""))
+    # Alertmanager's webhook shows its own bearer credential.
+    app.state.authenticators.append(AlertmanagerToken(own.alertmanager_token or ""))
     # Each route names its callers (services/notify/api.py, replies.py).
     app.include_router(router)
     app.include_router(provider_router)
+    app.include_router(alerts_router)
     return app

@@ -12,6 +12,8 @@ from services.notify.domain.schedule import RetrySchedule
 
 # The local profiles' SMS gateway key (deploy/profiles.py, the simulator): never in production.
 LOCAL_SMS_GATEWAY_KEY = "minhu-smsgw-local"
+# The local profiles' Alertmanager credential (deploy/profiles.py): never in production.
+LOCAL_ALERTMANAGER_TOKEN = "minhu-alertmanager-local"
 PLACEHOLDERS = frozenset({"changeme", "changethis", "secret", "password", "minhu-local"})
 MIN_SECRET = 16
 
@@ -21,7 +23,7 @@ def _weak(secret: str) -> bool:
     plain = secret.strip().lower()
     return (
         len(plain) < MIN_SECRET
-        or plain == LOCAL_SMS_GATEWAY_KEY
+        or plain in (LOCAL_SMS_GATEWAY_KEY, LOCAL_ALERTMANAGER_TOKEN)
         or any(plain.startswith(p) for p in PLACEHOLDERS)
     )
 
@@ -54,6 +56,8 @@ class NotifySettings(BaseSettings):
     smtp_port: int = 25
     smtp_from: str = "12345@minhu.local"
     supervisor_emails: list[str] = []
+    # Alertmanager's bearer credential at POST /v1/alerts; unset: nobody may post alerts.
+    alertmanager_token: str | None = Field(default=None, repr=False)
     # JSON list of {name, url, secret, events}.
     webhooks: list[WebhookTarget] = []
     # A failed delivery is tried again after each wait in turn (s, m, h), then given up
@@ -83,6 +87,10 @@ class NotifySettings(BaseSettings):
         elif self.sms_gateway_key and _weak(self.sms_gateway_key):
             problems.append(
                 "MINHU_NOTIFY_SMS_GATEWAY_KEY is the local profile's key or a weak placeholder"
+            )
+        if self.alertmanager_token is not None and _weak(self.alertmanager_token):
+            problems.append(
+                "MINHU_NOTIFY_ALERTMANAGER_TOKEN is the local profile's token or a weak placeholder"
             )
         for hook in self.webhooks:
             if _weak(hook.secret):

@@ -5,7 +5,7 @@ The routes come from the five apps themselves (imported, not started). Every API
 carry a rule (`services.common.access.rule_of`); mounts of static files and FastAPI's own
 documentation routes are public. Then, against the running stack, each route is called once
 by each principal: nobody, each person role signed in at the desk, each calling service's
-token, the demo API client and the SMS gateway. A principal the rule refuses gets 401
+token, the demo API client, the SMS gateway and Alertmanager. A principal the rule refuses gets 401
 (or, for a page, the redirect to the login) or 403 with a Chinese reason; a principal it
 admits gets anything else. Requests are minimal (empty bodies), so the guard decides before
 any command could take effect.
@@ -24,6 +24,7 @@ from services.common.access import CSRF_HEADER, Kind, Principal
 from services.common.access.services import ACTOR_HEADER
 from services.common.settings import SERVICES, local_service_token
 from tests.access_support import (
+    ALERTMANAGER_TOKEN,
     DEMO_API_KEY,
     DEMO_SCOPES,
     FILL,
@@ -72,6 +73,10 @@ async def callers(stack: StackAddresses) -> list[Caller]:
     if GATEWAY_KEY:
         gateway = Principal(Kind.SERVICE, name="sms-gateway")
         out.append(Caller("sms-gateway", gateway, {"Authorization": f"Bearer {GATEWAY_KEY}"}))
+    if ALERTMANAGER_TOKEN:
+        alertmanager = Principal(Kind.SERVICE, name="alertmanager")
+        bearer = {"Authorization": f"Bearer {ALERTMANAGER_TOKEN}"}
+        out.append(Caller("alertmanager", alertmanager, bearer))
     return out
 
 
@@ -215,3 +220,10 @@ def test_the_knowledge_and_lookup_routes_admit_whom_they_should() -> None:
 def test_the_probes_are_public_everywhere(service: str) -> None:
     probes = {e.path: e.rule for e in ALL if e.service == service and e.path.endswith("z")}
     assert probes == {"/healthz": PUBLIC, "/readyz": PUBLIC}
+
+
+def test_only_alertmanager_posts_alerts() -> None:
+    rules = {(e.method, e.path): e.rule for e in ALL if e.service == "notify"}
+    rule = rules[("POST", "/v1/alerts")]
+    assert rule is not None and rule.callers == frozenset({"alertmanager"})
+    assert not rule.roles and not rule.scopes and not rule.public

@@ -28,7 +28,14 @@ from schemathesis.generation.case import Case
 from services.common.access import CSRF_HEADER, Rule
 from services.common.access.services import ACTOR_HEADER
 from services.common.settings import local_service_token
-from tests.access_support import DEMO_API_KEY, GATEWAY_KEY, PEOPLE, all_endpoints, sign_in
+from tests.access_support import (
+    ALERTMANAGER_TOKEN,
+    DEMO_API_KEY,
+    GATEWAY_KEY,
+    PEOPLE,
+    all_endpoints,
+    sign_in,
+)
 from tests.support import StackAddresses
 
 CHECKS = [
@@ -55,6 +62,8 @@ async def credentials(stack: StackAddresses, rule: Rule | None) -> dict[str, str
         caller = "desk" if "desk" in rule.callers else sorted(rule.callers)[0]
         if caller == "sms-gateway":
             return {"Authorization": f"Bearer {GATEWAY_KEY}"}
+        if caller == "alertmanager":
+            return {"Authorization": f"Bearer {ALERTMANAGER_TOKEN}"}
         headers = {"Authorization": f"Bearer {local_service_token(caller)}"}
         if caller == "desk":
             headers[ACTOR_HEADER] = "admin"

@@ -13,6 +13,8 @@ NAMES = (
     "kafka",
     "temporal",
     "prometheus",
+    "mailsink",
+    "alertmanager",
     "smsgw",
     "intake",
     "dispatch",

@@ -1,14 +1,17 @@
-"""Grafana files: every panel has a title, a unit, a datasource and queries; JSON is fresh."""
+"""Grafana files: built with Grafana's own types (grafana-foundation-sdk); every panel has a
+title, a unit, a datasource, queries and words for "no data yet"; the JSON is fresh."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from grafana_foundation_sdk.models import dashboard as grafana
 
 ROOT = Path(__file__).resolve().parents[3]
 GRAFANA = ROOT / "deploy" / "grafana"
@@ -36,6 +39,24 @@ def test_committed_json_is_what_the_builder_writes() -> None:
         assert (GRAFANA / "dashboards" / name).read_text() == build.render(doc), (
             f"{name} is stale: run .venv/bin/python deploy/grafana/build_dashboards.py"
         )
+
+
+def test_dashboards_are_grafanas_own_types() -> None:
+    build = builder()
+    for name, doc in build.DASHBOARDS.items():
+        assert isinstance(doc, grafana.Dashboard), name
+        assert doc.panels and all(isinstance(p, grafana.Panel) for p in doc.panels), name
+        assert isinstance(doc.schema_version, int) and doc.schema_version >= 36, name
+        # The SDK's own decoder reads back what the builder wrote.
+        again = grafana.Dashboard.from_json(json.loads(build.render(doc)))
+        assert [p.title for p in again.panels] == [p.title for p in doc.panels], name
+
+
+def test_no_panel_is_left_empty_without_words() -> None:
+    for name, doc in dashboards().items():
+        for panel in doc["panels"]:
+            text = panel["fieldConfig"]["defaults"].get("noValue", "")
+            assert re.search(r"[\u4e00-\u9fff]", text), f"{name} / {panel['title']}: no noValue"
 
 
 def test_every_panel_has_title_unit_datasource_and_queries() -> None:
