@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import filetype
+import filetype  # type: ignore[import-untyped]
 
 from services.common.files import images
 from services.common.files.policy import IMAGE_TYPES, FilePolicy

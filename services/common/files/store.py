@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from aiobotocore.session import get_session
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from aiobotocore.session import get_session  # type: ignore[import-untyped]
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 
 class Missing(Exception):
