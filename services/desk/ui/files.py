@@ -50,8 +50,9 @@ async def _case(request: Request, case_no: str) -> dict[str, Any]:
 
 
 async def _upload(
-    request: Request, case_no: str, actor: str, unit_id: str, origin: str
+    request: Request, case_no: str, actor: str, unit_id: str, origins: tuple[str, ...]
 ) -> JSONResponse:
+    """Stores each file sent; `origins` are those the form may name (the first by default)."""
     files = attachments_of(request)
     try:
         sent, fields = await files_of(request, files.policy)
@@ -63,7 +64,7 @@ async def _upload(
                     name=one.name,
                     data=one.data,
                     actor=actor,
-                    origin=fields.get("origin") or origin,
+                    origin=fields["origin"] if fields.get("origin") in origins else origins[0],
                     unit_id=unit_id,
                 ),
             )
@@ -83,7 +84,7 @@ async def upload(request: Request, case_no: CaseNo, user: Viewer) -> Response:
     denied = attach_refusal(user, row, ui_of(request).directory)
     if denied:
         raise HTTPException(403, {"code": "forbidden", "message": denied})
-    return await _upload(request, case_no, user.username, row["unit_id"] or "", "case")
+    return await _upload(request, case_no, user.username, row["unit_id"] or "", ("case", "phone"))
 
 
 @service_router.post("/records/{case_no}/files", dependencies=[Depends(allow(callers=("intake",)))])
@@ -93,7 +94,7 @@ async def upload_for_console(request: Request, case_no: CaseNo) -> Response:
     if not who.acting_for:
         raise HTTPException(422, {"code": "actor_required", "message": "缺少上传人。"})
     row = await _case(request, case_no)
-    return await _upload(request, case_no, who.acting_for, row["unit_id"] or "", "console")
+    return await _upload(request, case_no, who.acting_for, row["unit_id"] or "", ("console",))
 
 
 async def _seen(request: Request, case_no: str, user: Any) -> None:
