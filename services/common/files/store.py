@@ -1,6 +1,7 @@
 """Where the bytes of files live: an object store behind one small interface.
 
-S3Store speaks S3 (the stack runs SeaweedFS's S3 gateway); MemoryStore serves unit tests.
+S3Store speaks S3 to any compatible store (SeaweedFS, Ceph RGW, a cloud bucket); MemoryStore
+serves unit tests.
 A put returns only once the store has the object, so whoever acknowledges an upload after
 it (and after committing its metadata) never acknowledges bytes that are not kept. Bytes
 never travel through Kafka: events and the record name a file by its key.
@@ -73,7 +74,8 @@ class S3Store:
             connect_timeout=5,
             read_timeout=30,
             s3={"addressing_style": "path"},
-            # SeaweedFS answers plain MD5-less uploads; newer default checksums are not needed.
+            # Checksums only where the API requires them: not every S3-compatible store
+            # accepts the newer default trailing checksums.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
         )

@@ -1,4 +1,4 @@
-"""The desk's object store: S3 when configured (the stack's SeaweedFS), else PostgreSQL
+"""The desk's object store: S3 when configured (MINHU_DESK_S3_*), else PostgreSQL
 large objects in the desk's own database, behind the same interface."""
 
 from __future__ import annotations
