@@ -16,6 +16,7 @@ from services.common.access.services import ACTOR_HEADER
 from services.common.files.checks import size_text
 from services.common.files.policy import FilePolicy
 from services.intake.domain import CASE_NO_PATTERN
+from services.intake.schemas import ERRORS, ErrorOut
 from services.intake.timeline import Peers
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -35,6 +36,7 @@ def _problem(status: int, code: str, message: str) -> JSONResponse:
     "/cases/{case_no}/files",
     summary="上传工单附件或照片（按文件内容校验类型与大小）",
     status_code=201,
+    responses={**ERRORS, 503: {"model": ErrorOut, "description": "附件服务暂不可用"}},
 )
 async def attach(request: Request, case_no: CaseNo, who: Attacher) -> Response:
     """The console's upload, passed on to the desk as this operator."""
