@@ -46,6 +46,7 @@ FILL = {
     "action": "accept",
     "username": "no-such-user",
     "entry_id": "1",  # the first seeded knowledge entry
+    "file_id": "00000000-0000-0000-0000-000000000000",  # no such file
 }
 
 

@@ -66,6 +66,8 @@ ACTIONS = {
     "light_changed": "亮灯",
     "progress_report_missed": "未按期报告进展",
     "closed": "销号",
+    # Files and photos.
+    "attached": "上传附件",
 }
 DECISIONS = {
     "auto": "自动派单",

@@ -17,6 +17,9 @@ from fastapi.staticfiles import StaticFiles
 
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
+from services.common.files.policy import FilePolicy
+from services.common.files.scan import EicarScanner
+from services.common.files.store import MemoryStore
 from services.common.jurisdiction import Directory
 from services.common.pii import Sealer
 from services.common.plumbing import Plumbing
@@ -27,6 +30,8 @@ from services.desk.api import router as record_api
 from services.desk.board.live import LiveHub
 from services.desk.board.projector import BoardProjector
 from services.desk.board.sync import SlaRefresher
+from services.desk.files.objects import close_store, open_store
+from services.desk.files.service import Attachments
 from services.desk.identity import seed
 from services.desk.identity.api import router as identity_api
 from services.desk.identity.service import Identity
@@ -44,6 +49,7 @@ from services.desk.ui import (
     caller,
     casepage,
     clock,
+    files,
     model,
     pages,
     queues,
@@ -88,6 +94,8 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
             common, client_id="minhu-desk", probe_topic=Topic.CLOSED, database=own.database
         )
         identity.sessions = plumbing.sessions
+        store = await open_store(own, plumbing.sessions)
+        app.state.attachments.store = store
         if demo:
             await seed.seed(plumbing.sessions, demo)
         await identity.prune()
@@ -115,6 +123,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
             yield
         finally:
             await plumbing.stop()
+            await close_store(store)
             await peers.aclose()
             await sla.aclose()
 
@@ -123,6 +132,10 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     app.state.identity = identity
     app.state.people = people
     app.state.sealer = sealer
+    # The store opens with the database (large objects) or its bucket, in the lifespan.
+    app.state.attachments = Attachments(
+        MemoryStore(), EicarScanner(), FilePolicy.from_file(own.files_policy), people
+    )
     # A login may go on to a desk page or to intake's console (the cookie reaches both).
     app.state.login_bases = (common.desk_url, common.intake_url)
     app.state.sso = own.oidc
@@ -147,7 +160,9 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     vendor.mkdir(parents=True, exist_ok=True)
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(files.service_router)
     ui_modules = (
+        files,
         pages,
         queues,
         casepage,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.desk.identity.service import Policy, is_local_env
@@ -48,6 +48,15 @@ class DeskSettings(BaseSettings):
     # and blind index replaced by a random marker); the background pass runs this often.
     pii_retention_days: int = Field(default=180, ge=1)
     pseudonymise_every_seconds: float = Field(default=3600.0, gt=0)
+    # Files and photos: the policy (services/common/files/policy.yaml unless set) and the
+    # S3-compatible store their bytes go to; without an endpoint they are kept as
+    # PostgreSQL large objects in the desk's database.
+    files_policy: Path | None = None
+    s3_endpoint: str | None = None
+    s3_bucket: str = "minhu-attachments"
+    s3_access_key: str = "minhu"
+    s3_secret_key: SecretStr = SecretStr("minhu-local-s3")
+    s3_region: str = "us-east-1"
 
     def seeds_demo(self, env: str) -> bool:
         """Whether the demo accounts are added at start on this environment."""
@@ -84,4 +93,6 @@ class DeskSettings(BaseSettings):
             problems.append("MINHU_DESK_SEED_DEMO_USERS is on (demo accounts, known password)")
         if self.cookie_secure is False:
             problems.append("MINHU_DESK_COOKIE_SECURE is off (session cookies sent over HTTP)")
+        if self.s3_endpoint and self.s3_secret_key.get_secret_value() == "minhu-local-s3":
+            problems.append("MINHU_DESK_S3_SECRET_KEY is the local placeholder")
         return problems

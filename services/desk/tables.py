@@ -170,3 +170,36 @@ marks = sa.Table(
 )
 
 READ_MODELS = (cases, marks)
+
+# Files and photos of a case: what was uploaded, by whom, when (the bytes are in the object
+# store under `object_key`, never here nor in Kafka). A row exists only once its object is
+# stored; the upload is acknowledged only after the row commits (with its record entry).
+attachments = sa.Table(
+    "case_attachments",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("case_no", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(160), nullable=False),
+    sa.Column("content_type", sa.String(80), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("width", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("height", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("object_key", sa.String(200), nullable=False),
+    sa.Column("thumb_key", sa.String(200), nullable=False, server_default=""),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    # Where it came from: console (intake's operator), case (the case page), phone.
+    sa.Column("origin", sa.String(16), nullable=False, server_default=""),
+    sa.Column("uploaded_by", sa.String(64), nullable=False),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_case_attachments_case", "case_no", "uploaded_at"),
+)
+
+# Objects kept as PostgreSQL large objects when no S3 store is configured (the same
+# interface; the stack uses S3).
+file_objects = sa.Table(
+    "file_objects",
+    metadata,
+    sa.Column("object_key", sa.String(200), primary_key=True),
+    sa.Column("oid", sa.BigInteger, nullable=False),
+    sa.Column("content_type", sa.String(80), nullable=False),
+)

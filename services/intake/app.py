@@ -30,6 +30,7 @@ from services.intake import client_store, store
 from services.intake.access import ApiKeys, DeskSessions
 from services.intake.api import router
 from services.intake.consumer import CaseCloser, CaseFollower, ProgressRecorder
+from services.intake.files import router as files_router
 from services.intake.guards import BodyGuard
 from services.intake.knowledge import store as knowledge_store
 from services.intake.knowledge.api import IndexCache
@@ -164,6 +165,7 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
     install_security(app, common)
     add_ops_routes(app, lambda: app.state.checks)
     app.include_router(router)
+    app.include_router(files_router)
     app.include_router(open311_router)
     app.include_router(knowledge_router)
     app.include_router(knowledge_page)

@@ -227,3 +227,39 @@ def test_only_alertmanager_posts_alerts() -> None:
     rule = rules[("POST", "/v1/alerts")]
     assert rule is not None and rule.callers == frozenset({"alertmanager"})
     assert not rule.roles and not rule.scopes and not rule.public
+
+
+# Files and photos: (service, method, path) -> (admitted roles, admitted calling services).
+# Uploads and reads further follow the case's own rules (casework.attach_refusal, refusal).
+FILE_ROUTES: dict[tuple[str, str, str], tuple[frozenset[str], frozenset[str]]] = {
+    ("desk", "POST", "/cases/{case_no}/files"): (
+        frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"}),
+        frozenset(),
+    ),
+    ("desk", "GET", "/cases/{case_no}/files"): (
+        frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"}),
+        frozenset(),
+    ),
+    ("desk", "GET", "/cases/{case_no}/files/{file_id}"): (
+        frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"}),
+        frozenset(),
+    ),
+    ("desk", "GET", "/cases/{case_no}/files/{file_id}/thumb"): (
+        frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"}),
+        frozenset(),
+    ),
+    ("desk", "POST", "/v1/records/{case_no}/files"): (frozenset(), frozenset({"intake"})),
+    ("intake", "POST", "/v1/cases/{case_no}/files"): (
+        frozenset({"operator", "dispatcher", "admin"}),
+        frozenset(),
+    ),
+}
+
+
+def test_the_file_routes_admit_whom_they_should() -> None:
+    found = {(e.service, e.method, e.path): e.rule for e in ALL}
+    for key, (roles, services) in FILE_ROUTES.items():
+        rule = found.get(key)
+        assert rule is not None, f"{key} is not a route"
+        assert not rule.public and rule.roles == roles and rule.callers == services, key
+        assert not rule.scopes, key  # no API client uploads or reads files

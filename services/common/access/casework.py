@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from services.common.access.roles import ADMIN, AUDITOR, DISPATCHER, HANDLER, SUPERVISOR
+from services.common.access.roles import (
+    ADMIN,
+    AUDITOR,
+    DISPATCHER,
+    HANDLER,
+    OPERATOR,
+    SUPERVISOR,
+)
 from services.common.jurisdiction import Directory
 
 # What a handler of the assigned unit may send to sla.
@@ -207,3 +214,20 @@ def state_refusal(action: str, row: Mapping[str, Any]) -> str:
 def holds(scope: Scope, unit_id: str, directory: Directory) -> bool:
     """Whether a unit lies within a scope (its own id, township or district)."""
     return scope.admits(case_at(directory, unit_id))
+
+
+# Files and photos: whoever may see an open case may add to it (the operator who took the
+# call, the handler on site, a supervisor); a closed (销号) case's record is final.
+ATTACHERS = (OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN)
+
+
+def attach_refusal(user: Person, row: Mapping[str, Any], directory: Directory) -> str | None:
+    """Why a person may not add a file or photo to a case (in Chinese), or None."""
+    seen = refusal(user, row, directory)
+    if seen is not None:
+        return seen
+    if user.role not in ATTACHERS:
+        return "您的角色不能上传附件。"
+    if row.get("state") == CLOSED:
+        return "工单已销号，不能再上传附件。"
+    return None

@@ -99,6 +99,9 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
         return f"回访（{verdict}）", note
     if kind == "extension_requested":
         return ACTIONS[kind], _unit_named(e["note"])
+    if kind == "attached":
+        photo = str(d.get("content_type") or "").startswith("image/")
+        return f"{ACTIONS[kind]}（{'照片' if photo else '文件'}）", e["note"]
     label = ACTIONS.get(kind, "办理")
     return label, e["note"]
 

@@ -104,7 +104,7 @@ if (live) {
 function fields(form) {
   const out = {};
   for (const el of form.elements) {
-    if (!el.name || el.name === "csrf") continue;
+    if (!el.name || el.name === "csrf" || el.type === "file") continue;
     if (el.type === "checkbox") out[el.name] = el.checked;
     else if (el.name === "approve" || el.name === "satisfied") out[el.name] = el.value === "true";
     else if (el.type === "number") out[el.name] = Number(el.value);
@@ -152,6 +152,16 @@ main.addEventListener("submit", async (ev) => {
   const button = form.querySelector("button");
   button.disabled = true;
   try {
+    // A photo in the form (办结's) is stored first; the action follows only if it was.
+    const photos = Array.from(form.querySelectorAll('input[type="file"]'));
+    const refused = photos.length && typeof uploadFiles === "function"
+      ? await uploadFiles(form.dataset.case, photos) : null;
+    if (refused) {
+      outcome = { text: refused, cls: "msg bad", at: Date.now() };
+      showOutcome();
+      if (form.closest("#actions")) reveal(); else say(refused, true);
+      return;
+    }
     const resp = await fetch(url, {
       method: "POST",
       credentials: "same-origin",

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from services.common.access import allow
 from services.common.sse import sse_response
 from services.desk.board import queries
+from services.desk.files import service as attachments
 from services.desk.slagateway import Action
 from services.desk.ui import access
 from services.desk.ui.auth import DISPATCHERS, STAFF, SUPERVISORS, WORKERS, Viewer
@@ -89,9 +90,28 @@ async def act(
     if command in SIGNED_ACTIONS and body.pop("signed", None) is not True:
         raise HTTPException(422, {"code": "signature_required", "message": SIGNED_ACTIONS[command]})
     body.pop("signed", None)
+    if command is Action.RESOLVE:
+        await _photo_for_resolve(request, row)
     # The actor is the signed-in user, whatever the form says: the record names them as
     # the one who did it, and for 办结 and 销号 as the one who signed it.
     return await ui.sla.act(case_no, command, {**body, "actor": user.username})
+
+
+async def _photo_for_resolve(request: Request, row: dict[str, Any]) -> None:
+    """办结 on the topics the file policy names needs a photo of the result first."""
+    policy = request.app.state.attachments.policy
+    if not policy.needs_photo(row.get("topic")):
+        return
+    async with sessions_db(request)() as session:
+        if await attachments.has_photo(session, row["case_no"]):
+            return
+    raise HTTPException(
+        422,
+        {
+            "code": "photo_required",
+            "message": f"“{row.get('topic')}”类工单办结须附现场照片：请先拍照或上传照片，再办结。",
+        },
+    )
 
 
 async def _peer_post(request: Request, path: str, body: dict[str, Any]) -> Response:

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.common.access import CSRF_FIELD, allow, principal_of
+from services.common.access.casework import attach_refusal
 from services.common.request_types import label as type_label
 from services.desk.board import queries
+from services.desk.files import service as attachments
 from services.desk.labels import (
     CHANNELS,
     CLOSE_REASONS,
@@ -28,6 +30,7 @@ from services.desk.record.writer import caller_of, case_entries
 from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
+from services.desk.ui.filecard import files_card, photo_field
 from services.desk.ui.html import LOCAL, case_link, due_cell, e, light, when
 from services.desk.ui.pages import render
 from services.desk.ui.users import User
@@ -76,9 +79,11 @@ ACTION_FORMS = {
 }
 
 
-def action_form(case_no: str, action: str) -> str:
-    """One action as a small form the script sends as JSON."""
+def action_form(case_no: str, action: str, extra: str = "") -> str:
+    """One action as a small form the script sends as JSON (a photo in it goes first, as
+    an upload)."""
     label, fields = ACTION_FORMS[action]
+    fields = fields + extra
     slug = action.replace("/", "-")
     return (
         f'<form class="act" data-case="{e(case_no)}" data-action="{e(action)}" id="act-{slug}">'
@@ -87,9 +92,14 @@ def action_form(case_no: str, action: str) -> str:
     )
 
 
-def actions_card(case_no: str, actions: tuple[str, ...], row: dict[str, Any]) -> str:
+def actions_card(
+    case_no: str,
+    actions: tuple[str, ...],
+    row: dict[str, Any],
+    extras: dict[str, str] | None = None,
+) -> str:
     """The viewer's next actions (casework.next_actions), or what the case waits for."""
-    forms = "".join(action_form(case_no, act) for act in actions)
+    forms = "".join(action_form(case_no, act, (extras or {}).get(act, "")) for act in actions)
     waiting = "" if forms else f'<p class="awaited" id="awaited">{e(access.awaited(row))}</p>'
     return (
         '<section class="card actions" id="actions"><h2>办理</h2>'
@@ -235,6 +245,22 @@ async def load(request: Request, case_no: str) -> tuple[dict[str, Any] | None, l
     return row, entries, caller
 
 
+async def files_of(request: Request, user: User, row: dict[str, Any], ui: Ui) -> tuple[str, str]:
+    """The files card and 办结's photo field of a case, for this viewer."""
+    async with sessions_db(request)() as session:
+        rows = await attachments.of_case(session, row["case_no"])
+    needed = request.app.state.attachments.policy.needs_photo(row.get("topic"))
+    names = request.app.state.people.known
+    card = files_card(
+        row["case_no"],
+        rows,
+        {k: v[0] for k, v in names.items()},
+        may_attach=attach_refusal(user, row, ui.directory) is None,
+        photo_needed=needed,
+    )
+    return card, photo_field(needed)
+
+
 def denied_page(request: Request, user: User, message: str) -> Response:
     """A refusal the user can read, with the way back."""
     body = (
@@ -304,6 +330,8 @@ async def case_page(request: Request, case_no: str) -> Response:
         )
     bounces = sum(1 for x in entries if x["kind"] == "bounced")
     lines = story(entries, ui.unit_name)
+    files, photo = await files_of(request, user, row, ui)
+    next_actions = access.next_actions(user, row, ui.directory)
     # Finished cases have nothing left to count down.
     remain = f' <span class="remain-wrap">{due_cell(row)}</span>'
     if row["state"] in FINISHED:
@@ -315,7 +343,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f' <a class="print" href="/cases/{e(case_no)}/record">打印台账</a></header>'
         '<div class="case-grid">'
         # First on the page (the phone's first screen), in the right-hand column at the desk.
-        f"{actions_card(case_no, access.next_actions(user, row, ui.directory), row)}"
+        f"{actions_card(case_no, next_actions, row, {'resolve': photo})}"
         f"{related_card(entries)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
         f'<p class="content">{e(row["content"])}</p>'
@@ -337,6 +365,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f"<dt>办结时限</dt><dd>{when(row['resolve_due'])}</dd>"
         f"<dt>升级次数</dt><dd>{row['escalation_level']}</dd>"
         f"<dt>退单次数</dt><dd>{bounces}</dd></dl>{ext}</section>"
+        f"{files}"
         f'<section class="card"><h2>办理记录（台账）</h2>{timeline(lines)}</section>'
         "</div>"
     )

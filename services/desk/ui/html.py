@@ -124,7 +124,8 @@ def page(title: str, body: str, user: User | None, *, live: str = "", csrf: str 
         f'<body data-live="{e(live)}">{top}<main id="main">{body}</main>'
         '<div id="toast" role="status" aria-live="polite"></div>'
         '<script src="/static/queue.js" defer></script>'
-        '<script src="/static/caller.js" defer></script></body></html>'
+        '<script src="/static/caller.js" defer></script>'
+        '<script src="/static/files.js" defer></script></body></html>'
     )
 
 

@@ -337,8 +337,13 @@ async function submitCase(event) {
       body: JSON.stringify(caseBody()),
     });
     if (status === 201 || status === 200) {
+      const chosen = Array.from($("f-files").files || []);
       showCreated(body);
       resetForm();
+      $("f-files").value = "";
+      $("created").dataset.filesTo = body.repeat_of || body.case_no;
+      $("files-msg").textContent = "";
+      if (chosen.length) sendFiles(body.repeat_of || body.case_no, chosen);
       openCase(body.repeat_of || body.case_no);
       if (!body.repeat_of) followPlacement(body);
     } else if (status === 422) {
@@ -360,6 +365,55 @@ async function submitCase(event) {
     button.disabled = false;
     button.textContent = submitLabel();
   }
+}
+
+// Files and photos go to the case once it is filed; the desk's record may take a moment to
+// hold a new case (404 until then), so a few tries follow.
+const FILE_TRIES = 20;
+async function sendFiles(caseNo, files) {
+  const msg = $("files-msg");
+  msg.textContent = `正在上传 ${files.length} 个附件…`;
+  const form = new FormData();
+  for (const f of files) form.append("file", f, f.name);
+  form.append("origin", "console");
+  for (let attempt = 1; attempt <= FILE_TRIES; attempt += 1) {
+    let resp;
+    try {
+      resp = await fetch(`/v1/cases/${caseNo}/files`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": me ? me.csrf : "" },
+        body: form,
+      });
+    } catch {
+      resp = null;
+    }
+    if (resp && resp.status === 201) {
+      const got = await resp.json();
+      msg.textContent = `已上传 ${got.files.length} 个附件：${got.files.map((f) => f.name).join("、")}`;
+      document.body.dataset.filesUploaded = caseNo;
+      return;
+    }
+    const retry = !resp || resp.status === 404 || resp.status === 503;
+    if (!retry || attempt === FILE_TRIES) {
+      const body = resp ? await resp.json().catch(() => null) : null;
+      msg.textContent = `附件未上传：${(body && body.message) || "网络异常，请稍后重试"}`;
+      return;
+    }
+    await new Promise((done) => setTimeout(done, 1500));
+  }
+}
+
+async function uploadCreated(event) {
+  event.preventDefault();
+  const caseNo = $("created").dataset.filesTo;
+  const files = Array.from($("c-files").files || []);
+  if (!files.length) {
+    $("files-msg").textContent = "请选择要上传的照片或文件";
+    return;
+  }
+  await sendFiles(caseNo, files);
+  $("c-files").value = "";
 }
 
 function newKey() {
@@ -667,6 +721,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("clear").addEventListener("click", () => { resetForm(); $("f-caller_phone").focus(); });
   $("search-form").addEventListener("submit", search);
   $("created-next").addEventListener("click", newCase);
+  $("created-files").addEventListener("submit", uploadCreated);
   $("created-copy").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText($("created").dataset.caseNo);

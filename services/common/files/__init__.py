@@ -1,0 +1,1 @@
+"""Files and photos of a case: the policy, the checks on an upload, the object store."""

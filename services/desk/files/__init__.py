@@ -1,0 +1,1 @@
+"""A case's files and photos at the desk: uploads checked, stored, listed and served."""
