@@ -18,7 +18,7 @@ from services.common.tracing import case_span
 from services.common.web import Session
 from services.intake import progress, store
 from services.intake.accept import KeyConflict, accept
-from services.intake.domain import CASE_NO_PATTERN, body_fingerprint
+from services.intake.domain import CASE_NO_PATTERN, Channel, body_fingerprint
 from services.intake.domain.access import CASES_READ, CASES_WRITE, masked_case, masked_timeline
 from services.intake.limits import check_submit
 from services.intake.schemas import ERRORS, CaseCreated, CaseIn, CaseOut, Me, Timeline
@@ -52,7 +52,11 @@ PeersDep = Annotated[Peers, Depends(peers_dep)]
 # Who may do what here. Supervisors read a case by number but do not look callers up by
 # number: a phone look-up ties a number to its cases, which only the roles that call
 # citizens back (PHONE_ROLES) need. Answers are masked whoever asks.
-Submitter = Annotated[Principal, Depends(allow(OPERATOR, DISPATCHER, ADMIN, scopes=(CASES_WRITE,)))]
+# The desk files grid workers' patrol reports (巡查上报), naming the worker as operator.
+Submitter = Annotated[
+    Principal,
+    Depends(allow(OPERATOR, DISPATCHER, ADMIN, callers=("desk",), scopes=(CASES_WRITE,))),
+]
 CaseReader = Depends(allow(OPERATOR, DISPATCHER, SUPERVISOR, ADMIN, scopes=(CASES_READ,)))
 PhoneReader = Depends(allow(OPERATOR, DISPATCHER, ADMIN, scopes=(CASES_READ,)))
 TimelineReader = Depends(allow(OPERATOR, DISPATCHER, ADMIN))
@@ -82,6 +86,8 @@ def _check(body: CaseIn) -> None:
         raise _invalid("caller_phone", "此项为必填项；来电人不愿留号码时请勾选匿名")
     if body.answer and body.request_type is not RequestType.CONSULTATION:
         raise _invalid("answer", "只有咨询件可以直接答复办结；其他类型的诉求请派单办理")
+    if body.on_spot_note and (body.channel is not Channel.GRID_PATROL or not body.grid_code):
+        raise _invalid("on_spot_note", "只有网格巡查上报（须有网格编码）可以就地办结")
     if (body.latitude is None) != (body.longitude is None):
         missing = "longitude" if body.longitude is None else "latitude"
         raise _invalid(missing, "经纬度须同时填写")
@@ -159,6 +165,8 @@ async def create_case(
         )
     if done.repeat_of:
         message = f"重复来电：已并入未办结的工单 {done.repeat_of}，不另行派单"
+    elif done.status == store.CLOSED and body.on_spot_note:
+        message = "已就地办结，计入本网格，不派单"
     elif done.status == store.CLOSED:
         message = "已直接答复，工单即时办结，不派单"
     elif fields["request_type"] == RequestType.PRAISE:

@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from services.common.access.roles import ADMIN, AUDITOR, DISPATCHER, HANDLER, SUPERVISOR
+from services.common.access.roles import (
+    ADMIN,
+    AUDITOR,
+    DISPATCHER,
+    GRID_WORKER,
+    HANDLER,
+    SUPERVISOR,
+)
 from services.common.jurisdiction import Directory
 
 # What a handler of the assigned unit may send to sla.
@@ -107,7 +114,7 @@ def scope_of(user: Person, directory: Directory) -> Scope:
         return Scope("all")
     if user.role == AUDITOR:
         return Scope("none")  # auditors read the access audit, not cases
-    if user.role == HANDLER:
+    if user.role in (HANDLER, GRID_WORKER):
         return Scope("unit", user.unit_id)
     where = place(directory, user.unit_id)
     try:
@@ -129,6 +136,8 @@ def refusal(user: Person, row: Mapping[str, Any], directory: Directory) -> str |
         return "审计员只能查看访问审计，不能查看工单。"
     if user.role == HANDLER:
         return "无权查看该工单：它不属于本单位。办理人只能查看和办理本单位承办的工单。"
+    if user.role == GRID_WORKER:
+        return "无权查看该工单：它不属于本网格。网格员只能查看和办理本网格承办的工单。"
     return "无权查看该工单：它不在您的管辖范围内。"
 
 
@@ -137,7 +146,7 @@ def role_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> 
     cases they may not see, and for operators and auditors)."""
     if refusal(user, row, directory) is not None:
         return ()
-    if user.role == HANDLER:
+    if user.role in (HANDLER, GRID_WORKER):
         return HANDLER_ACTIONS if row.get("unit_id") == user.unit_id else ()
     if user.role == SUPERVISOR:
         return SUPERVISOR_ACTIONS
