@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from services.common.access import ROLES, Principal, allow
+from services.common.access import ROLES, Kind, Principal, allow
 from services.common.access.roles import ADMIN, DISPATCHER, OPERATOR, SUPERVISOR
 from services.common.errors import not_found
 from services.common.logging import case_context, get_logger
@@ -79,6 +79,14 @@ def _operator(body: CaseIn, who: Principal) -> str | None:
     return who.name
 
 
+def _check_on_spot(body: CaseIn, who: Principal) -> None:
+    """就地办结 is the grid worker's: filed through the desk's patrol page only."""
+    if not body.on_spot_note:
+        return
+    if who.kind is not Kind.SERVICE or who.name != "desk":
+        raise _invalid("on_spot_note", "就地办结只能由网格员在网格巡查页面提交")
+
+
 def _check(body: CaseIn) -> None:
     if body.anonymous and body.callback_consent:
         raise _invalid("callback_consent", "匿名来电无法回访，请取消勾选同意回访")
@@ -122,6 +130,7 @@ async def create_case(
     """
     operator = _operator(body, who)
     _check(body)
+    _check_on_spot(body, who)
     check_submit(request, who)
     fields = body.model_dump(mode="json")
     fields["operator"] = operator
