@@ -1,4 +1,4 @@
-"""Grid workers' visits (走访): an append-only log kept by the desk.
+"""Grid workers (网格员) may hold accounts; their visits (走访): an append-only log.
 
 Revision ID: desk_0006_grid
 Revises: desk_0005
@@ -26,7 +26,17 @@ END $$""",
 )
 
 
+ROLES = ("operator", "dispatcher", "handler", "supervisor", "admin", "auditor")
+
+
+def _role_check(roles: tuple[str, ...]) -> None:
+    op.drop_constraint("ck_users_role", "users", type_="check")
+    listed = ", ".join(f"'{r}'" for r in roles)
+    op.create_check_constraint("ck_users_role", "users", f"role IN ({listed})")
+
+
 def upgrade() -> None:
+    _role_check((*ROLES, "grid_worker"))
     op.create_table(
         "grid_visits",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -43,5 +53,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("UPDATE users SET active = false, role = 'handler' WHERE role = 'grid_worker'")
+    _role_check(ROLES)
     op.drop_table("grid_visits")
     op.execute("DROP FUNCTION IF EXISTS grid_visits_append_only()")
