@@ -31,6 +31,7 @@ PEOPLE = {
     "supervisor": "hubin-duban",
     "admin": "admin",
     "auditor": "auditor",
+    "grid_worker": "wangge-liuan1",
 }
 DEMO_PASSWORD = "minhu-demo"
 DEMO_API_KEY = "minhu-demo"

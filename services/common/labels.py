@@ -16,6 +16,7 @@ ROLES = {
     "supervisor": "督办",
     "admin": "管理员",
     "auditor": "审计员",
+    "grid_worker": "网格员",
 }
 STATES = {
     "received": "已受理",
@@ -29,7 +30,13 @@ STATES = {
     "manual": "待人工派单",
     "merged": "已并入原工单",
 }
-TIERS = {"village": "村/社区", "township": "乡镇/街道", "district": "区级", "supervision": "督办"}
+TIERS = {
+    "grid": "网格",
+    "village": "村/社区",
+    "township": "乡镇/街道",
+    "district": "区级",
+    "supervision": "督办",
+}
 DIFFICULTY = {"simple": "立即办", "general": "协调办", "complex": "联动办", "legacy": "历史遗留"}
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 CHANNELS = {
@@ -84,6 +91,7 @@ CLOSE_REASONS = {
     "rejected": "不予受理",
     "answered_directly": "直接答复，即时办结",
     "praise_forwarded": "表扬已转达，不计时限",
+    "closed_on_spot": "就地办结",
 }
 NOTICE_CHANNELS = {"sms": "短信", "email": "邮件", "webhook": "接口推送", "in_app": "站内消息"}
 NOTICE_STATUS = {

@@ -50,6 +50,7 @@ from services.desk.ui import (
     casepage,
     clock,
     files,
+    grid,
     model,
     pages,
     queues,
@@ -138,6 +139,8 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     )
     # A login may go on to a desk page or to intake's console (the cookie reaches both).
     app.state.login_bases = (common.desk_url, common.intake_url)
+    # Grid workers' patrol reports are filed at intake by the desk.
+    app.state.intake_url = common.intake_url.rstrip("/")
     app.state.sso = own.oidc
     install_error_handlers(app)
     refusal_pages(app)
@@ -175,6 +178,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         clock,
         admin,
         model,
+        grid,
     )
     for module in ui_modules:
         app.include_router(module.router)

@@ -84,10 +84,14 @@ class Dispatcher:
     async def received(self, env: Envelope, payload: case_pb2.CaseReceived) -> bool:
         """Classify, link to similar recent cases, route, store and announce one case.
 
-        A consultation answered on the call (直接答复) was closed at intake: not ours.
+        A consultation answered on the call (直接答复) and a patrol report closed on the spot
+        (就地办结) were closed at intake: not ours.
         """
         if path_of(payload.request_type, answered=bool(payload.answer)) is Path.ANSWER:
             log.info("consultation answered at intake, not dispatched", case_no=payload.case_no)
+            return False
+        if payload.on_spot_note:
+            log.info("patrol report closed on the spot, not dispatched", case_no=payload.case_no)
             return False
         case = CaseText(
             title=payload.title,
@@ -97,6 +101,7 @@ class Dispatcher:
             urgent=payload.urgent,
             latitude=payload.latitude if payload.HasField("latitude") else None,
             longitude=payload.longitude if payload.HasField("longitude") else None,
+            channel=payload.channel,
         )
         models = self.models  # one snapshot: a promotion mid-case does not mix versions
         live, version = models.classifier, models.version

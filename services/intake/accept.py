@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.request_types import Path
 from services.intake import store
 from services.intake.domain import Matter, find_repeat
 
@@ -41,7 +40,7 @@ async def accept(
         repeat = None
         ref = store.caller_ref(case.caller_phone) if case.caller_phone else ""
         # A consultation answered on the call is done with: it joins no open case.
-        if ref and not case.anonymous and case.path is not Path.ANSWER:
+        if ref and not case.anonymous and not case.closed_here:
             await store.lock_caller(session, ref=ref)
             matter = Matter(
                 caller_ref=ref,
@@ -60,7 +59,7 @@ async def accept(
         if key is not None:
             await store.bind_key(session, key=key, case_no=case_no)
     status = store.MERGED if repeat_of else "received"
-    if repeat_of is None and case.path is Path.ANSWER:
+    if repeat_of is None and case.closed_here:
         status = store.CLOSED
     return Accepted(
         case_no=case_no,

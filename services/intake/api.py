@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from services.common.access import ROLES, Principal, allow
+from services.common.access import ROLES, Kind, Principal, allow
 from services.common.access.roles import ADMIN, DISPATCHER, OPERATOR, SUPERVISOR
 from services.common.errors import not_found
 from services.common.logging import case_context, get_logger
@@ -18,7 +18,7 @@ from services.common.tracing import case_span
 from services.common.web import Session
 from services.intake import progress, store
 from services.intake.accept import KeyConflict, accept
-from services.intake.domain import CASE_NO_PATTERN, body_fingerprint
+from services.intake.domain import CASE_NO_PATTERN, Channel, body_fingerprint
 from services.intake.domain.access import CASES_READ, CASES_WRITE, masked_case, masked_timeline
 from services.intake.limits import check_submit
 from services.intake.schemas import ERRORS, CaseCreated, CaseIn, CaseOut, Me, Timeline
@@ -52,7 +52,11 @@ PeersDep = Annotated[Peers, Depends(peers_dep)]
 # Who may do what here. Supervisors read a case by number but do not look callers up by
 # number: a phone look-up ties a number to its cases, which only the roles that call
 # citizens back (PHONE_ROLES) need. Answers are masked whoever asks.
-Submitter = Annotated[Principal, Depends(allow(OPERATOR, DISPATCHER, ADMIN, scopes=(CASES_WRITE,)))]
+# The desk files grid workers' patrol reports (巡查上报), naming the worker as operator.
+Submitter = Annotated[
+    Principal,
+    Depends(allow(OPERATOR, DISPATCHER, ADMIN, callers=("desk",), scopes=(CASES_WRITE,))),
+]
 CaseReader = Depends(allow(OPERATOR, DISPATCHER, SUPERVISOR, ADMIN, scopes=(CASES_READ,)))
 PhoneReader = Depends(allow(OPERATOR, DISPATCHER, ADMIN, scopes=(CASES_READ,)))
 TimelineReader = Depends(allow(OPERATOR, DISPATCHER, ADMIN))
@@ -75,6 +79,14 @@ def _operator(body: CaseIn, who: Principal) -> str | None:
     return who.name
 
 
+def _check_on_spot(body: CaseIn, who: Principal) -> None:
+    """就地办结 is the grid worker's: filed through the desk's patrol page only."""
+    if not body.on_spot_note:
+        return
+    if who.kind is not Kind.SERVICE or who.name != "desk":
+        raise _invalid("on_spot_note", "就地办结只能由网格员在网格巡查页面提交")
+
+
 def _check(body: CaseIn) -> None:
     if body.anonymous and body.callback_consent:
         raise _invalid("callback_consent", "匿名来电无法回访，请取消勾选同意回访")
@@ -82,6 +94,8 @@ def _check(body: CaseIn) -> None:
         raise _invalid("caller_phone", "此项为必填项；来电人不愿留号码时请勾选匿名")
     if body.answer and body.request_type is not RequestType.CONSULTATION:
         raise _invalid("answer", "只有咨询件可以直接答复办结；其他类型的诉求请派单办理")
+    if body.on_spot_note and (body.channel is not Channel.GRID_PATROL or not body.grid_code):
+        raise _invalid("on_spot_note", "只有网格巡查上报（须有网格编码）可以就地办结")
     if (body.latitude is None) != (body.longitude is None):
         missing = "longitude" if body.longitude is None else "latitude"
         raise _invalid(missing, "经纬度须同时填写")
@@ -116,6 +130,7 @@ async def create_case(
     """
     operator = _operator(body, who)
     _check(body)
+    _check_on_spot(body, who)
     check_submit(request, who)
     fields = body.model_dump(mode="json")
     fields["operator"] = operator
@@ -159,6 +174,8 @@ async def create_case(
         )
     if done.repeat_of:
         message = f"重复来电：已并入未办结的工单 {done.repeat_of}，不另行派单"
+    elif done.status == store.CLOSED and body.on_spot_note:
+        message = "已就地办结，计入本网格，不派单"
     elif done.status == store.CLOSED:
         message = "已直接答复，工单即时办结，不派单"
     elif fields["request_type"] == RequestType.PRAISE:

@@ -54,7 +54,8 @@ class Limits:
         """Seconds this principal must wait before submitting (0: go ahead)."""
         if who.kind is Kind.CLIENT:
             return self._client_bucket(client).take(f"client:{who.name}")
-        return self.people.take(f"{who.kind}:{who.name}")
+        # The desk files patrol reports for grid workers: each worker has their own rate.
+        return self.people.take(f"{who.kind}:{who.name}:{who.acting_for}")
 
     def lookup_wait(self, address: str) -> float:
         """Seconds this address must wait before its next case look-up (0: go ahead)."""

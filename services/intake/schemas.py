@@ -53,6 +53,12 @@ class CaseIn(BaseModel):
     answer_source: str | None = Field(
         default=None, pattern=r"^\d{1,12}$", description="答复所用的知识库条目编号"
     )
+    on_spot_note: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="就地办结：网格员巡查发现并当场处理的问题，填写处理情况；仅限网格巡查渠道且须有"
+        "网格编码，工单在受理环节即时办结，计入本网格，不派单",
+    )
     operator: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",
@@ -78,7 +84,14 @@ class CaseIn(BaseModel):
         return value
 
     @field_validator(
-        "content", "caller_name", "title", "address", "grid_code", "urgent_reason", "answer"
+        "content",
+        "caller_name",
+        "title",
+        "address",
+        "grid_code",
+        "urgent_reason",
+        "answer",
+        "on_spot_note",
     )
     @classmethod
     def _no_control_chars(cls, value: str | None) -> str | None:
@@ -93,7 +106,7 @@ class CaseCreated(BaseModel):
     case_no: str
     status: str = Field(
         description="received（新工单）、merged（重复件，已并入原工单）"
-        "或 closed（咨询已直接答复办结）"
+        "或 closed（咨询已直接答复办结，或网格巡查就地办结）"
     )
     repeat_of: str | None = Field(description="重复件所并入的原工单编号")
     request_type: str | None = Field(default=None, description="诉求类型")
@@ -123,6 +136,7 @@ class CaseOut(BaseModel):
     request_type: str | None = Field(default=None, description="诉求类型；早期工单为空")
     answer: str | None = Field(default=None, description="直接答复内容（咨询即时办结）")
     answer_source: str | None = None
+    on_spot_note: str | None = Field(default=None, description="就地办结情况（网格巡查）")
     status: str
     state: str | None = Field(
         default=None, description="按号码查询时：办理状态（received、dispatched、closed 等）"

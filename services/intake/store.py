@@ -29,6 +29,8 @@ MERGED = "merged"
 # A consultation answered on the call is stored closed, and closed with this reason.
 CLOSED = "closed"
 ANSWERED_DIRECTLY = "answered_directly"
+# A grid worker's patrol report closed on the spot (就地办结) is stored closed too.
+CLOSED_ON_SPOT = "closed_on_spot"
 metadata = sa.MetaData()
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
@@ -66,6 +68,8 @@ cases = sa.Table(
     sa.Column("request_type", sa.String(16), nullable=True),
     sa.Column("answer", sa.Text, nullable=True),
     sa.Column("answer_source", sa.String(32), nullable=True),
+    # Added by intake_0006: what a grid worker did about a patrol report closed on the spot.
+    sa.Column("on_spot_note", sa.Text, nullable=True),
     sa.Index("ix_cases_caller_ref", "caller_ref", "received_at"),
     sa.Index(
         "ix_cases_pseudonymise_due",
@@ -123,11 +127,18 @@ class NewCase:
     answer_source: str | None = None
     # The unit of the operator who answered on the call (travels in the event only).
     answer_unit_id: str | None = None
+    # A patrol report the grid worker closed on the spot (就地办结): what they did.
+    on_spot_note: str | None = None
 
     @property
     def path(self) -> Path:
         """Where the case goes: answered and closed here, dispatched, or forwarded."""
         return path_of(self.request_type, answered=bool(self.answer))
+
+    @property
+    def closed_here(self) -> bool:
+        """Closed at intake: answered on the call (直接答复) or closed on the spot (就地办结)."""
+        return self.path is Path.ANSWER or bool(self.on_spot_note)
 
 
 # Per-day sequences this process has seen created (creating one is idempotent anyway).
@@ -196,6 +207,7 @@ def _received_event(
         answer=case.answer or "",
         answer_source=case.answer_source or "",
         answer_unit_id=case.answer_unit_id or "" if case.answer else "",
+        on_spot_note=case.on_spot_note or "",
     )
     if case.latitude is not None and case.longitude is not None:
         payload.latitude, payload.longitude = case.latitude, case.longitude
@@ -203,11 +215,13 @@ def _received_event(
 
 
 def _answered_event(case_no: str, case: NewCase, now: datetime) -> events.Envelope:
-    """case.closed of a consultation answered on the call, right after its case.received."""
+    """case.closed of a consultation answered on the call, or of a patrol report closed on
+    the spot, right after its case.received."""
+    on_spot = bool(case.on_spot_note)
     payload = case_pb2.CaseClosed(
         case_no=case_no,
-        reason=ANSWERED_DIRECTLY,
-        note=case.answer or "",
+        reason=CLOSED_ON_SPOT if on_spot else ANSWERED_DIRECTLY,
+        note=(case.on_spot_note if on_spot else case.answer) or "",
         closed_at=events.timestamp(now),
         actor=case.operator or "",
     )
@@ -268,9 +282,11 @@ async def create_case(
     env = _received_event(case_no, case, now, sealed=sealed, ref=ref)
     private = ("caller_name", "caller_phone", "answer_unit_id")
     values = {k: v for k, v in asdict(case).items() if k not in private}
-    answered = repeat_of is None and case.path is Path.ANSWER
-    if not answered:
+    answered = repeat_of is None and case.closed_here
+    if not (answered and case.path is Path.ANSWER):
         values.update(answer=None, answer_source=None)
+    if not answered:
+        values.update(on_spot_note=None)
     await session.execute(
         sa.insert(cases).values(
             **values,
@@ -292,7 +308,7 @@ async def create_case(
             session, outbox, events.CASE_ACTION, _repeat_event(case_no, repeat_of, env, now)
         )
     if answered:
-        # 直接答复: closed at intake; dispatch reads the answer and leaves the case alone.
+        # 直接答复 or 就地办结: closed at intake; dispatch leaves the case alone.
         await enqueue(session, outbox, events.CASE_CLOSED, _answered_event(case_no, case, now))
     return case_no, env.id
 

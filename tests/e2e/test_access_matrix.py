@@ -216,6 +216,27 @@ def test_the_knowledge_and_lookup_routes_admit_whom_they_should() -> None:
             assert not rule.callers and not rule.scopes, key  # people only
 
 
+# The grid tier's routes: (service, method, path) -> (admitted roles, admitted callers).
+GRID_ROUTES: dict[tuple[str, str, str], tuple[frozenset[str], frozenset[str]]] = {
+    ("desk", "GET", "/grid"): (frozenset({"grid_worker"}), frozenset()),
+    ("desk", "POST", "/grid/patrol"): (frozenset({"grid_worker"}), frozenset()),
+    ("desk", "POST", "/grid/visits"): (frozenset({"grid_worker"}), frozenset()),
+    # The desk files grid workers' patrol reports at intake.
+    ("intake", "POST", "/v1/cases"): (
+        frozenset({"operator", "dispatcher", "admin"}),
+        frozenset({"desk"}),
+    ),
+}
+
+
+def test_the_grid_routes_admit_whom_they_should() -> None:
+    found = {(e.service, e.method, e.path): e.rule for e in ALL}
+    for key, (roles, services) in GRID_ROUTES.items():
+        rule = found.get(key)
+        assert rule is not None, f"{key} is not a route"
+        assert not rule.public and rule.roles == roles and rule.callers == services, key
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_probes_are_public_everywhere(service: str) -> None:
     probes = {e.path: e.rule for e in ALL if e.service == service and e.path.endswith("z")}

@@ -17,6 +17,7 @@ from services.common.access.roles import (
     ADMIN,
     AUDITOR,
     DISPATCHER,
+    GRID_WORKER,
     HANDLER,
     OPERATOR,
     SUPERVISOR,
@@ -114,7 +115,7 @@ def scope_of(user: Person, directory: Directory) -> Scope:
         return Scope("all")
     if user.role == AUDITOR:
         return Scope("none")  # auditors read the access audit, not cases
-    if user.role == HANDLER:
+    if user.role in (HANDLER, GRID_WORKER):
         return Scope("unit", user.unit_id)
     where = place(directory, user.unit_id)
     try:
@@ -136,6 +137,8 @@ def refusal(user: Person, row: Mapping[str, Any], directory: Directory) -> str |
         return "审计员只能查看访问审计，不能查看工单。"
     if user.role == HANDLER:
         return "无权查看该工单：它不属于本单位。办理人只能查看和办理本单位承办的工单。"
+    if user.role == GRID_WORKER:
+        return "无权查看该工单：它不属于本网格。网格员只能查看和办理本网格承办的工单。"
     return "无权查看该工单：它不在您的管辖范围内。"
 
 
@@ -144,7 +147,7 @@ def role_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> 
     cases they may not see, and for operators and auditors)."""
     if refusal(user, row, directory) is not None:
         return ()
-    if user.role == HANDLER:
+    if user.role in (HANDLER, GRID_WORKER):
         return HANDLER_ACTIONS if row.get("unit_id") == user.unit_id else ()
     if user.role == SUPERVISOR:
         return SUPERVISOR_ACTIONS

@@ -10,8 +10,9 @@ HANDLER = "handler"  # 办理人: works the cases of one unit
 SUPERVISOR = "supervisor"  # 督办: oversees a township's or district's cases
 ADMIN = "admin"  # 管理员: accounts and settings
 AUDITOR = "auditor"  # 审计员: reads the access audit, nothing else
+GRID_WORKER = "grid_worker"  # 网格员: patrols one grid, works its cases (unit = grid code)
 
-ROLES = (OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN, AUDITOR)
+ROLES = (OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN, AUDITOR, GRID_WORKER)
 ROLE_LABELS = ROLES_NAMED
 # The centre calls citizens back (operators confirm a call, dispatchers make the survey):
 # only these roles may ask for a caller's number in full, and every such read is audited.

@@ -66,6 +66,21 @@ def _entries(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     return value
 
 
+GRID_ROLE = "grid"
+
+
+def grid_unit(grid: Grid) -> Unit:
+    """The unit of a grid: its grid workers, placed in the grid's village."""
+    return Unit(
+        id=grid.code,
+        name=grid.name,
+        tier=Tier.GRID,
+        area_id=grid.village_id,
+        phone=grid.phone,
+        role=GRID_ROLE,
+    )
+
+
 class Directory:
     """Read-only view of the jurisdiction tree, validated on construction."""
 
@@ -86,6 +101,12 @@ class Directory:
         self._village_grids: dict[str, list[Grid]] = {}
         for grid in self._grids.values():
             self._village_grids.setdefault(grid.village_id, []).append(grid)
+        # Each grid is a unit of its own: its grid workers (网格员) hold the grid rung of the
+        # ladder (小事不出网格). Its id is the grid code; it lies in the grid's village.
+        for grid in self._grids.values():
+            if grid.code in self._units:
+                raise DirectoryError(f"grid code '{grid.code}' is also a unit id")
+            self._units[grid.code] = grid_unit(grid)
 
     @staticmethod
     def _add(table: dict[str, Any], key: str, value: object, kind: str) -> None:

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 
 class Tier(StrEnum):
+    # Declaration order is the ladder's order, bottom up.
+    GRID = "grid"
     VILLAGE = "village"
     TOWNSHIP = "township"
     DISTRICT = "district"
@@ -18,6 +20,7 @@ class Tier(StrEnum):
 
 
 _TIER_LABELS = {
+    Tier.GRID: "网格级",
     Tier.VILLAGE: "村/社区级",
     Tier.TOWNSHIP: "乡镇/街道级",
     Tier.DISTRICT: "区级",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from math import ceil
 from urllib.parse import urlencode
 
-from services.common.access.roles import ADMIN, DISPATCHER, HANDLER, SUPERVISOR
+from services.common.access.roles import ADMIN, DISPATCHER, GRID_WORKER, HANDLER, SUPERVISOR
 from services.common.topics import TOPICS
 
 PAGE_SIZE = 30
@@ -32,6 +32,7 @@ TABS = {
 # dispatchers call callers back (回访); supervisors decide extensions and arbitrations.
 ROLE_TABS: dict[str, tuple[str, ...]] = {
     HANDLER: ("accept", "doing", "done"),
+    GRID_WORKER: ("accept", "doing", "done"),
     DISPATCHER: ("accept", "doing", "callback", "done"),
     SUPERVISOR: ("accept", "doing", "extension", "arbitration", "done"),
     ADMIN: ("accept", "doing", "callback", "extension", "arbitration", "done"),

@@ -30,6 +30,10 @@ SATISFIED, UNSATISFIED, BOUNCED = "satisfied", "unsatisfied", "bounced"
 # it counts.
 ANSWERED_DIRECTLY = "answered_directly"
 DIRECT_MARKS = (ASSIGNED, ACCEPTED, RESOLVED, ANSWERED_DIRECTLY)
+# A patrol report its grid worker closed on the spot (就地办结): counted for the grid as a
+# case accepted and resolved on time (services/desk/policy/rates.yaml).
+CLOSED_ON_SPOT = "closed_on_spot"
+ON_SPOT_MARKS = (ASSIGNED, ACCEPTED, RESOLVED, CLOSED_ON_SPOT)
 # The unit a case was escalated away from (it missed a deadline and the tier above took over).
 ESCALATED = "escalated"
 
@@ -66,8 +70,8 @@ def fold(event_type: str, f: dict[str, Any], current_unit: str | None) -> Change
     if event_type == CLOSED:
         change = Change({"state": "closed", "closed_at": _when(f["closed_at"])})
         change.values["close_reason"] = f["reason"]
-        if f["reason"] == ANSWERED_DIRECTLY:
-            # Answered and closed on the call: resolved then and there.
+        if f["reason"] in (ANSWERED_DIRECTLY, CLOSED_ON_SPOT):
+            # Answered on the call, or closed on the spot: resolved then and there.
             change.values["resolved_at"] = change.values["closed_at"]
         if f["reason"] == "callback_satisfied" and current_unit:
             change.marks.append((current_unit, SATISFIED))
@@ -95,6 +99,11 @@ def _received(f: dict[str, Any]) -> Change:
         # 直接答复: the centre took and answered it; no unit's queue ever holds it.
         change.values["unit_id"] = unit
         change.marks += [(unit, mark) for mark in DIRECT_MARKS]
+    grid = str(f.get("grid_code") or "")
+    if f.get("on_spot_note") and grid:
+        # 就地办结: the grid worker found it and dealt with it; no queue ever holds it.
+        change.values.update(unit_id=grid, tier="grid")
+        change.marks += [(grid, mark) for mark in ON_SPOT_MARKS]
     return change
 
 

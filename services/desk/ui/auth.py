@@ -16,6 +16,7 @@ from services.common.access.roles import (
     ADMIN,
     AUDITOR,
     DISPATCHER,
+    GRID_WORKER,
     HANDLER,
     OPERATOR,
     SUPERVISOR,
@@ -23,8 +24,9 @@ from services.common.access.roles import (
 from services.desk.ui.users import User
 
 # Who uses which part of the desk (cases are then limited by unit and jurisdiction).
-STAFF = (OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN)  # search, case pages
-WORKERS = (DISPATCHER, HANDLER, SUPERVISOR, ADMIN)  # the queue, actions on cases
+STAFF = (OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN, GRID_WORKER)  # search, case pages
+WORKERS = (DISPATCHER, HANDLER, SUPERVISOR, ADMIN, GRID_WORKER)  # the queue, actions on cases
+PATROLLERS = (GRID_WORKER,)  # patrol reports (巡查上报) and visits (走访)
 OVERSEERS = (SUPERVISOR, DISPATCHER, ADMIN)  # the situation map, reports
 DISPATCHERS = (DISPATCHER, ADMIN)  # manual dispatch
 SUPERVISORS = (SUPERVISOR, ADMIN)  # bounce arbitration

@@ -37,6 +37,7 @@ HOME = {
     "admin": "/map",
     "operator": "/search",
     "auditor": "/audit",
+    "grid_worker": "/grid",
 }
 BAD_LOGIN = "用户名或密码错误"
 FORGED = "登录请求无效（页面已过期或来自其他网站），请刷新登录页后重试。"

@@ -15,8 +15,10 @@ from services.common.topics import TOPICS
 from services.desk.board import queries
 from services.desk.board.queries import Scope
 from services.desk.board.rates import standing
+from services.desk.grid import assessment
+from services.desk.grid import store as grid_store
 from services.desk.labels import DIFFICULTY, LIGHTS, TIERS
-from services.desk.reports.figures import month_of, rates_of
+from services.desk.reports.figures import LOCAL, month_of, rates_of
 from services.desk.reports.queries import mark_counts
 from services.desk.ui import access
 from services.desk.ui.auth import OVERSEERS, viewer
@@ -28,6 +30,7 @@ from services.desk.ui.html import (
     due_cell,
     e,
     light,
+    pct,
     script_json,
     short,
     table,
@@ -164,6 +167,48 @@ def arbitration_rows(items: list[dict[str, Any]], ui: Ui, scope: Scope) -> list[
     return out
 
 
+async def grid_assessments(session: Any, grid_codes: list[str]) -> list[assessment.Assessment]:
+    """This month's figures of every grid worker in these grids (网格员考核)."""
+    now = datetime.now(UTC)
+    p = month_of(now)
+    workers = await grid_store.grid_workers(session, grid_codes)
+    names = [w.username for w in workers]
+    return assessment.assess(
+        workers,
+        working_days=grid_store.working_days_until(p, now.astimezone(LOCAL).date()),
+        active_days=await grid_store.active_days(session, names, p),
+        visits=await grid_store.visit_counts(session, names, p),
+        grids=await grid_store.grid_counts(session, grid_codes, p),
+    )
+
+
+def grid_table(rows: list[assessment.Assessment], ui: Ui) -> str:
+    """网格员考核: one row per grid worker, then how each figure is computed."""
+    lines = [
+        cells(
+            [
+                ("网格员", e(a.worker.name)),
+                ("网格", e(ui.unit_name(a.worker.grid_code))),
+                ("出勤率", f"{pct(a.attendance)}（{a.days_active}/{a.days_due} 天）"),
+                ("走访率", f"{pct(a.visit_rate)}（{a.visits}/{a.visits_due} 次）"),
+                ("问题解决率", pct(a.resolution)),
+                ("群众评价", pct(a.satisfaction)),
+                ("就地办结", str(a.grid.on_spot)),
+            ],
+            f'data-worker="{e(a.worker.username)}"',
+        )
+        for a in rows
+    ]
+    return (
+        table(
+            ["网格员", "网格", "出勤率", "走访率", "问题解决率", "群众评价", "就地办结"],
+            lines,
+            empty="辖区内暂无网格员",
+        )
+        + f'<p class="note" id="grid-note">{e(assessment.policy().note())}</p>'
+    )
+
+
 @router.get("/map", dependencies=[Depends(allow(*OVERSEERS, page=True))])
 async def situation_map(request: Request) -> Response:
     """作战图: open cases by tier, light and topic; overdue; escalations; rates; ranking."""
@@ -181,6 +226,8 @@ async def situation_map(request: Request) -> Response:
         escalated = await queries.flagged(session, scope, "escalated")
         extensions = await queries.flagged(session, scope, "extension")
         counts = await mark_counts(session, units, month_of(datetime.now(UTC)))
+        grids = [u for u in units if ui.directory.grid(u) is not None]
+        workers = await grid_assessments(session, grids)
     await ui.time_left([*overdue, *escalated, *extensions])
     ranked = standing(rates_of(counts))
     arbitrations = (
@@ -212,6 +259,8 @@ async def situation_map(request: Request) -> Response:
         "</section>"
         '<section class="card" id="ranking"><h2>本月红黑榜</h2>'
         f"{ranking_card(ranked, ui)}</section>"
+        f'<section class="card wide" id="grid-workers"><h2>本月网格员考核</h2>'
+        f"{grid_table(workers, ui)}</section>"
         f'<section class="card wide" id="extensions"><h2>延期审批</h2>'
         + table(
             ["灯", "工单", "诉求", "承办", "层级", "时限", "剩余"] + (["处理"] if decide else []),

@@ -23,7 +23,8 @@ class LadderStep:
 def escalation_ladder(
     assignment: Assignment, topic: str, directory: Directory, policy: RoutingPolicy
 ) -> tuple[LadderStep, ...]:
-    """From the assigned unit up: township, district lead department, then 督办 at the centre.
+    """From the assigned unit up: village (from a grid), township, district lead department,
+    then 督办 at the centre.
 
     A breach moves a case one rung up (小事不出网格、大事不出村、难事不出乡镇: nothing
     goes up without one), so the ladder starts at the assigned tier, never above it.
@@ -32,7 +33,10 @@ def escalation_ladder(
     district = location.district if location else directory.default_district
     centre = directory.dispatch_centre(district.id)
     steps = [LadderStep(assignment.tier.value, assignment.unit_id, assignment.unit_name)]
-    if assignment.tier is Tier.VILLAGE and location and location.township:
+    if assignment.tier is Tier.GRID and location and location.village:
+        village = directory.handling_unit(location.village.id)
+        steps.append(LadderStep(Tier.VILLAGE.value, village.id, village.name))
+    if assignment.tier in (Tier.GRID, Tier.VILLAGE) and location and location.township:
         township = directory.handling_unit(location.township.id)
         steps.append(LadderStep(Tier.TOWNSHIP.value, township.id, township.name))
     if assignment.tier is not Tier.DISTRICT:

@@ -44,6 +44,8 @@ class CaseText:
     urgent: bool = False
     latitude: float | None = None
     longitude: float | None = None
+    # Where the case came from (intake's channel); grid patrol reports stay in their grid.
+    channel: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,12 +37,54 @@ class DepartmentRule:
 
 
 @dataclass(frozen=True, slots=True)
+class GridRule:
+    """Which matters start at the grid (小事不出网格): of these difficulties, placed in a
+    grid, and either from one of these channels or naming one of these small matters."""
+
+    difficulties: frozenset[Difficulty] = frozenset()
+    channels: frozenset[str] = frozenset()
+    matters: tuple[str, ...] = ()
+
+    def why(self, difficulty: Difficulty, case: CaseText) -> str | None:
+        """Why the case stays in its grid (a Chinese phrase), or None when it does not."""
+        if difficulty not in self.difficulties:
+            return None
+        if case.channel and case.channel in self.channels:
+            return "网格员巡查发现"
+        text = f"{case.title}\n{case.content}"
+        hit = next((m for m in self.matters if m in text), None)
+        return f"网格事项「{hit}」" if hit else None
+
+    @classmethod
+    def from_dict(cls, data: object) -> GridRule:
+        """The `grid` section of the routing policy (absent: nothing starts at the grid)."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise RoutingPolicyError("'grid' must map difficulties, channels and matters")
+        if unknown := set(data) - {"difficulties", "channels", "matters"}:
+            raise RoutingPolicyError(f"grid: unknown keys {sorted(unknown)}")
+        lists = {}
+        for key in ("difficulties", "channels", "matters"):
+            value = data.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise RoutingPolicyError(f"grid.{key}: must be a list of words")
+            lists[key] = value
+        try:
+            difficulties = frozenset(Difficulty(d) for d in lists["difficulties"])
+        except ValueError as exc:
+            raise RoutingPolicyError(f"grid.difficulties: {exc}") from exc
+        return cls(difficulties, frozenset(lists["channels"]), tuple(lists["matters"]))
+
+
+@dataclass(frozen=True, slots=True)
 class RoutingPolicy:
     """Which tier takes each difficulty, which departments take each topic."""
 
     tiers: Mapping[Difficulty, Tier]
     departments: Mapping[str, DepartmentRule]
     manual_below_confidence: float = 0.5
+    grid: GridRule = GridRule()
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> RoutingPolicy:
@@ -81,7 +123,12 @@ class RoutingPolicy:
         threshold = data.get("manual_below_confidence", 0.5)
         if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
             raise RoutingPolicyError("'manual_below_confidence' must be a number in 0..1")
-        return cls(tiers=tiers, departments=departments, manual_below_confidence=float(threshold))
+        return cls(
+            tiers=tiers,
+            departments=departments,
+            manual_below_confidence=float(threshold),
+            grid=GridRule.from_dict(data.get("grid")),
+        )
 
 
 def route(
@@ -95,6 +142,11 @@ def route(
         tier = Tier.DISTRICT
         reasons.append("重大疑难：区领导督办")
     location = _locate(case, directory, reasons)
+    grid = location.grid if location else None
+    why = policy.grid.why(difficulty, case) if tier is Tier.VILLAGE and grid else None
+    if why and grid is not None:
+        tier = Tier.GRID
+        reasons.append(f"小事不出网格：{why}，由{grid.name}网格员办理")
     district = location.district if location else directory.default_district
     centre = directory.dispatch_centre(district.id)
     grid_code = location.grid.code if location and location.grid else None
@@ -120,7 +172,9 @@ def route(
         area = None
         if location:
             area = location.village if tier is Tier.VILLAGE else location.township
-        if area is None:
+        if tier is Tier.GRID and grid is not None:
+            unit = directory.unit(grid.code)
+        elif area is None:
             unit, manual = centre, True
             reasons.append("未能定位网格，转人工派单")
         else:

@@ -42,6 +42,7 @@ class PolicyError(ValueError):
 class Tier(StrEnum):
     """Administrative level a case sits at; declaration order is the ladder order."""
 
+    GRID = "grid"  # 网格: 小事不出网格
     VILLAGE = "village"
     TOWNSHIP = "township"
     DISTRICT = "district"

@@ -147,6 +147,7 @@ def test_drill_policy_gives_deadlines_of_seconds() -> None:
 @pytest.mark.parametrize(
     ("tier", "expected"),
     [
+        (Tier.GRID, Tier.VILLAGE),
         (Tier.VILLAGE, Tier.TOWNSHIP),
         (Tier.TOWNSHIP, Tier.DISTRICT),
         (Tier.DISTRICT, Tier.SUPERVISION),

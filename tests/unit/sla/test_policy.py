@@ -69,7 +69,7 @@ def test_default_policy_holds_the_design_defaults() -> None:
     assert simple.progress_report_every is None
     assert (p.urgent.accept, p.urgent.resolve) == (Duration(30, "minutes"), Duration(2, "hours"))
     assert p.yellow_ratio == 0.75
-    assert p.ladder == (Tier.VILLAGE, Tier.TOWNSHIP, Tier.DISTRICT, Tier.SUPERVISION)
+    assert p.ladder == (Tier.GRID, Tier.VILLAGE, Tier.TOWNSHIP, Tier.DISTRICT, Tier.SUPERVISION)
     assert (p.extension.max_count, p.extension.max_total) == (2, Duration(10, "working_days"))
     assert p.reopen_limit == 2
     assert (p.callback.window, p.callback.attempts) == (Duration(3, "working_days"), 3)
