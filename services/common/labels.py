@@ -66,6 +66,9 @@ ACTIONS = {
     "light_changed": "亮灯",
     "progress_report_missed": "未按期报告进展",
     "closed": "销号",
+    # 合并: on the follower (it follows the lead) and on the lead (it takes the follower).
+    "merged": "并入主办工单",
+    "merge_taken": "合并工单",
 }
 DECISIONS = {
     "auto": "自动派单",
