@@ -137,6 +137,13 @@ async def test_a_rejected_case_closes_and_its_caller_is_told_why(
     again = await post(http, f"{url}/reject", DISPATCHER, reason="outside_city")
     assert again.status_code == 409
 
+    async def public() -> dict[str, Any] | None:
+        found = await get_json(http, f"{stack.intake}/open311/v2/requests/{case_no}.json")
+        return found[0] if found and found[0]["status"] == "closed" else None
+
+    shown = await eventually(public, timeout=30)
+    assert shown["status_notes"].startswith("不予受理：非本市辖区")
+
 
 async def test_a_case_rejected_in_the_manual_queue_never_starts_a_workflow(
     stack: StackAddresses, http: httpx.AsyncClient
