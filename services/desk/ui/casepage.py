@@ -354,7 +354,7 @@ async def case_page(request: Request, case_no: str) -> Response:
     lines = story(entries, ui.unit_name)
     # Finished cases have nothing left to count down.
     remain = f' <span class="remain-wrap">{due_cell(row)}</span>'
-    if row["state"] in FINISHED:
+    if row["state"] in FINISHED or row["state"] == "merged":  # a follower's clock stopped
         remain = ""
     body = (
         f'<header class="bar"><h1>工单 <span id="case-no">{e(case_no)}</span></h1>'
