@@ -131,6 +131,11 @@ async def manual_reject(
     """不予受理 of a case waiting for a dispatcher: it closes before any unit has it."""
     if user.role not in ("dispatcher", "admin"):
         raise _forbidden("只有派单员可以在人工派单队列中不予受理。")
+    if not body.get("reason"):
+        # Answered here: dispatch would only say the same after a round trip.
+        raise HTTPException(
+            422, {"code": "reject_reason_unknown", "message": "请选择不予受理的理由。"}
+        )
     payload = {
         "actor": user.username,
         "reason": str(body.get("reason") or ""),
