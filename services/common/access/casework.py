@@ -52,6 +52,7 @@ AWAITED = {
     RESOLVED: "已办结，等待回访",
     "bounced": "已退单，等待重新派单",
     CLOSED: "已办结归档",
+    "merged": "已并入主办工单，随主办工单办结",
 }
 
 

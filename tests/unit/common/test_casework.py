@@ -157,6 +157,7 @@ def test_nothing_to_do_is_said_as_what_the_case_waits_for() -> None:
     assert awaited(case("resolved")) == "已办结，等待回访"
     assert awaited(case("closed")) == "已办结归档"
     assert awaited(case("manual")) == "等待人工派单"
+    assert awaited(case("merged")) == "已并入主办工单，随主办工单办结"
     assert "延期申请等待审批" in awaited(case("accepted", True))
     handler, supervisor = PEOPLE["handler"], PEOPLE["supervisor"]
     # A refusal names what the case waits for; a role's refusal stays a role's.
