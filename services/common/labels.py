@@ -75,6 +75,9 @@ ACTIONS = {
     "closed": "销号",
     # Files and photos.
     "attached": "上传附件",
+    # 合并: on the follower (it follows the lead) and on the lead (it takes the follower).
+    "merged": "并入主办工单",
+    "merge_taken": "合并工单",
 }
 DECISIONS = {
     "auto": "自动派单",

@@ -33,6 +33,8 @@ class Action(StrEnum):
     BOUNCE = "bounce"
     EXTENSION = "extension"
     EXTENSION_DECISION = "extension_decision"
+    REJECT = "reject"
+    MERGE = "merge"
 
     @property
     def path(self) -> str:

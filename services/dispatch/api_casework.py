@@ -12,11 +12,13 @@ from pydantic import BaseModel, Field
 
 from services.common.access import allow
 from services.common.inputs import IDENT, TEXT
+from services.common.rejection import NotAReason
 from services.common.web import Session
 from services.dispatch import store
 from services.dispatch.api import AssignmentOut, read_assignment
 from services.dispatch.casework import CaseWork, Conflict, Invalid
 from services.dispatch.domain import TOPICS, Difficulty
+from services.dispatch.rejecting import reject_queued
 
 # Dispatchers and supervisors decide through the desk, which names them as the actor.
 router = APIRouter(
@@ -104,6 +106,47 @@ async def human_dispatch(
     except (Conflict, Invalid) as exc:
         raise _http(exc) from exc
     return await read_assignment(case_no, session)
+
+
+class QueueRejection(BaseModel):
+    """不予受理 of a manual-queue case: a reason code (services/common/rejection.py)."""
+
+    actor: str = Field(min_length=1, max_length=64, pattern=TEXT, description="派单员")
+    reason: str = Field(min_length=1, max_length=32, pattern=IDENT, description="不予受理理由")
+    text: str = Field(default="", max_length=500, pattern=TEXT, description="补充说明")
+
+
+class Rejected(BaseModel):
+    """The case closed as not the platform's matter, and the sentence the caller is told."""
+
+    case_no: str
+    reason: str
+    note: str
+
+
+@router.post(
+    "/manual-queue/{case_no}/reject",
+    response_model=Rejected,
+    summary="不予受理（人工派单队列）",
+    responses=DECISION_REFUSALS,
+)
+async def reject(case_no: CaseNo, body: QueueRejection, request: Request) -> dict[str, Any]:
+    """Close a case waiting for a dispatcher before any unit has it; no deadlines start."""
+    work: CaseWork = request.app.state.casework
+    try:
+        note = await reject_queued(
+            work.sessions,
+            work.relay,
+            case_no,
+            actor=body.actor,
+            reason=body.reason,
+            text=body.text,
+        )
+    except NotAReason as exc:
+        raise HTTPException(422, {"code": exc.code, "message": exc.message}) from exc
+    except (Conflict, Invalid) as exc:
+        raise _http(exc) from exc
+    return {"case_no": case_no, "reason": body.reason, "note": note}
 
 
 @router.get("/arbitrations", response_model=list[ArbitrationOut], summary="仲裁队列")

@@ -50,6 +50,8 @@ assignments = sa.Table(
     sa.Column("model_version", sa.String(16), nullable=False, server_default="corpus"),
     # Added by dispatch_0006: the request type from case.received (None before types).
     sa.Column("request_type", sa.String(16), nullable=True),
+    # Added by dispatch_0007: rejected (不予受理) from the manual queue, never dispatched.
+    sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("ix_assignments_unit", "unit_id", "dispatched_at"),
     sa.Index("ix_assignments_recent", "topic", "received_at"),
 )
@@ -280,7 +282,12 @@ async def list_queue(
 ) -> list[dict[str, Any]]:
     """Assignments of one unit, or the manual-dispatch queue (or some of its cases), oldest
     first."""
-    stmt = sa.select(assignments).order_by(assignments.c.dispatched_at).limit(limit)
+    stmt = (
+        sa.select(assignments)
+        .where(assignments.c.rejected_at.is_(None))
+        .order_by(assignments.c.dispatched_at)
+        .limit(limit)
+    )
     if case_nos is not None:
         stmt = stmt.where(assignments.c.case_no.in_(case_nos))
     if unit_id is not None:

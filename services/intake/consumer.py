@@ -37,6 +37,7 @@ class Work:
     step: Step | None = None  # for dispatch, sla and action events
     at: datetime | None = None  # the step's event time
     reason: str = ""
+    detail: str = ""
 
 
 @dataclass
@@ -51,7 +52,8 @@ class CaseCloser:
         if not isinstance(payload, case_pb2.CaseClosed) or not env.subject:
             raise PoisonEvent(f"intake cannot apply {env.type}")
         at = events.to_datetime(payload.closed_at) if payload.HasField("closed_at") else None
-        return Work(env, closed_at=at or store.utcnow(), reason=payload.reason)
+        detail = payload.reject_reason or payload.lead_case_no  # public codes, no free text
+        return Work(env, closed_at=at or store.utcnow(), reason=payload.reason, detail=detail)
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
         """Record the closure; False for a redelivered event."""
@@ -115,7 +117,9 @@ async def apply(sessions: Any, group: str, works: list[Work]) -> list[bool]:
             case_no = w.env.subject
             if w.step is None:
                 at = w.closed_at or store.utcnow()
-                rows = await store.mark_closed(session, case_no=case_no, at=at)
+                rows = await store.mark_closed(
+                    session, case_no=case_no, at=at, reason=w.reason, detail=w.detail
+                )
                 closed.append((case_no, rows, w.reason))
             else:
                 at = w.at or store.utcnow()

@@ -62,6 +62,9 @@ cases = sa.Table(
     sa.Column("service_code", sa.String(16), nullable=True),
     sa.Column("repeat_of", sa.String(20), nullable=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    # Added by intake_0006: why it closed (不予受理's reason code, a merged case's lead).
+    sa.Column("close_reason", sa.String(32), nullable=True),
+    sa.Column("close_detail", sa.String(32), nullable=True),
     sa.Column("pseudonymised_at", sa.DateTime(timezone=True), nullable=True),
     # Added by intake_0005: the request type (None before types: complaint path) and, for a
     # consultation answered on the call, the answer and the knowledge entry it came from.
@@ -401,7 +404,9 @@ async def open_cases_of(session: AsyncSession, *, ref: str, now: datetime) -> li
     ]
 
 
-async def mark_closed(session: AsyncSession, *, case_no: str, at: datetime) -> int:
+async def mark_closed(
+    session: AsyncSession, *, case_no: str, at: datetime, reason: str = "", detail: str = ""
+) -> int:
     """Mark a case and the repeat calls linked to it closed; how many rows changed."""
     result = await session.execute(
         sa.update(cases)
@@ -409,7 +414,12 @@ async def mark_closed(session: AsyncSession, *, case_no: str, at: datetime) -> i
             sa.or_(cases.c.case_no == case_no, cases.c.repeat_of == case_no),
             cases.c.closed_at.is_(None),
         )
-        .values(closed_at=at, status=sa.case((cases.c.repeat_of.is_(None), "closed"), else_=MERGED))
+        .values(
+            closed_at=at,
+            status=sa.case((cases.c.repeat_of.is_(None), "closed"), else_=MERGED),
+            close_reason=reason or None,
+            close_detail=detail[:32] or None,
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -176,6 +176,9 @@ class Notifier:
             closed = fields.get("closed_at")
             at = datetime.fromisoformat(closed.replace("Z", "+00:00")) if closed else now
             await store.caller_closed(session, case_no=env.subject, at=at)
+            if wants_caller(env.type, fields):  # 不予受理 or 合并: the caller hears why
+                known = await store.caller(session, case_no=env.subject)
+                caller = _known_caller(known, self.sealer, env.subject)
         elif wants_caller(env.type, fields):
             known = await store.caller(session, case_no=env.subject)
             caller = _known_caller(known, self.sealer, env.subject)

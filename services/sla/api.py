@@ -160,7 +160,10 @@ async def _update(request: Request, case_no: str, name: str, arg: object) -> dic
     except WorkflowUpdateFailedError as exc:
         # The validator's own sentence, without the exception type in front of it.
         reason = getattr(exc.cause, "message", None) or str(exc.cause or exc)
-        raise HTTPException(409, {"code": "illegal_transition", "message": reason}) from exc
+        # A refusal that names its rule (合并, 不予受理) passes the code on to programs.
+        details = getattr(exc.cause, "details", None) or ("illegal_transition",)
+        code = details[0] if isinstance(details[0], str) else "illegal_transition"
+        raise HTTPException(409, {"code": code, "message": reason}) from exc
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise not_found("时限记录", case_no) from exc

@@ -19,6 +19,7 @@ from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, service_access
 from services.sla.actors import DeskPeople
 from services.sla.api import router
+from services.sla.api_merging import router as merging_router
 from services.sla.calendar_api import router as calendar_router
 from services.sla.consumer import WorkflowStarter, limits_from
 from services.sla.domain import WorkingCalendar, load_policy
@@ -85,4 +86,5 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
     # Each route names its calling services (services/sla/api.py, calendar_api.py).
     app.include_router(router)
     app.include_router(calendar_router)
+    app.include_router(merging_router)
     return app

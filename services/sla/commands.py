@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         CLOSED,
         GREEN,
         IN_PROGRESS,
+        MERGED,
         RED,
         REOPENED,
         RESOLVED,
@@ -91,6 +92,7 @@ class CaseCommands(CaseBase):
             )
         self.f.state = RESOLVED
         self.f.light = GREEN
+        self.f.resolution = cmd.note  # what merged followers close with
         self._record("resolved", actor=cmd.actor, note=cmd.note)
         await self._announce_action("resolved", cmd)
         return self.status()
@@ -229,8 +231,8 @@ class CaseCommands(CaseBase):
         f = self.f
         if start.dispatch_event_id and start.dispatch_event_id in f.dispatch_ids:
             return
-        if f.state == CLOSED:
-            return
+        if f.state in (CLOSED, MERGED):
+            return  # a merged case follows its lead, wherever dispatch places it
         f.dispatch_ids.append(start.dispatch_event_id)
         clock = await self._compute_clock()
         f.ladder = list(start.ladder)

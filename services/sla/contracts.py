@@ -22,10 +22,14 @@ __all__ = [
     "Extension",
     "ExtensionDecision",
     "ExtensionRequest",
+    "FollowCommand",
     "HandlerCommand",
+    "LeadClosed",
     "Limits",
     "Publication",
+    "RejectCommand",
     "Rung",
+    "TakeFollower",
     "Transition",
     "WindowRequest",
     "workflow_id",
@@ -149,3 +153,44 @@ class CaseStatus:
     supervised: bool = False
     callback_attempts: int = 0
     bounce_until: str | None = None
+    # 合并: the lead this case follows, the cases that follow it; why it closed.
+    lead: str = ""
+    followers: list[str] = field(default_factory=list)
+    close_reason: str = ""
+
+
+@dataclass
+class RejectCommand:
+    """不予受理: a reason from services/common/rejection.py, and a word more if needed."""
+
+    actor: str
+    reason: str
+    text: str = ""
+
+
+@dataclass
+class FollowCommand:
+    """合并, sent to the follower: it follows `lead` from now on."""
+
+    actor: str
+    lead: str
+    note: str = ""
+
+
+@dataclass
+class TakeFollower:
+    """合并, sent to the lead first: `follower` will follow it (or, undone, no longer)."""
+
+    actor: str
+    follower: str
+
+
+@dataclass
+class LeadClosed:
+    """The lead's close, signalled to each of its followers."""
+
+    lead: str
+    reason: str
+    note: str = ""
+    resolution: str = ""
+    actor: str = ""

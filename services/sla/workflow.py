@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 from services.sla.commands import CaseCommands
+from services.sla.merging import MergeCommands
 from services.sla.workflow_base import PATCH_PROGRESS, at_time
 
 with workflow.unsafe.imports_passed_through():
@@ -25,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         BOUNCED,
         CLOSED,
         GREEN,
+        MERGED,
         RED,
         RESOLVED,
         WORKING,
@@ -35,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn(name="CaseWorkflow")
-class CaseWorkflow(CaseCommands):
+class CaseWorkflow(MergeCommands, CaseCommands):
     """One per case (id `case-<case_no>`), from dispatch to close-out (销号)."""
 
     @workflow.run
@@ -68,6 +70,10 @@ class CaseWorkflow(CaseCommands):
                 await self._hold("accept", lambda: self.f.state != AWAITING_ACCEPT)
             elif self.f.state in WORKING:
                 await self._hold("resolve", lambda: self.f.state not in WORKING)
+            elif self.f.state == MERGED:  # follows its lead: no deadlines of its own
+                await workflow.wait_condition(
+                    lambda: self.f.state != MERGED or self._history_too_long()
+                )
             elif self.f.state == BOUNCED:
                 await workflow.wait_condition(
                     lambda: self.f.state != BOUNCED or self._history_too_long()

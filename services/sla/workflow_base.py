@@ -188,7 +188,7 @@ class CaseBase:
 
     # -- handler commands ----------------------------------------------------------------
 
-    async def _close(self, reason: str, cmd: HandlerCommand) -> None:
+    async def _close(self, reason: str, cmd: HandlerCommand, **more: str) -> None:
         f = self.f
         f.state = CLOSED
         f.close_reason = reason
@@ -199,7 +199,12 @@ class CaseBase:
             note=cmd.note,
             closed_at=workflow.now().isoformat(),
             actor=cmd.actor,
+            **more,
         )
+        await self._close_followers(reason, cmd)
+
+    async def _close_followers(self, reason: str, cmd: HandlerCommand) -> None:
+        """Cases merged into this one close with it (services/sla/merging.py)."""
 
     # -- queries -------------------------------------------------------------------------
 
@@ -226,6 +231,9 @@ class CaseBase:
             supervised=f.supervised,
             callback_attempts=f.callback_attempts,
             bounce_until=c.bounce_until if c and f.state == AWAITING_ACCEPT else None,
+            lead=f.lead,
+            followers=list(f.followers),
+            close_reason=f.close_reason,
         )
 
     # -- helpers -------------------------------------------------------------------------

@@ -284,3 +284,22 @@ def test_the_file_routes_admit_whom_they_should() -> None:
         assert rule is not None, f"{key} is not a route"
         assert not rule.public and rule.roles == roles and rule.callers == services, key
         assert not rule.scopes, key  # no API client uploads or reads files
+
+
+# 合并 and 不予受理: sla's commands come from the desk only (it names the person, whom sla
+# checks); dispatch's manual-queue rejection too; the desk's own route admits dispatchers.
+MERGE_REJECT_ROUTES: dict[tuple[str, str, str], tuple[frozenset[str], tuple[str, ...]]] = {
+    ("sla", "POST", "/v1/cases/{case_no}/merge"): (frozenset(), ("desk",)),
+    ("sla", "POST", "/v1/cases/{case_no}/reject"): (frozenset(), ("desk",)),
+    ("dispatch", "POST", "/v1/manual-queue/{case_no}/reject"): (frozenset(), ("desk",)),
+    ("desk", "POST", "/ui/manual/{case_no}/reject"): (frozenset({"dispatcher", "admin"}), ()),
+}
+
+
+def test_the_merge_and_reject_routes_admit_whom_they_should() -> None:
+    found = {(e.service, e.method, e.path): e.rule for e in ALL}
+    for key, (roles, services) in MERGE_REJECT_ROUTES.items():
+        rule = found.get(key)
+        assert rule is not None, f"{key} is not a route"
+        assert not rule.public and rule.roles == roles, (key, rule)
+        assert tuple(rule.callers) == services, (key, rule)

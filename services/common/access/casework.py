@@ -30,7 +30,9 @@ HANDLER_ACTIONS = ("accept", "progress", "extension", "bounce", "resolve")
 SUPERVISOR_ACTIONS = ("extension/decision", "close")
 # The 12345 centre makes the callback survey (回访), so its dispatchers need the number.
 DISPATCHER_ACTIONS = ("callback",)
-ALL_ACTIONS = HANDLER_ACTIONS + SUPERVISOR_ACTIONS + DISPATCHER_ACTIONS
+# 不予受理 and 合并: the 12345 centre's dispatchers and supervisors, on a case still open.
+MERGE_REJECT_ACTIONS = ("reject", "merge")
+ALL_ACTIONS = HANDLER_ACTIONS + SUPERVISOR_ACTIONS + DISPATCHER_ACTIONS + MERGE_REJECT_ACTIONS
 ACTION_NAMES = {
     "accept": "签收",
     "progress": "反馈进展",
@@ -40,6 +42,8 @@ ACTION_NAMES = {
     "extension/decision": "审批延期",
     "close": "督办销号",
     "callback": "记录回访",
+    "reject": "不予受理",
+    "merge": "合并",
 }
 # A case's states, as sla keeps them and the desk's board mirrors them ("received" and
 # "manual" come before sla holds the case: dispatch has not yet sent it to a unit).
@@ -56,6 +60,7 @@ AWAITED = {
     RESOLVED: "已办结，等待回访",
     "bounced": "已退单，等待重新派单",
     CLOSED: "已办结归档",
+    "merged": "已并入主办工单，随主办工单办结",
 }
 
 
@@ -150,9 +155,9 @@ def role_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> 
     if user.role in (HANDLER, GRID_WORKER):
         return HANDLER_ACTIONS if row.get("unit_id") == user.unit_id else ()
     if user.role == SUPERVISOR:
-        return SUPERVISOR_ACTIONS
+        return SUPERVISOR_ACTIONS + MERGE_REJECT_ACTIONS
     if user.role == DISPATCHER:
-        return DISPATCHER_ACTIONS
+        return DISPATCHER_ACTIONS + MERGE_REJECT_ACTIONS
     if user.role == ADMIN:
         return ALL_ACTIONS
     # Operators file cases, auditors read the access audit: neither works a case.
@@ -176,6 +181,7 @@ def state_actions(row: Mapping[str, Any]) -> tuple[str, ...]:
     if pending:
         allowed.append("extension/decision")
     allowed.append("close")  # 督办销号 while the case is open
+    allowed += MERGE_REJECT_ACTIONS
     return tuple(allowed)
 
 

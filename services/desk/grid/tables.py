@@ -1,4 +1,4 @@
-"""The log of grid workers' visits (走访), migration desk_0006_grid.
+"""The log of grid workers' visits (走访), migration desk_0007_grid.
 
 A visit is no case event: the desk keeps this log itself, and rows are only ever added.
 """

@@ -116,6 +116,7 @@ function fields(form) {
 function target(form) {
   const no = form.dataset.case;
   if (form.classList.contains("act")) return `/ui/cases/${no}/act/${form.dataset.action}`;
+  if (form.classList.contains("manual-reject")) return `/ui/manual/${no}/reject`;
   if (form.classList.contains("manual")) return `/ui/manual/${no}`;
   if (form.classList.contains("arbitrate")) return `/ui/arbitrations/${no}`;
   return null;

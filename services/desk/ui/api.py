@@ -144,6 +144,26 @@ async def manual_dispatch(
     return await _peer_post(request, f"/v1/manual-queue/{case_no}/dispatch", payload)
 
 
+@router.post("/manual/{case_no}/reject", dependencies=[Depends(allow(*DISPATCHERS))])
+async def manual_reject(
+    request: Request, case_no: CaseNo, user: Viewer, body: Annotated[dict[str, Any], Body()]
+) -> Response:
+    """不予受理 of a case waiting for a dispatcher: it closes before any unit has it."""
+    if user.role not in ("dispatcher", "admin"):
+        raise _forbidden("只有派单员可以在人工派单队列中不予受理。")
+    if not body.get("reason"):
+        # Answered here: dispatch would only say the same after a round trip.
+        raise HTTPException(
+            422, {"code": "reject_reason_unknown", "message": "请选择不予受理的理由。"}
+        )
+    payload = {
+        "actor": user.username,
+        "reason": str(body.get("reason") or ""),
+        "text": str(body.get("text") or ""),
+    }
+    return await _peer_post(request, f"/v1/manual-queue/{case_no}/reject", payload)
+
+
 @router.post("/arbitrations/{case_no}", dependencies=[Depends(allow(*SUPERVISORS))])
 async def arbitrate(
     request: Request, case_no: CaseNo, user: Viewer, body: Annotated[dict[str, Any], Body()]

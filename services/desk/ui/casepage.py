@@ -31,7 +31,7 @@ from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
 from services.desk.ui.filecard import files_card, photo_field
-from services.desk.ui.html import LOCAL, case_link, due_cell, e, light, when
+from services.desk.ui.html import LOCAL, REJECT_FIELDS, case_link, due_cell, e, light, when
 from services.desk.ui.pages import render
 from services.desk.ui.users import User
 
@@ -75,6 +75,14 @@ ACTION_FORMS = {
         '<option value="false">不满意</option></select>'
         '<label><input type="checkbox" name="reached" checked> 已接通</label>'
         '<input name="note" placeholder="回访记录">',
+    ),
+    # 不予受理 and 合并 (dispatchers and supervisors of the 12345 centre).
+    "reject": ("不予受理", REJECT_FIELDS),
+    "merge": (
+        "合并",
+        '<input name="lead" required pattern="[0-9]{14}" inputmode="numeric"'
+        ' placeholder="主办工单编号" aria-label="主办工单编号">'
+        '<input name="note" placeholder="合并说明（可选）" maxlength="500">',
     ),
 }
 
@@ -149,6 +157,46 @@ def related_card(entries: list[dict[str, Any]]) -> str:
         '<section class="card related" id="related"><h2>重复来电与关联工单</h2>'
         f"{''.join(parts)}</section>"
     )
+
+
+def state_label(row: dict[str, Any], entries: list[dict[str, Any]]) -> str:
+    """The case's state; a merged case says whose it follows: 已并入 <lead>."""
+    lead, _ = merged_with(entries)
+    if row["state"] == "merged" and lead:
+        return f"已并入 {e(lead)}"
+    return STATES.get(row["state"], e(row["state"]))
+
+
+def merged_with(entries: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """合并 as the record tells it: the lead this case follows, and the cases following it."""
+    lead, followers = "", dict[str, None]()
+    for x in entries:
+        other = str((x.get("data") or {}).get("related_case_no") or "")
+        if x["kind"] == "merged" and other:
+            lead = other
+        elif x["kind"] == "merge_taken" and other:
+            followers[other] = None
+    return lead, list(followers)
+
+
+def merge_card(entries: list[dict[str, Any]]) -> str:
+    """A follower names its lead (它随主办工单办理); a lead lists the cases merged into it."""
+    lead, followers = merged_with(entries)
+    if not lead and not followers:
+        return ""
+    parts = []
+    if lead:
+        parts.append(
+            f'<p id="merged-into"><b>已并入 {case_link(lead)}</b>：本工单随主办工单办理，'
+            "主办工单办结时一并办结，并告知来电人办理结果</p>"
+        )
+    if followers:
+        items = "".join(f"<li>{case_link(no)}</li>" for no in followers)
+        parts.append(
+            f"<p><b>并入本工单 {len(followers)} 件</b>：同一事项，本工单办结时一并办结</p>"
+            f'<ul class="linked" id="merged-cases">{items}</ul>'
+        )
+    return f'<section class="card related" id="merge"><h2>合并办理</h2>{"".join(parts)}</section>'
 
 
 def why_parts(explanation: str, reasons: list[str]) -> tuple[str, list[str]]:
@@ -334,17 +382,18 @@ async def case_page(request: Request, case_no: str) -> Response:
     next_actions = access.next_actions(user, row, ui.directory)
     # Finished cases have nothing left to count down.
     remain = f' <span class="remain-wrap">{due_cell(row)}</span>'
-    if row["state"] in FINISHED:
+    if row["state"] in FINISHED or row["state"] == "merged":  # a follower's clock stopped
         remain = ""
     body = (
         f'<header class="bar"><h1>工单 <span id="case-no">{e(case_no)}</span></h1>'
         f'{light(row["light"])} <span class="state"'
-        f' id="case-state">{STATES.get(row["state"], e(row["state"]))}</span>{remain}'
+        f' id="case-state">{state_label(row, entries)}</span>{remain}'
         f' <a class="print" href="/cases/{e(case_no)}/record">打印台账</a></header>'
         '<div class="case-grid">'
         # First on the page (the phone's first screen), in the right-hand column at the desk.
         f"{actions_card(case_no, next_actions, row, {'resolve': photo})}"
         f"{related_card(entries)}"
+        f"{merge_card(entries)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
         f'<p class="content">{e(row["content"])}</p>'
         f"<dl><dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"

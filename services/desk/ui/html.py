@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.common.access.roles import ROLE_LABELS
+from services.common.rejection import REASONS
 from services.common.request_types import label as type_label
 from services.desk.labels import LIGHTS
 from services.desk.ui.users import User
@@ -168,3 +169,12 @@ def kind_cell(row: dict[str, Any]) -> str:
     """The request type as a tag (nothing for cases older than types)."""
     kind = row.get("request_type") or ""
     return f'<span class="tag kind kind-{e(kind)}">{e(type_label(kind))}</span> ' if kind else ""
+
+
+# 不予受理's fields: a reason from the short list and a word more (required for 其他).
+REJECT_FIELDS = (
+    '<select name="reason" aria-label="不予受理理由">'
+    + "".join(f'<option value="{code}">{r.label}</option>' for code, r in REASONS.items())
+    + '</select><input name="text" placeholder="补充说明（选“其他”时必填）" maxlength="500"'
+    ' aria-label="补充说明">'
+)

@@ -30,6 +30,7 @@ from services.desk.ui import access
 from services.desk.ui.auth import DISPATCHERS, WORKERS, viewer
 from services.desk.ui.context import Ui, sessions_db, ui_of
 from services.desk.ui.html import (
+    REJECT_FIELDS,
     case_link,
     cells,
     due_cell,
@@ -329,6 +330,8 @@ async def manual_page(request: Request) -> Response:
             f"{topic_choice(r['topic'], r['difficulty'])}"
             '<input name="note" placeholder="派单说明" aria-label="派单说明">'
             '<button class="primary">派单</button></form>'
+            f'<form class="manual-reject" data-case="{e(r["case_no"])}">{REJECT_FIELDS}'
+            "<button>不予受理</button></form>"
         )
         confidence = float(model.get("confidence") or 0.0)
         lines.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.common.rejection import OTHER, REASONS
 from services.intake.domain.access import scrub_caller
 from services.intake.open311.catalog import Service
 from services.intake.open311.render import iso
@@ -28,7 +29,7 @@ def status_notes(case: dict[str, Any], state: str | None) -> str:
     if case.get("answer"):
         return "咨询已直接答复办结"
     if case.get("closed_at"):
-        return "已办结销号"
+        return closed_note(case)
     notes = {
         None: "已受理，正在派单",
         "dispatched": "已派单，等待承办单位签收",
@@ -39,6 +40,19 @@ def status_notes(case: dict[str, Any], state: str | None) -> str:
         "closed": "已办结销号",
     }
     return notes.get(state, "正在办理")
+
+
+def closed_note(case: dict[str, Any]) -> str:
+    """Why a closed case closed: 不予受理 with its reason, 合并 with its lead, else 销号."""
+    reason, detail = case.get("close_reason"), str(case.get("close_detail") or "")
+    if reason == "rejected":
+        found = REASONS.get(detail)
+        if found is None or detail == OTHER:
+            return "不予受理：不属于本平台受理范围"
+        return f"不予受理：{found.label}" + (f"，{found.advice}" if found.advice else "")
+    if reason == "merged" and detail:
+        return f"已与同一事项的工单 {detail} 合并办理，随该工单办结"
+    return "已办结销号"
 
 
 def rounded(value: float | None, decimals: int | None) -> float | None:

@@ -30,6 +30,10 @@ DISPATCHED = "minhu.case.dispatched.v1"
 SLA_CHANGED = "minhu.case.sla.v1"
 ACTION = "minhu.case.action.v1"
 RECEIVED = "minhu.case.received.v1"
+CLOSED = "minhu.case.closed.v1"
+# 不予受理 and 合并: the caller is told why, or the lead's result (values kept SMS-short).
+CLOSED_TEMPLATES = {"rejected": "citizen_rejected", "merged": "citizen_merged"}
+SMS_VALUE_LIMIT = 70
 _DIFFICULTY = DIFFICULTY
 _DEADLINE = DEADLINE_LIMITS
 _TIER = {**TIERS, "district": "区级部门"}
@@ -131,7 +135,22 @@ def wants_caller(event_type: str, fields: dict[str, Any]) -> bool:
     """Whether the caller's number can matter to an event's notices (after case.received,
     only the resolution and a callback that did not reach them text the caller), so the
     sealed number is opened only then."""
+    if event_type == CLOSED:
+        return fields.get("reason") in CLOSED_TEMPLATES
     return event_type == ACTION and fields.get("action") in ("resolved", "callback_recorded")
+
+
+def _short(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= SMS_VALUE_LIMIT else text[: SMS_VALUE_LIMIT - 1] + "…"
+
+
+def _closed_values(fields: dict[str, Any]) -> dict[str, str]:
+    """The values of a rejection's or a merged close's SMS, besides the case number."""
+    if fields["reason"] == "rejected":
+        return {"reason": _short(fields.get("note") or "不属于本平台受理范围")}
+    result = fields.get("resolution") or fields.get("note") or "已办结"
+    return {"lead_case_no": str(fields.get("lead_case_no") or ""), "result": _short(result)}
 
 
 def _citizen(
@@ -154,9 +173,13 @@ def _citizen(
         and caller.callback_consent  # without consent the survey went out at resolution
     ):
         template = "citizen_callback_survey"
+    extra: dict[str, str] = {}
+    if event_type == CLOSED and fields.get("reason") in CLOSED_TEMPLATES:
+        template = CLOSED_TEMPLATES[fields["reason"]]
+        extra = _closed_values(fields)
     if template is None:
         return []
-    values = {"case_no": fields["case_no"]}
+    values = {"case_no": fields["case_no"], **extra}
     body = templates.render(template, **values)
     return [Notice(SMS, caller.phone, template, body, tuple(values.items()), caller.urgent)]
 

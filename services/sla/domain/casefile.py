@@ -18,6 +18,8 @@ RESOLVED = "resolved"
 REOPENED = "reopened"
 BOUNCED = "bounced"
 CLOSED = "closed"
+# 合并: the case follows a lead case (its own deadlines stopped) until the lead closes.
+MERGED = "merged"
 WORKING = (ACCEPTED, IN_PROGRESS, REOPENED)
 GREEN, YELLOW, RED = "green", "yellow", "red"
 
@@ -29,6 +31,7 @@ STATE_LABELS = {
     REOPENED: "重办中",
     BOUNCED: "已退单待重新派单",
     CLOSED: "已销号",
+    MERGED: "已并入主办工单",
 }
 
 
@@ -127,6 +130,11 @@ class CaseFile:
     callback_due: str = ""
     close_reason: str = ""
     dispatch_ids: list[str] = field(default_factory=list)
+    # 合并 (services/sla/domain/merging.py): the lead this case follows, the cases that
+    # follow this one, and the resolution (办结情况) its followers close with.
+    lead: str = ""
+    followers: list[str] = field(default_factory=list)
+    resolution: str = ""
 
     @property
     def unit(self) -> Rung:

@@ -72,6 +72,8 @@ PEOPLE = {
 }
 WORK = ("progress", "extension", "resolve")
 # state, extension pending -> what each person may do now (absent: nothing).
+# 不予受理 and 合并: the centre's dispatchers and the supervisors, on any open case.
+MR = ("reject", "merge")
 TABLE: list[tuple[str, bool, dict[str, tuple[str, ...]]]] = [
     ("received", False, {}),
     ("manual", False, {}),
@@ -80,40 +82,58 @@ TABLE: list[tuple[str, bool, dict[str, tuple[str, ...]]]] = [
         False,
         {
             "handler": ("accept", "bounce"),
-            "supervisor": ("close",),
-            "admin": ("accept", "bounce", "close"),
+            "supervisor": ("close", *MR),
+            "dispatcher": MR,
+            "admin": ("accept", "bounce", "close", *MR),
         },
     ),
     (
         "accepted",
         False,
-        {"handler": WORK, "supervisor": ("close",), "admin": (*WORK, "close")},
+        {
+            "handler": WORK,
+            "supervisor": ("close", *MR),
+            "dispatcher": MR,
+            "admin": (*WORK, "close", *MR),
+        },
     ),
     (
         "in_progress",
         True,
         {
             "handler": ("progress", "resolve"),
-            "supervisor": ("extension/decision", "close"),
-            "admin": ("progress", "resolve", "extension/decision", "close"),
+            "supervisor": ("extension/decision", "close", *MR),
+            "dispatcher": MR,
+            "admin": ("progress", "resolve", "extension/decision", "close", *MR),
         },
     ),
     (
         "reopened",
         False,
-        {"handler": WORK, "supervisor": ("close",), "admin": (*WORK, "close")},
+        {
+            "handler": WORK,
+            "supervisor": ("close", *MR),
+            "dispatcher": MR,
+            "admin": (*WORK, "close", *MR),
+        },
     ),
     (
         "resolved",
         False,
         {
-            "supervisor": ("close",),
-            "dispatcher": ("callback",),
-            "admin": ("close", "callback"),
+            "supervisor": ("close", *MR),
+            "dispatcher": ("callback", *MR),
+            "admin": ("close", "callback", *MR),
         },
     ),
-    ("bounced", False, {"supervisor": ("close",), "admin": ("close",)}),
+    (
+        "bounced",
+        False,
+        {"supervisor": ("close", *MR), "dispatcher": MR, "admin": ("close", *MR)},
+    ),
     ("closed", False, {}),
+    # A follower follows its lead: nothing to do on it until the lead closes.
+    ("merged", False, {}),
 ]
 
 
@@ -137,6 +157,7 @@ def test_nothing_to_do_is_said_as_what_the_case_waits_for() -> None:
     assert awaited(case("resolved")) == "已办结，等待回访"
     assert awaited(case("closed")) == "已办结归档"
     assert awaited(case("manual")) == "等待人工派单"
+    assert awaited(case("merged")) == "已并入主办工单，随主办工单办结"
     assert "延期申请等待审批" in awaited(case("accepted", True))
     handler, supervisor = PEOPLE["handler"], PEOPLE["supervisor"]
     # A refusal names what the case waits for; a role's refusal stays a role's.

@@ -133,3 +133,26 @@ def test_small_rules() -> None:
     assert valid_position(None, None) and not valid_position(1.0, None)
     assert not valid_position(91.0, 0.0)
     assert body_fingerprint({"a": 1, "b": "路"}) == body_fingerprint({"b": "路", "a": 1})
+
+
+def test_rejected_and_merged_requests_say_why_they_closed() -> None:
+    at = datetime(2026, 11, 25, tzinfo=UTC)
+    rejected = service_request(
+        {**CASE, "closed_at": at, "close_reason": "rejected", "close_detail": "outside_city"},
+        service=None,
+        progress=PROGRESS,
+    )
+    assert rejected["status"] == "closed"
+    assert rejected["status_notes"] == "不予受理：非本市辖区，请向事发地政务服务热线反映"
+    other = service_request(
+        {**CASE, "closed_at": at, "close_reason": "rejected", "close_detail": "other"},
+        service=None,
+        progress=PROGRESS,
+    )
+    assert other["status_notes"] == "不予受理：不属于本平台受理范围"  # free text stays inside
+    merged = service_request(
+        {**CASE, "closed_at": at, "close_reason": "merged", "close_detail": "20261121000007"},
+        service=None,
+        progress=PROGRESS,
+    )
+    assert "20261121000007 合并办理" in merged["status_notes"]

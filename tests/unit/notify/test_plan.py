@@ -215,6 +215,18 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
         (events.CASE_RECEIVED.name, fields_of(case_pb2.CaseReceived(case_no=CASE_NO))),
         (events.CASE_ACTION.name, action("resolved")),
         (events.CASE_ACTION.name, action("callback_recorded", note="未接通")),
+        (
+            events.CASE_CLOSED.name,
+            fields_of(case_pb2.CaseClosed(case_no=CASE_NO, reason="rejected", note="非本市辖区")),
+        ),
+        (
+            events.CASE_CLOSED.name,
+            fields_of(
+                case_pb2.CaseClosed(
+                    case_no=CASE_NO, reason="merged", lead_case_no=CASE_NO, resolution="已修复"
+                )
+            ),
+        ),
     ]
     consenting = Context(caller=Caller(phone="13800138000", callback_consent=True))
     texts = [n for t, fields in citizen for n in plan(t, fields, templates, texted)]

@@ -1,7 +1,7 @@
 """Grid workers (网格员) may hold accounts; their visits (走访): an append-only log.
 
-Revision ID: desk_0006_grid
-Revises: desk_0005
+Revision ID: desk_0007_grid
+Revises: desk_0006_files
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "desk_0006_grid"
+revision: str = "desk_0007_grid"
 down_revision: str | None = "desk_0006_files"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
