@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 from services.sla.commands import CaseCommands
+from services.sla.parts import JointParts
 from services.sla.workflow_base import PATCH_PROGRESS, at_time
 
 with workflow.unsafe.imports_passed_through():
@@ -35,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn(name="CaseWorkflow")
-class CaseWorkflow(CaseCommands):
+class CaseWorkflow(CaseCommands, JointParts):
     """One per case (id `case-<case_no>`), from dispatch to close-out (销号)."""
 
     @workflow.run
@@ -43,8 +44,10 @@ class CaseWorkflow(CaseCommands):
         """Hold deadlines phase by phase until the case is closed; returns the close reason."""
         self.decide_patches()
         self.start = start
+        self.decide_joint(start)
         if start.carried is not None:
             self.file = start.carried
+            await self.open_parts(start, None)
         else:
             limits = start.limits or Limits(reopen_limit=start.reopen_limit)
             self.file = CaseFile(
@@ -60,6 +63,8 @@ class CaseWorkflow(CaseCommands):
             self._record("dispatched", note=f"派至{self.f.unit.unit_name}")
             await self._new_deadlines(self._dispatched_at())
             await self._deadlines_changed()
+            await self.open_parts(start, self._dispatched_at())
+        self.hold_parts()
         while self.f.state != CLOSED:
             if self._history_too_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -98,6 +103,7 @@ class CaseWorkflow(CaseCommands):
             ladder=f.ladder,
             limits=f.limits,
             carried=f,
+            carried_joint=self.joint,
         )
 
     async def _hold(self, deadline: str, done: Callable[[], bool]) -> None:
