@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.common.jurisdiction import Directory
-from services.sla.domain import WorkingCalendar, compute_deadlines, load_policy, parse_policy
+from services.sla.domain import (
+    Deadlines,
+    SlaPolicy,
+    WorkingCalendar,
+    compute_deadlines,
+    load_policy,
+    parse_policy,
+)
 from services.sla.domain.casefile import Refused, Rung
 from services.sla.domain.parts import (
     PART_ACCEPTED,
@@ -24,6 +32,10 @@ from services.sla.domain.policy import read_yaml
 
 CENTRE = Rung("supervision", "U-D01-DBZX", "明湖区12345督办中心")
 DEFAULT_POLICY = Path(__file__).resolve().parents[3] / "services/sla/policy/default.yaml"
+
+
+def deadlines(policy: SlaPolicy, cal: WorkingCalendar, **kw: Any) -> Deadlines:
+    return compute_deadlines(policy, cal, difficulty="complex", **kw)
 
 
 def joint() -> JointFile:
@@ -94,12 +106,12 @@ def test_part_deadlines_come_from_the_policys_joint_part_section() -> None:
     policy = load_policy(DEFAULT_POLICY)
     cal = WorkingCalendar.from_policy(policy)
     start = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    lead = compute_deadlines(policy, cal, difficulty="complex", urgent=False, start=start)
-    part = compute_deadlines(policy, cal, difficulty="complex", urgent=False, start=start, part=True)
+    lead = deadlines(policy, cal, urgent=False, start=start)
+    part = deadlines(policy, cal, urgent=False, start=start, part=True)
     assert policy.joint_part is not None
     assert part.resolve_due == cal.add(start, policy.joint_part.resolve)
     assert part.resolve_due < lead.resolve_due and part.progress_every is None
-    urgent = compute_deadlines(policy, cal, difficulty="complex", urgent=True, start=start, part=True)
+    urgent = deadlines(policy, cal, urgent=True, start=start, part=True)
     assert urgent.resolve_due < part.resolve_due, "urgency cuts a part's deadline too"
 
 
@@ -110,6 +122,6 @@ def test_without_a_joint_part_section_a_part_runs_on_the_cases_difficulty() -> N
     policy = parse_policy(raw, base_dir=DEFAULT_POLICY.parent)
     cal = WorkingCalendar.from_policy(policy)
     start = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    lead = compute_deadlines(policy, cal, difficulty="complex", urgent=False, start=start)
-    part = compute_deadlines(policy, cal, difficulty="complex", urgent=False, start=start, part=True)
+    lead = deadlines(policy, cal, urgent=False, start=start)
+    part = deadlines(policy, cal, urgent=False, start=start, part=True)
     assert part == lead
