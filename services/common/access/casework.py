@@ -80,7 +80,8 @@ class Scope:
         if self.kind == "none":
             return False
         if self.kind == "unit":
-            return bool(row.get("unit_id") == self.id)
+            # 联动办: a co-unit holding a part of the case sees it too.
+            return bool(row.get("unit_id") == self.id or self.id in row.get("part_unit_ids", ()))
         if self.kind == "township":
             return bool(row.get("township_id") == self.id)
         if self.kind == "district":

@@ -30,6 +30,7 @@ from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
 from services.desk.ui.html import LOCAL, case_link, due_cell, e, light, when
 from services.desk.ui.pages import render
+from services.desk.ui.parts import part_forms, parts_card
 from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(allow(*STAFF, page=True))])
@@ -87,9 +88,12 @@ def action_form(case_no: str, action: str) -> str:
     )
 
 
-def actions_card(case_no: str, actions: tuple[str, ...], row: dict[str, Any]) -> str:
-    """The viewer's next actions (casework.next_actions), or what the case waits for."""
-    forms = "".join(action_form(case_no, act) for act in actions)
+def actions_card(
+    case_no: str, actions: tuple[str, ...], row: dict[str, Any], more: str = ""
+) -> str:
+    """The viewer's next actions (casework.next_actions), or what the case waits for;
+    `more`: the forms of a joint case's parts (ui/parts.py)."""
+    forms = "".join(action_form(case_no, act) for act in actions) + more
     waiting = "" if forms else f'<p class="awaited" id="awaited">{e(access.awaited(row))}</p>'
     return (
         '<section class="card actions" id="actions"><h2>办理</h2>'
@@ -303,6 +307,7 @@ async def case_page(request: Request, case_no: str) -> Response:
             f"（{e(who)}）</p>"
         )
     bounces = sum(1 for x in entries if x["kind"] == "bounced")
+    parted = part_forms(case_no, user, row, ui.directory)
     lines = story(entries, ui.unit_name)
     # Finished cases have nothing left to count down.
     remain = f' <span class="remain-wrap">{due_cell(row)}</span>'
@@ -315,7 +320,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f' <a class="print" href="/cases/{e(case_no)}/record">打印台账</a></header>'
         '<div class="case-grid">'
         # First on the page (the phone's first screen), in the right-hand column at the desk.
-        f"{actions_card(case_no, access.next_actions(user, row, ui.directory), row)}"
+        f"{actions_card(case_no, access.next_actions(user, row, ui.directory), row, parted)}"
         f"{related_card(entries)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
         f'<p class="content">{e(row["content"])}</p>'
@@ -337,6 +342,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f"<dt>办结时限</dt><dd>{when(row['resolve_due'])}</dd>"
         f"<dt>升级次数</dt><dd>{row['escalation_level']}</dd>"
         f"<dt>退单次数</dt><dd>{bounces}</dd></dl>{ext}</section>"
+        f"{parts_card(row)}"
         f'<section class="card"><h2>办理记录（台账）</h2>{timeline(lines)}</section>'
         "</div>"
     )
