@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
