@@ -93,7 +93,9 @@ def actions_card(
 ) -> str:
     """The viewer's next actions (casework.next_actions), or what the case waits for;
     `more`: the forms of a joint case's parts (ui/parts.py)."""
-    forms = "".join(action_form(case_no, act) for act in actions) + more
+    # The override of a joint case's open parts comes with the parts' forms (`more`).
+    own = [act for act in actions if act in ACTION_FORMS]
+    forms = "".join(action_form(case_no, act) for act in own) + more
     waiting = "" if forms else f'<p class="awaited" id="awaited">{e(access.awaited(row))}</p>'
     return (
         '<section class="card actions" id="actions"><h2>办理</h2>'
