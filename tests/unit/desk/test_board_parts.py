@@ -89,3 +89,15 @@ def test_the_leads_override_waives_every_open_part() -> None:
     (change,) = fold_parts(ACTION, f)
     assert change.part_id is None and change.values == {"state": "waived"}
     assert fold(ACTION, f, LEAD).values == {"state": "accepted"}
+
+
+def test_the_case_page_offers_the_override_once_with_the_parts_forms() -> None:
+    from services.desk.ui.casepage import actions_card
+
+    card = actions_card(
+        "20261201000001",
+        ("progress", "parts/override"),
+        {"state": "accepted"},
+        '<form id="act-parts-override"></form>',
+    )
+    assert card.count('id="act-parts-override"') == 1 and 'id="act-progress"' in card
