@@ -78,6 +78,16 @@ ACTIONS = {
     # 合并: on the follower (it follows the lead) and on the lead (it takes the follower).
     "merged": "并入主办工单",
     "merge_taken": "合并工单",
+    # 联动办: a co-unit's part of a joint case, and the lead's override.
+    "part_accepted": "签收协办任务",
+    "part_progressed": "反馈协办进展",
+    "part_reported": "反馈协办结果",
+    "parts_overridden": "强制办结（不再等待协办单位）",
+    "part_deadlines_set": "协办时限",
+    "part_light_changed": "协办亮灯",
+    "part_breached": "协办超时",
+    "part_escalated": "协办超时升级",
+    "part_supervised": "协办转督办",
 }
 DECISIONS = {
     "auto": "自动派单",

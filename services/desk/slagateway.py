@@ -35,11 +35,19 @@ class Action(StrEnum):
     EXTENSION_DECISION = "extension_decision"
     REJECT = "reject"
     MERGE = "merge"
+    # 联动办: a co-unit's commands on its part, and the lead's override.
+    PART_ACCEPT = "part_accept"
+    PART_PROGRESS = "part_progress"
+    PART_REPORT = "part_report"
+    PARTS_OVERRIDE = "parts_override"
 
     @property
     def path(self) -> str:
-        """sla's path segment for the command (the decision lives under extension/)."""
-        return "extension/decision" if self is Action.EXTENSION_DECISION else self.value
+        """sla's path segment for the command (the decision lives under extension/, a
+        part's commands under part/, the override under parts/)."""
+        if self is Action.EXTENSION_DECISION or self.value.startswith(("part_", "parts_")):
+            return self.value.replace("_", "/", 1)
+        return self.value
 
 
 def _unavailable() -> Response:

@@ -169,7 +169,31 @@ marks = sa.Table(
     sa.Index("ix_board_marks_at", "at"),
 )
 
-READ_MODELS = (cases, marks)
+# 联动办: each co-unit's part of a joint case, one row per (case, co-unit), folded from the
+# record like the board (migration desk_0008_parts): who holds the part now, its state,
+# light and deadlines, and the co-unit's report. A co-unit's queue lists the parts it holds.
+parts = sa.Table(
+    "board_parts",
+    metadata,
+    sa.Column("case_no", sa.String(20), primary_key=True),
+    sa.Column("part_id", sa.String(64), primary_key=True),
+    sa.Column("unit_id", sa.String(64), nullable=False),
+    sa.Column("unit_name", sa.String(128), nullable=False, server_default=""),
+    sa.Column("tier", sa.String(16), nullable=False, server_default=""),
+    sa.Column("district_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("township_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("state", sa.String(16), nullable=False, server_default="dispatched"),
+    sa.Column("light", sa.String(8), nullable=False, server_default="green"),
+    sa.Column("accept_due", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("resolve_due", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("escalation_level", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("report", sa.Text, nullable=False, server_default=""),
+    # The time of the newest event folded in: an older one arriving late changes nothing.
+    sa.Column("placed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_board_parts_unit", "unit_id", "state"),
+)
+
+READ_MODELS = (cases, marks, parts)
 
 # Files and photos of a case: what was uploaded, by whom, when (the bytes are in the object
 # store under `object_key`, never here nor in Kafka). A row exists only once its object is

@@ -79,6 +79,7 @@ class SlaActivities:
             difficulty=req.difficulty,
             urgent=req.urgent,
             start=start,
+            part=req.part,
         )
         clock = Clock(
             accept_due=d.accept_due.isoformat(),

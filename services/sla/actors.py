@@ -21,7 +21,13 @@ import httpx
 from fastapi import HTTPException
 
 from services.common.access import Kind, Principal
-from services.common.access.casework import action_refusal, case_at, next_actions, role_actions
+from services.common.access.casework import (
+    PART_OPEN_STATES,
+    action_refusal,
+    case_at,
+    next_actions,
+    role_actions,
+)
 from services.common.jurisdiction import Directory
 from services.common.logging import get_logger
 from services.sla.contracts import CaseStatus
@@ -124,6 +130,8 @@ def case_of(status: CaseStatus, directory: Directory) -> dict[str, Any]:
         **case_at(directory, status.unit_id),
         "state": status.state,
         "extension_pending": status.pending_extension is not None,
+        # 联动办: parts neither reported nor waived hold the lead's 办结.
+        "parts_open": sum(p.state in PART_OPEN_STATES for p in status.parts),
     }
 
 

@@ -20,6 +20,7 @@ from services.common.web import add_ops_routes, service_access
 from services.sla.actors import DeskPeople
 from services.sla.api import router
 from services.sla.api_merging import router as merging_router
+from services.sla.api_parts import router as parts_router
 from services.sla.calendar_api import router as calendar_router
 from services.sla.consumer import WorkflowStarter, limits_from
 from services.sla.domain import WorkingCalendar, load_policy
@@ -62,7 +63,9 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
         if not own.workers:
             worker = make_worker(client, own, policy, calendar, plumbing.producer)
             plumbing.run("temporal-worker", worker.run)
-        starter = WorkflowStarter(client, own.task_queue, limits_from(policy))
+        starter = WorkflowStarter(
+            client, own.task_queue, limits_from(policy), directory=app.state.directory
+        )
         plumbing.consume(own.group, (Topic.DISPATCHED,), starter)
         app.state.temporal = client
         app.state.checks = {
@@ -85,6 +88,7 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
     app.state.people = DeskPeople(common.desk_url, common.service_headers("sla"))
     # Each route names its calling services (services/sla/api.py, calendar_api.py).
     app.include_router(router)
+    app.include_router(parts_router)
     app.include_router(calendar_router)
     app.include_router(merging_router)
     return app

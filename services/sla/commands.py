@@ -100,6 +100,8 @@ class CaseCommands(CaseBase):
     @resolve.validator
     def _resolve_ok(self, cmd: HandlerCommand) -> None:
         refusing(lambda: self.f.check_resolve(cmd.actor, cmd.note))
+        if self.joint is not None:
+            refusing(self.joint.check_lead_resolve)
 
     @workflow.update(name="callback")
     async def callback(self, result: CallbackResult) -> CaseStatus:

@@ -14,12 +14,14 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from services.common import events
 from services.common.events import Envelope
+from services.common.jurisdiction import Directory
 from services.common.kafka import PoisonEvent
 from services.common.logging import get_logger
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.common.request_types import Path, path_of
-from services.sla.contracts import CaseStart, Limits, Rung, workflow_id
+from services.sla.contracts import CaseStart, Limits, PartStart, Rung, workflow_id
 from services.sla.domain import SlaPolicy
+from services.sla.domain.parts import part_ladder
 from services.sla.workflow import CaseWorkflow
 
 log = get_logger(__name__)
@@ -50,6 +52,22 @@ def dispatched_at(env: Envelope, payload: case_pb2.CaseDispatched) -> datetime:
     return events.to_datetime(env.time)
 
 
+def parts_of(payload: case_pb2.CaseDispatched, directory: Directory | None) -> list[PartStart]:
+    """联动办: one part per co-unit of the dispatch, each with its own ladder (a co-unit the
+    directory does not know is left out, and logged)."""
+    if directory is None:
+        return []
+    parts: list[PartStart] = []
+    for unit_id in dict.fromkeys(payload.co_unit_ids):
+        if unit_id == payload.unit_id:
+            continue
+        try:
+            parts.append(PartStart(unit_id=unit_id, ladder=part_ladder(directory, unit_id)))
+        except (KeyError, StopIteration):
+            log.warning("co-unit not in the directory, no part", unit_id=unit_id)
+    return parts
+
+
 @dataclass
 class WorkflowStarter:
     """Starts one workflow per dispatched case; a re-dispatch is signalled to it."""
@@ -57,6 +75,8 @@ class WorkflowStarter:
     client: Client
     task_queue: str
     limits: Limits
+    # Places co-units (联动办); without it a case runs without parts.
+    directory: Directory | None = None
 
     async def __call__(self, env: Envelope, payload: Message) -> bool:
         """Start or move the case's workflow; False for an event already applied."""
@@ -84,6 +104,7 @@ class WorkflowStarter:
             arbitrated=payload.arbitrated,
             attempt=payload.attempt,
             dispatched_at=dispatched_at(env, payload).isoformat(),
+            parts=parts_of(payload, self.directory),
         )
         wf_id = workflow_id(payload.case_no)
         try:

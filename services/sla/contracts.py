@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.sla.domain.casefile import CaseFile, Clock, Extension, Limits, Rung, Transition
+from services.sla.domain.parts import JointFile, Part
 
 # Activity result of compute_deadlines; the old name stays for readers of older code.
 DeadlineReply = Clock
@@ -24,8 +25,12 @@ __all__ = [
     "ExtensionRequest",
     "FollowCommand",
     "HandlerCommand",
+    "JointFile",
     "LeadClosed",
     "Limits",
+    "Part",
+    "PartCommand",
+    "PartStart",
     "Publication",
     "RejectCommand",
     "Rung",
@@ -59,15 +64,38 @@ class CaseStart:
     # When dispatch announced the case (ISO-8601): the SLA clock starts then, not when a
     # backlog finally lets the workflow start. Empty in starts from before this field.
     dispatched_at: str = ""
+    # 联动办: one part per co-unit, each with the ladder it climbs when overdue; and, when
+    # continuing as new, the parts as they stand.
+    parts: list[PartStart] = field(default_factory=list)
+    carried_joint: JointFile | None = None
+
+
+@dataclass
+class PartStart:
+    """A co-unit of a joint case and its own escalation ladder, from its own unit up."""
+
+    unit_id: str
+    ladder: list[Rung]
+
+
+@dataclass
+class PartCommand:
+    """A co-unit's command on its part (`part_id` is the co-unit dispatch named)."""
+
+    part_id: str
+    actor: str
+    note: str = ""
 
 
 @dataclass
 class DeadlineRequest:
-    """Ask for the deadlines of one phase, counted from `start` (ISO-8601)."""
+    """Ask for the deadlines of one phase, counted from `start` (ISO-8601); `part` asks
+    for a co-unit's part of a joint case."""
 
     difficulty: str
     urgent: bool
     start: str
+    part: bool = False
 
 
 @dataclass
@@ -157,6 +185,10 @@ class CaseStatus:
     lead: str = ""
     followers: list[str] = field(default_factory=list)
     close_reason: str = ""
+    # 联动办: each co-unit's part, and who overrode the open ones (with the reason).
+    parts: list[Part] = field(default_factory=list)
+    parts_overridden_by: str = ""
+    parts_override_reason: str = ""
 
 
 @dataclass

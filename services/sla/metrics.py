@@ -172,6 +172,8 @@ class CaseBook:
         return True
 
     def _sla(self, case: OpenCase | None, p: case_pb2.CaseSlaChanged, count: bool) -> None:
+        if p.part_unit_id:
+            return  # 联动办: a co-unit's part is no change of the lead's case
         from_tier = (case.tier if case else "") or p.from_tier or "unknown"
         if case is not None:
             case.light = p.light or case.light

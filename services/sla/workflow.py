@@ -17,6 +17,7 @@ from temporalio import workflow
 
 from services.sla.commands import CaseCommands
 from services.sla.merging import MergeCommands
+from services.sla.parts import JointParts
 from services.sla.workflow_base import PATCH_PROGRESS, at_time
 
 with workflow.unsafe.imports_passed_through():
@@ -37,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn(name="CaseWorkflow")
-class CaseWorkflow(MergeCommands, CaseCommands):
+class CaseWorkflow(MergeCommands, CaseCommands, JointParts):
     """One per case (id `case-<case_no>`), from dispatch to close-out (销号)."""
 
     @workflow.run
@@ -45,8 +46,10 @@ class CaseWorkflow(MergeCommands, CaseCommands):
         """Hold deadlines phase by phase until the case is closed; returns the close reason."""
         self.decide_patches()
         self.start = start
+        self.decide_joint(start)
         if start.carried is not None:
             self.file = start.carried
+            await self.open_parts(start, None)
         else:
             limits = start.limits or Limits(reopen_limit=start.reopen_limit)
             self.file = CaseFile(
@@ -62,6 +65,8 @@ class CaseWorkflow(MergeCommands, CaseCommands):
             self._record("dispatched", note=f"派至{self.f.unit.unit_name}")
             await self._new_deadlines(self._dispatched_at())
             await self._deadlines_changed()
+            await self.open_parts(start, self._dispatched_at())
+        self.hold_parts()
         while self.f.state != CLOSED:
             if self._history_too_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -104,6 +109,7 @@ class CaseWorkflow(MergeCommands, CaseCommands):
             ladder=f.ladder,
             limits=f.limits,
             carried=f,
+            carried_joint=self.joint,
         )
 
     async def _hold(self, deadline: str, done: Callable[[], bool]) -> None:

@@ -3,6 +3,7 @@ escalation and publishing. Deterministic; side effects go through activities."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         Refused,
         Transition,
     )
+    from services.sla.domain.parts import JointFile
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 PATCH_PROGRESS = "legacy-progress-reports"
@@ -80,6 +82,10 @@ class CaseBase:
         # Every patch in PATCHES holds (decided at the start of the run; see decide_patches).
         self.patches_in_force = False
         self.clock_from_dispatch = False
+        # 联动办 (services/sla/parts.py): the co-units' parts, when the case has any.
+        self.joint: JointFile | None = None
+        self.joint_parts = False
+        self._part_tasks: list[asyncio.Task[None]] = []
 
     @property
     def f(self) -> CaseFile:
@@ -234,6 +240,9 @@ class CaseBase:
             lead=f.lead,
             followers=list(f.followers),
             close_reason=f.close_reason,
+            parts=list(self.joint.parts) if self.joint else [],
+            parts_overridden_by=self.joint.overridden_by if self.joint else "",
+            parts_override_reason=self.joint.override_reason if self.joint else "",
         )
 
     # -- helpers -------------------------------------------------------------------------

@@ -32,7 +32,16 @@ SUPERVISOR_ACTIONS = ("extension/decision", "close")
 DISPATCHER_ACTIONS = ("callback",)
 # 不予受理 and 合并: the 12345 centre's dispatchers and supervisors, on a case still open.
 MERGE_REJECT_ACTIONS = ("reject", "merge")
-ALL_ACTIONS = HANDLER_ACTIONS + SUPERVISOR_ACTIONS + DISPATCHER_ACTIONS + MERGE_REJECT_ACTIONS
+# 联动办 (a joint case's parts): see the block at the end of this module.
+PART_ACTIONS = ("part/accept", "part/progress", "part/report")
+LEAD_PART_ACTIONS = ("parts/override",)
+ALL_ACTIONS = (
+    HANDLER_ACTIONS
+    + SUPERVISOR_ACTIONS
+    + DISPATCHER_ACTIONS
+    + MERGE_REJECT_ACTIONS
+    + LEAD_PART_ACTIONS
+)
 ACTION_NAMES = {
     "accept": "签收",
     "progress": "反馈进展",
@@ -44,6 +53,10 @@ ACTION_NAMES = {
     "callback": "记录回访",
     "reject": "不予受理",
     "merge": "合并",
+    "part/accept": "签收协办任务",
+    "part/progress": "反馈协办进展",
+    "part/report": "反馈协办结果",
+    "parts/override": "强制办结",
 }
 # A case's states, as sla keeps them and the desk's board mirrors them ("received" and
 # "manual" come before sla holds the case: dispatch has not yet sent it to a unit).
@@ -86,7 +99,8 @@ class Scope:
         if self.kind == "none":
             return False
         if self.kind == "unit":
-            return bool(row.get("unit_id") == self.id)
+            # 联动办: a co-unit holding a part of the case sees it too.
+            return bool(row.get("unit_id") == self.id or self.id in row.get("part_unit_ids", ()))
         if self.kind == "township":
             return bool(row.get("township_id") == self.id)
         if self.kind == "district":
@@ -152,8 +166,10 @@ def role_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> 
     cases they may not see, and for operators and auditors)."""
     if refusal(user, row, directory) is not None:
         return ()
+    if row.get("part_id"):
+        return part_role_actions(user, row)
     if user.role in (HANDLER, GRID_WORKER):
-        return HANDLER_ACTIONS if row.get("unit_id") == user.unit_id else ()
+        return HANDLER_ACTIONS + LEAD_PART_ACTIONS if row.get("unit_id") == user.unit_id else ()
     if user.role == SUPERVISOR:
         return SUPERVISOR_ACTIONS + MERGE_REJECT_ACTIONS
     if user.role == DISPATCHER:
@@ -167,6 +183,8 @@ def role_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> 
 def state_actions(row: Mapping[str, Any]) -> tuple[str, ...]:
     """What the case's state admits from anyone: its `state` (the board's and sla's names)
     and whether an extension request waits (`extension_pending`)."""
+    if row.get("part_id"):
+        return part_state_actions(row)
     state = str(row.get("state") or "")
     pending = bool(row.get("extension_pending"))
     if state not in OPEN_STATES:
@@ -176,6 +194,9 @@ def state_actions(row: Mapping[str, Any]) -> tuple[str, ...]:
         allowed += ["accept", "bounce"]
     if state in WORKING_STATES:
         allowed += ["progress", "resolve"] + ([] if pending else ["extension"])
+        if row.get("parts_open"):
+            # 联动办: no 办结 while a co-unit's part is open, unless the lead overrides.
+            allowed = [a for a in allowed if a != "resolve"] + list(LEAD_PART_ACTIONS)
     if state == RESOLVED:
         allowed.append("callback")
     if pending:
@@ -195,6 +216,10 @@ def next_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> 
 def awaited(row: Mapping[str, Any]) -> str:
     """What the case waits for, in Chinese (shown where the viewer has nothing to do)."""
     state = str(row.get("state") or "")
+    if row.get("part_id"):
+        return PART_AWAITED.get(state, "暂无可执行的操作")
+    if state in WORKING_STATES and row.get("parts_open"):
+        return "牵头单位办理中，等待协办单位反馈办理结果"
     if state in WORKING_STATES and row.get("extension_pending"):
         return "承办单位办理中，延期申请等待审批"
     return AWAITED.get(state, "暂无可执行的操作")
@@ -217,6 +242,8 @@ def state_refusal(action: str, row: Mapping[str, Any]) -> str:
         return "已有延期申请待审批，不能再次申请延期。"
     if action == "extension/decision":
         return "没有待审批的延期申请。"
+    if action == "resolve" and row.get("parts_open"):
+        return "协办单位尚未全部反馈办理结果，不能办结；可填写理由强制办结。"
     return f"当前不能{name}：{awaited(row)}。"
 
 
@@ -240,3 +267,44 @@ def attach_refusal(user: Person, row: Mapping[str, Any], directory: Directory) -
     if row.get("state") == CLOSED:
         return "工单已销号，不能再上传附件。"
     return None
+
+
+# -- 联动办: the parts of a joint case ---------------------------------------------------
+# A co-unit's part of a joint case is judged as a row of its own: `part_id` (the co-unit
+# dispatch named), `unit_id` (who holds the part now: the co-unit, or the rung its overdue
+# part climbed to) with its place, and `state` (the part's: dispatched, accepted,
+# in_progress, reported, waived). The lead's own row carries `parts_open`, how many parts
+# are neither reported nor waived: the lead resolves only at none, or overrides (强制办结).
+PART_OPEN_STATES = ("dispatched", "accepted", "in_progress")
+PART_AWAITED = {
+    "dispatched": "等待协办单位签收协办任务",
+    "accepted": "协办单位办理中",
+    "in_progress": "协办单位办理中",
+    "reported": "协办单位已反馈办理结果",
+    "waived": "牵头单位已强制办结",
+}
+
+
+def part_case(directory: Directory, part_id: str, unit_id: str, state: str) -> dict[str, str]:
+    """A part as these rules see it: the unit holding it, where that unit is, its state."""
+    return {"part_id": part_id, "state": state, **case_at(directory, unit_id)}
+
+
+def part_role_actions(user: Person, row: Mapping[str, Any]) -> tuple[str, ...]:
+    """Who works a part: the people of the unit holding it (handlers, or 督办 staff once an
+    overdue part reached them), and admins."""
+    if user.role == ADMIN:
+        return PART_ACTIONS
+    if user.role in (HANDLER, SUPERVISOR, DISPATCHER) and row.get("unit_id") == user.unit_id:
+        return PART_ACTIONS
+    return ()
+
+
+def part_state_actions(row: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a part's state admits: 签收 first, then progress notes and the one report."""
+    state = str(row.get("state") or "")
+    if state == "dispatched":
+        return ("part/accept",)
+    if state in ("accepted", "in_progress"):
+        return ("part/progress", "part/report")
+    return ()

@@ -13,8 +13,9 @@ from sqlalchemy.dialects.postgresql import insert
 from services.common.access.casework import place as place  # its home; imported from here too
 from services.common.jurisdiction import Directory
 from services.common.kafka import PoisonEvent
+from services.desk.board.parts import PART_OPEN, PartChange, fold_parts
 from services.desk.board.rules import Change, fold
-from services.desk.tables import cases, marks
+from services.desk.tables import cases, marks, parts
 
 # PostgreSQL channel every desk process listens on; the payload says which case moved.
 CHANNEL = "minhu_board"
@@ -96,8 +97,22 @@ class BoardProjector:
         ).first()
         try:
             change = fold(event_type, fields, row.unit_id if row else None)
+            part_changes = fold_parts(event_type, fields)
         except (KeyError, ValueError) as exc:
             raise PoisonEvent(f"cannot fold {event_type}: {exc!r}") from exc
+        for part in part_changes:
+            holder = await self._apply_part(session, case_no, part, at)
+            if live and holder:
+                await announce(
+                    session,
+                    {
+                        "case_no": case_no,
+                        "unit_id": holder,
+                        "previous_unit_id": "",
+                        **place(self.directory, holder),
+                        "event": event_type.split(".")[2],
+                    },
+                )
         if not change.values and not change.marks:
             return
         if not live:
@@ -163,3 +178,45 @@ class BoardProjector:
                     .values(case_no=case_no, unit_id=unit_id, mark=mark, at=at)
                     .on_conflict_do_nothing()
                 )
+
+    async def _apply_part(self, session: Any, case_no: str, part: PartChange, at: datetime) -> str:
+        """Apply one part's change (联动办); returns the unit holding the part, to tell it."""
+        values = dict(part.values)
+        if "unit_id" in values:
+            values.update(place(self.directory, values["unit_id"]))
+            try:
+                values["unit_name"] = self.directory.unit(values["unit_id"]).name
+            except KeyError:
+                values["unit_name"] = values["unit_id"]
+        p = parts.c
+        if part.part_id is None:
+            # The lead's override: every part still open is waived.
+            await session.execute(
+                sa.update(parts)
+                .where(p.case_no == case_no, p.state.in_(PART_OPEN))
+                .values(**values, placed_at=at)
+            )
+            return ""
+        if part.opens:
+            insert_values = {"unit_id": part.part_id, **values}
+            await session.execute(
+                insert(parts)
+                .values(case_no=case_no, part_id=part.part_id, placed_at=at, **insert_values)
+                .on_conflict_do_nothing()
+            )
+            if set(part.values) == {"unit_id"}:
+                return part.part_id  # dispatch's opening of the part: nothing more to set
+        fresh = sa.or_(p.placed_at.is_(None), p.placed_at <= at)
+        # A waived or reported part stays so; an older event changes nothing.
+        done = p.state.in_(("waived", "reported"))
+        guarded = {
+            k: sa.case((sa.and_(fresh, sa.not_(done)), v), else_=p[k]) for k, v in values.items()
+        }
+        result = await session.execute(
+            sa.update(parts)
+            .where(p.case_no == case_no, p.part_id == part.part_id)
+            .values(**guarded, placed_at=sa.func.greatest(p.placed_at, at))
+            .returning(p.unit_id)
+        )
+        holder = result.scalar_one_or_none()
+        return str(holder or "")

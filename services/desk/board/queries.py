@@ -12,7 +12,7 @@ from services.common.access.casework import Scope as Scope  # its home; imported
 from services.desk.board.listing import FINISHED_TABS, ListQuery
 from services.desk.board.rules import DISPATCHED, OPEN_STATES
 from services.desk.search.words import query_words
-from services.desk.tables import callers, cases, entries
+from services.desk.tables import callers, cases, entries, parts
 
 c = cases.c
 
@@ -52,9 +52,11 @@ async def queue(session: AsyncSession, scope: Scope, *, limit: int = 300) -> lis
 
 
 async def one(session: AsyncSession, case_no: str) -> dict[str, Any] | None:
-    """One case's board row with its text, or None."""
+    """One case's board row with its text and its parts (联动办), or None."""
     row = (await session.execute(_listing().where(c.case_no == case_no))).first()
-    return dict(row._mapping) if row else None
+    if row is None:
+        return None
+    return with_parts(dict(row._mapping), await parts_of(session, case_no))
 
 
 async def counts(session: AsyncSession, scope: Scope, column: str) -> list[tuple[Any, ...]]:
@@ -219,3 +221,62 @@ async def suggestions(session: AsyncSession, case_nos: list[str]) -> dict[str, d
         .distinct(e.case_no)
     )
     return {str(no): dict(data) for no, data in await session.execute(stmt)}
+
+
+# -- 联动办: the parts of joint cases ------------------------------------------------------
+_p = parts.c
+PART_OPEN = ("dispatched", "accepted", "in_progress")
+
+
+def _part_within(scope: Scope) -> sa.ColumnElement[bool]:
+    if scope.kind == "none":
+        return sa.false()
+    if scope.kind == "unit":
+        return _p.unit_id == scope.id
+    if scope.kind == "township":
+        return _p.township_id == scope.id
+    if scope.kind == "district":
+        return _p.district_id == scope.id
+    return sa.true()
+
+
+async def parts_of(session: AsyncSession, case_no: str) -> list[dict[str, Any]]:
+    """Every part of one case, in the order dispatch named the co-units."""
+    stmt = sa.select(parts).where(_p.case_no == case_no).order_by(_p.part_id)
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def parts_held(
+    session: AsyncSession, scope: Scope, *, case_no: str = "", limit: int = 100
+) -> list[dict[str, Any]]:
+    """Open parts held within a scope (a co-unit's 协办任务), with their case's title and
+    lead unit, the most pressing deadline first."""
+    due = sa.case((_p.state == "dispatched", _p.accept_due), else_=_p.resolve_due)
+    stmt = (
+        sa.select(
+            parts,
+            due.label("due"),
+            c.title,
+            c.topic,
+            c.unit_name.label("lead_unit_name"),
+            c.state.label("case_state"),
+        )
+        .join(cases, cases.c.case_no == _p.case_no)
+        .where(_part_within(scope), _p.state.in_(PART_OPEN), c.state != "closed")
+        .order_by(due.asc().nulls_last(), _p.case_no)
+        .limit(limit)
+    )
+    if case_no:
+        stmt = stmt.where(_p.case_no.startswith(case_no, autoescape=True))
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+def with_parts(row: dict[str, Any], found: list[dict[str, Any]]) -> dict[str, Any]:
+    """A case's row as the shared rule reads a joint case: its parts, the units holding them
+    (who may see it) and how many are open (which hold the lead's 办结)."""
+    return {
+        **row,
+        "parts": found,
+        "part_unit_ids": [p["unit_id"] for p in found],
+        "parts_open": sum(p["state"] in PART_OPEN for p in found),
+    }

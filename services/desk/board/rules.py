@@ -63,6 +63,8 @@ def fold(event_type: str, f: dict[str, Any], current_unit: str | None) -> Change
         return _received(f)
     if event_type == DISPATCHED:
         return _dispatched(f)
+    if event_type in (SLA, ACTION) and f.get("part_unit_id"):
+        return Change()  # a co-unit's part of a joint case: its own row (board/parts.py)
     if event_type == SLA:
         return _sla(f, current_unit)
     if event_type == ACTION:

@@ -34,7 +34,7 @@ from services.desk.record.entries import CLOSED_OUT, VERIFIED
 _GATEWAY_ID = re.compile(r"（上行编号 [^）]*）")
 SIGNED = {VERIFIED: "核实人", CLOSED_OUT: "销号人"}
 # SLA entries that only restate deadlines stay out of the story people read.
-QUIET = {"deadlines_set"}
+QUIET = {"deadlines_set", "part_deadlines_set"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,13 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
             )
         if kind == "supervised":
             return f"{deadline}超时，转督办", ""
+        if kind.startswith("part_"):
+            # 联动办: a co-unit's part; the unit named is the one holding the part.
+            held = _unit(names, e["unit_id"])
+            return (
+                f"{ACTIONS.get(kind, '协办时限变更')}（{held}）",
+                f"{deadline}时限" if deadline else "",
+            )
         return ACTIONS.get(kind, "时限变更"), ""
     if kind == "closed":
         reason = CLOSE_REASONS.get(str(d.get("reason", "")), "销号")

@@ -16,6 +16,7 @@ from services.desk.slagateway import Action
 from services.desk.ui import access
 from services.desk.ui.auth import DISPATCHERS, STAFF, SUPERVISORS, WORKERS, Viewer
 from services.desk.ui.context import sessions_db, ui_of
+from services.desk.ui.parts import part_row
 from services.desk.ui.situation import pending_arbitrations
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -25,6 +26,15 @@ SIGNED_ACTIONS = {
     Action.CLOSE: "销号须勾选“本人确认销号并签字”后提交。",
 }
 CaseNo = Annotated[str, Path(pattern=r"^\d{14}$")]
+
+
+def part_named(row: dict[str, Any], part_id: object, directory: Any) -> dict[str, Any]:
+    """The part of the case a part command names, as the shared rule reads it (a part the
+    case does not have is held by nobody)."""
+    for part in row.get("parts") or ():
+        if part["part_id"] == part_id:
+            return part_row(directory, part)
+    return {"part_id": str(part_id or "?"), "unit_id": "", "state": ""}
 
 
 def _forbidden(message: str) -> HTTPException:
@@ -80,6 +90,9 @@ async def act(
         raise HTTPException(404, {"code": "not_found", "message": f"未找到工单 {case_no}"})
     # The role is checked here; the state at sla, which holds it first-hand (the board
     # follows a moment later) and applies the same rule (casework.next_actions) to it.
+    if action.startswith("part/"):
+        # 联动办: a co-unit's command is judged on its part, not on the lead's case.
+        row = part_named(row, body.get("part_id"), ui.directory)
     if action not in access.role_actions(user, row, ui.directory):
         raise _forbidden(access.action_refusal(user, action, row, ui.directory))
     try:

@@ -33,6 +33,7 @@ from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
 from services.desk.ui.filecard import files_card, photo_field
 from services.desk.ui.html import LOCAL, REJECT_FIELDS, case_link, due_cell, e, light, when
 from services.desk.ui.pages import render
+from services.desk.ui.parts import part_forms, parts_card
 from services.desk.ui.users import User
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(allow(*STAFF, page=True))])
@@ -105,9 +106,14 @@ def actions_card(
     actions: tuple[str, ...],
     row: dict[str, Any],
     extras: dict[str, str] | None = None,
+    more: str = "",
 ) -> str:
-    """The viewer's next actions (casework.next_actions), or what the case waits for."""
-    forms = "".join(action_form(case_no, act, (extras or {}).get(act, "")) for act in actions)
+    """The viewer's next actions (casework.next_actions), or what the case waits for;
+    `extras`: more fields of an action's form (the 办结 photo); `more`: the forms of a joint
+    case's parts (ui/parts.py)."""
+    # The override of a joint case's open parts comes with the parts' forms (`more`).
+    own = [act for act in actions if act in ACTION_FORMS]
+    forms = "".join(action_form(case_no, act, (extras or {}).get(act, "")) for act in own) + more
     waiting = "" if forms else f'<p class="awaited" id="awaited">{e(access.awaited(row))}</p>'
     return (
         '<section class="card actions" id="actions"><h2>办理</h2>'
@@ -377,6 +383,7 @@ async def case_page(request: Request, case_no: str) -> Response:
             f"（{e(who)}）</p>"
         )
     bounces = sum(1 for x in entries if x["kind"] == "bounced")
+    parted = part_forms(case_no, user, row, ui.directory)
     lines = story(entries, ui.unit_name)
     files, photo = await files_of(request, user, row, ui)
     next_actions = access.next_actions(user, row, ui.directory)
@@ -391,7 +398,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f' <a class="print" href="/cases/{e(case_no)}/record">打印台账</a></header>'
         '<div class="case-grid">'
         # First on the page (the phone's first screen), in the right-hand column at the desk.
-        f"{actions_card(case_no, next_actions, row, {'resolve': photo})}"
+        f"{actions_card(case_no, next_actions, row, {'resolve': photo}, parted)}"
         f"{related_card(entries)}"
         f"{merge_card(entries)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
@@ -415,6 +422,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f"<dt>升级次数</dt><dd>{row['escalation_level']}</dd>"
         f"<dt>退单次数</dt><dd>{bounces}</dd></dl>{ext}</section>"
         f"{files}"
+        f"{parts_card(row)}"
         f'<section class="card"><h2>办理记录（台账）</h2>{timeline(lines)}</section>'
         "</div>"
     )

@@ -42,6 +42,7 @@ from services.desk.ui.html import (
     when,
 )
 from services.desk.ui.pages import render
+from services.desk.ui.parts import held_card
 from services.desk.ui.situation import (
     arbitration_rows,
     pending_arbitrations,
@@ -242,6 +243,7 @@ async def queue_page(request: Request) -> Response:
             rows, by_light = found[q.offset : q.offset + q.size], {"all": len(found)}
         else:
             rows, by_light = await queries.listed(session, scope, q)
+        held = await queries.parts_held(session, scope, case_no=q.case_no)
     counts["arbitration"] = len(arbitrations)
     show_unit = scope.kind != "unit"
     if q.tab == "arbitration":
@@ -263,6 +265,7 @@ async def queue_page(request: Request) -> Response:
         f'<header class="bar"><h1>{e(title)} · {TABS[q.tab]}</h1>'
         f"{_counts_line(q, by_light)}"
         '<p class="msg" id="action-msg" role="alert"></p></header>'
+        + held_card(held)
         + tab_bar(tabs, counts, q.tab)
         + filter_form("/queue", q, units)
         + listing

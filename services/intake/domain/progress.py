@@ -63,6 +63,8 @@ def step_of(event_type: str, f: dict[str, Any]) -> Step:
             )
         return Step(unit_id=unit) if f.get("kind") in SLA_KINDS else Step()
     if event_type == ACTION:
+        if f.get("part_unit_id"):
+            return Step()  # 联动办: a co-unit's part moves the case's progress no further
         note = f.get("note") or None if f.get("action") == "resolved" else None
         return Step(state=f.get("state") or None, answer=note)
     return Step()

@@ -9,6 +9,7 @@ supervisors e-mail, and webhook subscribers every event they subscribed to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,8 +250,11 @@ def _in_app(event_type: str, fields: dict[str, Any], templates: Templates) -> li
                 topic=fields["topic"],
                 difficulty_label=_DIFFICULTY.get(fields["difficulty"], fields["difficulty"]),
                 urgent_note="【紧急】" if fields["urgent"] else "",
-            )
+            ),
+            *_co_units(fields, notice),
         ]
+    if event_type == SLA_CHANGED and fields.get("part_unit_id"):
+        return _part_sla(fields, notice)
     if event_type == SLA_CHANGED:
         kind = fields["kind"]
         deadline_label = _DEADLINE.get(fields["deadline"], fields["deadline"])
@@ -281,4 +285,42 @@ def _in_app(event_type: str, fields: dict[str, Any], templates: Templates) -> li
             return [notice(DISPATCH_DESK, "dispatcher_bounced", reason=fields["note"])]
         if action == "extension_requested":
             return [notice(SUPERVISION_CENTRE, "supervisor_extension_request", note=fields["note"])]
+    return []
+
+
+def _co_units(fields: dict[str, Any], notice: Callable[..., Notice]) -> list[Notice]:
+    """联动办: each co-unit hears of its own part of the case, and who leads it."""
+    co = [u for u in dict.fromkeys(fields.get("co_unit_ids") or ()) if u != fields["unit_id"]]
+    return [
+        notice(
+            unit_id,
+            "handler_joint_part",
+            topic=fields["topic"],
+            unit_name=fields["unit_name"],
+            urgent_note="【紧急】" if fields["urgent"] else "",
+        )
+        for unit_id in co
+    ]
+
+
+def _part_sla(fields: dict[str, Any], notice: Callable[..., Notice]) -> list[Notice]:
+    """A co-unit's part: its yellow light, breach and escalation go to whoever holds it."""
+    kind, holder = fields["kind"], fields["unit_id"]
+    deadline_label = _DEADLINE.get(fields["deadline"], fields["deadline"])
+    if kind == "part_light_changed" and fields["light"] == "yellow":
+        return [notice(holder, "handler_part_yellow", deadline_label=deadline_label)]
+    if kind == "part_breached":
+        return [notice(holder, "handler_part_breached", deadline_label=deadline_label)]
+    if kind == "part_escalated":
+        return [
+            notice(holder, "handler_part_escalated", deadline_label=deadline_label),
+            notice(
+                SUPERVISION_CENTRE,
+                "supervisor_part_escalated",
+                deadline_label=deadline_label,
+                tier_label=_TIER.get(fields["tier"], fields["tier"]),
+            ),
+        ]
+    if kind == "part_supervised":
+        return [notice(SUPERVISION_CENTRE, "supervisor_part_supervised")]
     return []

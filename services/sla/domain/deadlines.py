@@ -34,19 +34,24 @@ def compute_deadlines(
     difficulty: str,
     urgent: bool,
     start: datetime,
+    part: bool = False,
 ) -> Deadlines:
-    """Deadlines for a case of `difficulty` whose clock starts at `start` (UTC out)."""
+    """Deadlines for a case of `difficulty` whose clock starts at `start` (UTC out); with
+    `part`, of a co-unit's part of it (the policy's joint_part, where it has one)."""
     rules = policy.difficulties.get(difficulty)
     if rules is None:
         known = ", ".join(policy.difficulties)
         raise ValueError(f"unknown difficulty {difficulty!r}; expected one of {known}")
-    accept_due = calendar.add(start, rules.accept)
-    resolve_due = calendar.add(start, rules.resolve)
+    accept, resolve = rules.accept, rules.resolve
+    progress = rules.progress_report_every
+    if part and policy.joint_part is not None:
+        accept, resolve, progress = policy.joint_part.accept, policy.joint_part.resolve, None
+    accept_due = calendar.add(start, accept)
+    resolve_due = calendar.add(start, resolve)
     if urgent:
         # Urgency only ever shortens a deadline, whatever a policy file says.
         accept_due = min(accept_due, calendar.add(start, policy.urgent.accept))
         resolve_due = min(resolve_due, calendar.add(start, policy.urgent.resolve))
-    progress = rules.progress_report_every
     return Deadlines(
         accept_due=accept_due,
         resolve_due=resolve_due,

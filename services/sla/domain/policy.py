@@ -32,6 +32,7 @@ DEFAULT_OFFICE_HOURS: tuple[tuple[time, time], ...] = (
 )
 _TOP_KEYS = {"timezone", "calendar", "difficulties", "urgent", "yellow_ratio", "ladder"}
 _TOP_KEYS |= {"extension", "reopen_limit", "callback", "bounce"}
+_TOP_KEYS |= {"joint_part"}
 _WALL_CLOCK_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
@@ -115,6 +116,14 @@ class BouncePolicy:
 
 
 @dataclass(frozen=True)
+class PartPolicy:
+    """Deadlines of a co-unit's part of a joint case (联动办), counted from its dispatch."""
+
+    accept: Duration
+    resolve: Duration
+
+
+@dataclass(frozen=True)
 class SlaPolicy:
     timezone: str
     calendar: CalendarPolicy
@@ -126,6 +135,8 @@ class SlaPolicy:
     reopen_limit: int
     callback: CallbackPolicy
     bounce: BouncePolicy
+    # Optional in a policy file: without it a part runs on the case's own difficulty.
+    joint_part: PartPolicy | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -189,6 +200,18 @@ def parse_policy(data: object, *, base_dir: Path) -> SlaPolicy:
             window=_duration(_get(bounce, "bounce", "window"), "bounce.window"),
             max_bounces=_count(_get(bounce, "bounce", "max_bounces"), "bounce.max_bounces"),
         ),
+        joint_part=_part(root.get("joint_part")),
+    )
+
+
+def _part(raw: object) -> PartPolicy | None:
+    if raw is None:
+        return None
+    spec = _mapping(raw, "joint_part")
+    _only(spec, "joint_part", {"accept", "resolve"})
+    return PartPolicy(
+        accept=_duration(_get(spec, "joint_part", "accept"), "joint_part.accept"),
+        resolve=_duration(_get(spec, "joint_part", "resolve"), "joint_part.resolve"),
     )
 
 

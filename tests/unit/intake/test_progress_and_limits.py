@@ -35,6 +35,14 @@ def test_actions_move_the_state() -> None:
     assert step_of("minhu.case.received.v1", {}).empty
 
 
+def test_a_co_units_part_leaves_the_cases_progress_as_it_is() -> None:
+    # 联动办: the lead's case is what the citizen follows, not each co-unit's part.
+    part = {"action": "part_reported", "state": "reported", "part_unit_id": "U-D01-CGJ"}
+    assert step_of(ACTION, part).empty
+    escalated = {"kind": "part_escalated", "unit_id": "U-D01-DBZX", "part_unit_id": "U-D01-CGJ"}
+    assert step_of(SLA, escalated).empty
+
+
 class Clock:
     now = 0.0
 

@@ -207,6 +207,15 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
         (events.CASE_ACTION.name, action("reopened")),
         (events.CASE_ACTION.name, action("bounced", note="不属于本社区")),
         (events.CASE_ACTION.name, action("extension_requested", note="申请延期 3")),
+        # 联动办: a co-unit's notices (tests/unit/notify/test_plan_joint.py).
+        (events.CASE_DISPATCHED.name, dispatched(co_unit_ids=["U-D01-CGJ"])),
+        (
+            events.CASE_SLA_CHANGED.name,
+            sla("part_light_changed", light="yellow", part_unit_id=UNIT),
+        ),
+        (events.CASE_SLA_CHANGED.name, sla("part_breached", part_unit_id=UNIT)),
+        (events.CASE_SLA_CHANGED.name, sla("part_escalated", part_unit_id=UNIT)),
+        (events.CASE_SLA_CHANGED.name, sla("part_supervised", part_unit_id=UNIT)),
     ]
 
     notices = [n for event_type, fields in cases for n in plan(event_type, fields, templates)]
