@@ -98,6 +98,6 @@ def test_the_case_page_offers_the_override_once_with_the_parts_forms() -> None:
         "20261201000001",
         ("progress", "parts/override"),
         {"state": "accepted"},
-        '<form id="act-parts-override"></form>',
+        more='<form id="act-parts-override"></form>',
     )
     assert card.count('id="act-parts-override"') == 1 and 'id="act-progress"' in card
