@@ -66,6 +66,10 @@ ACTIONS = {
     "light_changed": "亮灯",
     "progress_report_missed": "未按期报告进展",
     "closed": "销号",
+    # Moves after acceptance (services/sla/domain/moves.py).
+    "transferred": "改派",
+    "takeover_requested": "申请上报",
+    "takeover_decided": "上报决定",
 }
 DECISIONS = {
     "auto": "自动派单",

@@ -33,11 +33,15 @@ class Action(StrEnum):
     BOUNCE = "bounce"
     EXTENSION = "extension"
     EXTENSION_DECISION = "extension_decision"
+    # Moves after acceptance: 改派, 上报 and its decision.
+    TRANSFER = "transfer"
+    TAKEOVER = "takeover"
+    TAKEOVER_DECISION = "takeover_decision"
 
     @property
     def path(self) -> str:
-        """sla's path segment for the command (the decision lives under extension/)."""
-        return "extension/decision" if self is Action.EXTENSION_DECISION else self.value
+        """sla's path segment for the command (a decision lives under its request's path)."""
+        return self.value.replace("_decision", "/decision")
 
 
 def _unavailable() -> Response:

@@ -124,6 +124,7 @@ def case_of(status: CaseStatus, directory: Directory) -> dict[str, Any]:
         **case_at(directory, status.unit_id),
         "state": status.state,
         "extension_pending": status.pending_extension is not None,
+        "takeover_unit_id": status.pending_takeover.to.unit_id if status.pending_takeover else "",
     }
 
 

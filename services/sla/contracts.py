@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.sla.domain.casefile import CaseFile, Clock, Extension, Limits, Rung, Transition
+from services.sla.domain.casefile import (
+    CaseFile,
+    Clock,
+    Extension,
+    Limits,
+    Rung,
+    Takeover,
+    Transition,
+)
 
 # Activity result of compute_deadlines; the old name stays for readers of older code.
 DeadlineReply = Clock
@@ -24,8 +32,10 @@ __all__ = [
     "ExtensionRequest",
     "HandlerCommand",
     "Limits",
+    "MoveRequest",
     "Publication",
     "Rung",
+    "Takeover",
     "Transition",
     "WindowRequest",
     "workflow_id",
@@ -73,6 +83,17 @@ class ExtendRequest:
     clock: Clock
     amount: int
     unit: str
+
+
+@dataclass
+class MoveRequest:
+    """The deadlines after a move (改派 or an accepted 上报) at `start`, by the moves policy."""
+
+    clock: Clock
+    difficulty: str
+    urgent: bool
+    start: str
+    move: str  # "transfer" | "takeover"
 
 
 @dataclass
@@ -149,3 +170,7 @@ class CaseStatus:
     supervised: bool = False
     callback_attempts: int = 0
     bounce_until: str | None = None
+    # A 上报 waiting for the tier above (services/sla/domain/moves.py), and moves so far.
+    pending_takeover: Takeover | None = None
+    transfers: int = 0
+    takeovers: int = 0

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 from services.sla.commands import CaseCommands
+from services.sla.moves import MoveCommands
 from services.sla.workflow_base import PATCH_PROGRESS, at_time
 
 with workflow.unsafe.imports_passed_through():
@@ -35,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn(name="CaseWorkflow")
-class CaseWorkflow(CaseCommands):
+class CaseWorkflow(MoveCommands, CaseCommands):
     """One per case (id `case-<case_no>`), from dispatch to close-out (销号)."""
 
     @workflow.run

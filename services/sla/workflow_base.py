@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         Refused,
         Transition,
     )
+    from services.sla.domain.moves import live_takeover
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 PATCH_PROGRESS = "legacy-progress-reports"
@@ -54,6 +55,8 @@ PATCHES_IN_FORCE = "patches-in-force"
 # The first deadlines count from the dispatch event's time (CaseStart.dispatched_at), so
 # time a case spent queued before its workflow started is not taken from the unit.
 PATCH_CLOCK_FROM_DISPATCH = "clock-from-dispatch"
+# 改派 and 上报 after acceptance (services/sla/moves.py) are admitted from this marker on.
+PATCH_CASE_MOVES = "case-moves"
 
 
 def refusing(check: Callable[[], None]) -> None:
@@ -80,6 +83,7 @@ class CaseBase:
         # Every patch in PATCHES holds (decided at the start of the run; see decide_patches).
         self.patches_in_force = False
         self.clock_from_dispatch = False
+        self.case_moves = False
 
     @property
     def f(self) -> CaseFile:
@@ -104,6 +108,7 @@ class CaseBase:
                 workflow.patched(patch)
         # Patches added since, each with its own marker right after those above.
         self.clock_from_dispatch = workflow.patched(PATCH_CLOCK_FROM_DISPATCH)
+        self.case_moves = workflow.patched(PATCH_CASE_MOVES)
 
     def patched(self, patch: str) -> bool:
         """Whether this history follows `patch` (see decide_patches)."""
@@ -226,6 +231,9 @@ class CaseBase:
             supervised=f.supervised,
             callback_attempts=f.callback_attempts,
             bounce_until=c.bounce_until if c and f.state == AWAITING_ACCEPT else None,
+            pending_takeover=live_takeover(f),
+            transfers=f.transfers,
+            takeovers=f.takeovers,
         )
 
     # -- helpers -------------------------------------------------------------------------

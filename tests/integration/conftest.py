@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,8 @@ async def _start_test_server(attempts: int = 3) -> WorkflowEnvironment:
     for attempt in range(1, attempts + 1):
         try:
             return await WorkflowEnvironment.start_time_skipping(
-                test_server_existing_path=str(TEST_SERVER)
+                test_server_existing_path=str(TEST_SERVER),
+                test_server_startup_timeout=timedelta(seconds=60),
             )
         except RuntimeError:
             if attempt == attempts:
@@ -42,7 +44,7 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     One per test: skipped time is server-wide, so a shared server would start later tests
     years in the future.
     """
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(TEST_SERVER))
+    env = await _start_test_server()
     try:
         yield env
     finally:

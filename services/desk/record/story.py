@@ -99,6 +99,8 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
         return f"回访（{verdict}）", note
     if kind == "extension_requested":
         return ACTIONS[kind], _unit_named(e["note"])
+    if kind == "takeover_decided":
+        return f"上报（{'已接收' if d.get('accepted') else '不予接收'}）", e["note"]
     label = ACTIONS.get(kind, "办理")
     return label, e["note"]
 

@@ -89,6 +89,10 @@ async def act(
     if command in SIGNED_ACTIONS and body.pop("signed", None) is not True:
         raise HTTPException(422, {"code": "signature_required", "message": SIGNED_ACTIONS[command]})
     body.pop("signed", None)
+    if command is Action.TRANSFER:
+        refused = access.transfer_refusal(user, str(body.get("unit_id") or ""), ui.directory)
+        if refused:
+            raise _forbidden(refused)
     # The actor is the signed-in user, whatever the form says: the record names them as
     # the one who did it, and for 办结 and 销号 as the one who signed it.
     return await ui.sla.act(case_no, command, {**body, "actor": user.username})

@@ -29,6 +29,7 @@ from services.desk.ui import access
 from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
 from services.desk.ui.html import LOCAL, case_link, due_cell, e, light, when
+from services.desk.ui.moveforms import MOVE_FORMS, pending_takeover, transfer_fields
 from services.desk.ui.pages import render
 from services.desk.ui.users import User
 
@@ -76,9 +77,14 @@ ACTION_FORMS = {
 }
 
 
-def action_form(case_no: str, action: str) -> str:
-    """One action as a small form the script sends as JSON."""
-    label, fields = ACTION_FORMS[action]
+ACTION_FORMS.update(MOVE_FORMS)
+
+
+def action_form(case_no: str, action: str, fields: str = "") -> str:
+    """One action as a small form the script sends as JSON (`fields` for a form whose
+    choices depend on the viewer)."""
+    label, fixed = ACTION_FORMS[action]
+    fields = fields or fixed
     slug = action.replace("/", "-")
     return (
         f'<form class="act" data-case="{e(case_no)}" data-action="{e(action)}" id="act-{slug}">'
@@ -87,9 +93,11 @@ def action_form(case_no: str, action: str) -> str:
     )
 
 
-def actions_card(case_no: str, actions: tuple[str, ...], row: dict[str, Any]) -> str:
+def actions_card(
+    case_no: str, actions: tuple[str, ...], row: dict[str, Any], own: dict[str, str] | None = None
+) -> str:
     """The viewer's next actions (casework.next_actions), or what the case waits for."""
-    forms = "".join(action_form(case_no, act) for act in actions)
+    forms = "".join(action_form(case_no, act, (own or {}).get(act, "")) for act in actions)
     waiting = "" if forms else f'<p class="awaited" id="awaited">{e(access.awaited(row))}</p>'
     return (
         '<section class="card actions" id="actions"><h2>办理</h2>'
@@ -302,6 +310,8 @@ async def case_page(request: Request, case_no: str) -> Response:
             f'<p class="ext" id="pending-extension">延期申请：{e(row["extension_note"])}'
             f"（{e(who)}）</p>"
         )
+    ext += pending_takeover(row, ui.unit_name)
+    own = {"transfer": transfer_fields(user, row, ui.directory)}
     bounces = sum(1 for x in entries if x["kind"] == "bounced")
     lines = story(entries, ui.unit_name)
     # Finished cases have nothing left to count down.
@@ -315,7 +325,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f' <a class="print" href="/cases/{e(case_no)}/record">打印台账</a></header>'
         '<div class="case-grid">'
         # First on the page (the phone's first screen), in the right-hand column at the desk.
-        f"{actions_card(case_no, access.next_actions(user, row, ui.directory), row)}"
+        f"{actions_card(case_no, access.next_actions(user, row, ui.directory), row, own)}"
         f"{related_card(entries)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
         f'<p class="content">{e(row["content"])}</p>'
