@@ -28,13 +28,20 @@ async def _refusal(coro: object) -> str:
     return str(getattr(refused.value.cause, "message", refused.value.cause))
 
 
+async def _sleep_until(sla: SlaHarness, due: str | None, offset: timedelta) -> None:
+    """Skip time to `offset` from a deadline (deadlines lie within office hours)."""
+    target = datetime.fromisoformat(due or "") + offset
+    await sla.env.sleep(target - await sla.env.get_current_time())
+
+
 async def test_transfer_after_acceptance_restarts_acceptance_and_keeps_resolve(
     sla: SlaHarness,
 ) -> None:
     _, handle = await _start(sla)
     await handle.execute_update(CaseWorkflow.accept, HandlerCommand("liuan"))
     before = await _status(handle)
-    await sla.env.sleep(timedelta(minutes=30))
+    # Into office hours, before the accept deadline: a fresh one then lies later.
+    await _sleep_until(sla, before.accept_due, timedelta(minutes=-30))
     here = Rung("village", "U-D01-T01-V01", "柳岸社区居民委员会")
     same = TransferCommand("hubin-duban", "职责不符", to=here)
     assert "已在该单位" in await _refusal(handle.execute_update(CaseWorkflow.transfer, same))
@@ -82,7 +89,7 @@ async def test_takeover_accepted_moves_the_case_up_without_a_breach(sla: SlaHarn
     assert "待上级决定" in await _refusal(
         handle.execute_update(CaseWorkflow.request_takeover, again)
     )
-    await sla.env.sleep(timedelta(hours=1))
+    await _sleep_until(sla, before.resolve_due, timedelta(hours=-2))
     taken = await handle.execute_update(
         CaseWorkflow.decide_takeover, TakeoverDecision("hubin", accept=True, note="街道牵头")
     )

@@ -213,7 +213,7 @@ def _moved(action: str, f: dict[str, Any], change: Change) -> None:
         return
     change.values.update(takeover_unit_id="", takeover_note="")
     if action == "transferred":
-        change.values.update(unit_id=to or f["unit_id"], light="green", escalation_level=0)
+        change.values.update(unit_id=to or f["unit_id"], light="green")
         change.marks += [(to, ASSIGNED), (away, TRANSFERRED_AWAY)]
         change.ask_sla = True
     elif f.get("accepted"):
