@@ -207,6 +207,18 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
         (events.CASE_ACTION.name, action("reopened")),
         (events.CASE_ACTION.name, action("bounced", note="不属于本社区")),
         (events.CASE_ACTION.name, action("extension_requested", note="申请延期 3")),
+        *(
+            (events.CASE_ACTION.name, moved)
+            for moved in (
+                fields_of(case_pb2.CaseAction(case_no=CASE_NO, action=name, **more))
+                for name, more in (
+                    ("transferred", {"from_unit_id": UNIT, "to_unit_id": "U-D01-T01-V02"}),
+                    ("takeover_requested", {"to_unit_id": "U-D01-T01"}),
+                    ("takeover_decided", {"from_unit_id": UNIT, "accepted": True}),
+                    ("takeover_decided", {"from_unit_id": UNIT, "accepted": False}),
+                )
+            )
+        ),
     ]
 
     notices = [n for event_type, fields in cases for n in plan(event_type, fields, templates)]
