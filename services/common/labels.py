@@ -88,6 +88,10 @@ ACTIONS = {
     "part_breached": "协办超时",
     "part_escalated": "协办超时升级",
     "part_supervised": "协办转督办",
+    # Moves after acceptance (services/sla/domain/moves.py).
+    "transferred": "改派",
+    "takeover_requested": "申请上报",
+    "takeover_decided": "上报决定",
 }
 DECISIONS = {
     "auto": "自动派单",

@@ -40,14 +40,18 @@ class Action(StrEnum):
     PART_PROGRESS = "part_progress"
     PART_REPORT = "part_report"
     PARTS_OVERRIDE = "parts_override"
+    # Moves after acceptance: 改派, 上报 and its decision.
+    TRANSFER = "transfer"
+    TAKEOVER = "takeover"
+    TAKEOVER_DECISION = "takeover_decision"
 
     @property
     def path(self) -> str:
-        """sla's path segment for the command (the decision lives under extension/, a
-        part's commands under part/, the override under parts/)."""
+        """sla's path segment for the command (a decision lives under its request's path,
+        a part's commands under part/, the override under parts/)."""
         if self is Action.EXTENSION_DECISION or self.value.startswith(("part_", "parts_")):
             return self.value.replace("_", "/", 1)
-        return self.value
+        return self.value.replace("_decision", "/decision")
 
 
 def _unavailable() -> Response:

@@ -131,6 +131,12 @@ cases = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("sla_stale", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("sla_tries", sa.Integer, nullable=False, server_default="0"),
+    # Added by desk_0009_moves: the unit a pending 上报 asks, and the request's words.
+    sa.Column("takeover_unit_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("takeover_note", sa.Text, nullable=False, server_default=""),
+    sa.Index(
+        "ix_board_takeover", "takeover_unit_id", postgresql_where=sa.text("takeover_unit_id <> ''")
+    ),
     sa.Index("ix_board_unit", "unit_id", "state"),
     sa.Index("ix_board_township", "township_id", "state"),
     # The work lists of a district and of everyone (migration desk_0004).

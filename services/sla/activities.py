@@ -19,6 +19,7 @@ from services.sla.contracts import (
     Clock,
     DeadlineRequest,
     ExtendRequest,
+    MoveRequest,
     Publication,
     WindowRequest,
 )
@@ -29,6 +30,7 @@ from services.sla.domain import (
     compute_deadlines,
     yellow_at,
 )
+from services.sla.domain.moves import MovesPolicy, load_moves_policy, moved_clock
 from services.sla.domain.policy import Unit as DurationUnit
 
 SOURCE = "minhu/sla"
@@ -63,11 +65,16 @@ class SlaActivities:
     """Activities bound to the service's policy, calendar and Kafka producer."""
 
     def __init__(
-        self, policy: SlaPolicy, calendar: WorkingCalendar, producer: AIOKafkaProducer
+        self,
+        policy: SlaPolicy,
+        calendar: WorkingCalendar,
+        producer: AIOKafkaProducer,
+        moves: MovesPolicy | None = None,
     ) -> None:
         self.policy = policy
         self.calendar = calendar
         self.producer = producer
+        self.moves = moves or load_moves_policy()
 
     @activity.defn(name="compute_deadlines")
     async def compute_deadlines(self, req: DeadlineRequest) -> Clock:
@@ -109,6 +116,14 @@ class SlaActivities:
             resolve_yellow_at=yellow_at(start, due, self.policy.yellow_ratio).isoformat(),
         )
 
+    @activity.defn(name="moved_deadlines")
+    async def moved_deadlines(self, req: MoveRequest) -> Clock:
+        """Deadlines after 改派 or an accepted 上报: restarted or kept, as the moves policy says."""
+        fresh = await self.compute_deadlines(
+            DeadlineRequest(difficulty=req.difficulty, urgent=req.urgent, start=req.start)
+        )
+        return moved_clock(req.clock, fresh, self.moves.rule(req.move))
+
     @activity.defn(name="callback_window")
     async def callback_window(self, req: WindowRequest) -> str:
         """When a callback opened at `start` is overdue."""
@@ -123,6 +138,7 @@ class SlaActivities:
             self.extend_deadline,
             self.callback_window,
             self.publish_event,
+            self.moved_deadlines,
         ]
 
     def _report_fallback(self) -> None:

@@ -132,6 +132,7 @@ def case_of(status: CaseStatus, directory: Directory) -> dict[str, Any]:
         "extension_pending": status.pending_extension is not None,
         # 联动办: parts neither reported nor waived hold the lead's 办结.
         "parts_open": sum(p.state in PART_OPEN_STATES for p in status.parts),
+        "takeover_unit_id": status.pending_takeover.to.unit_id if status.pending_takeover else "",
     }
 
 

@@ -25,6 +25,7 @@ from services.sla.calendar_api import router as calendar_router
 from services.sla.consumer import WorkflowStarter, limits_from
 from services.sla.domain import WorkingCalendar, load_policy
 from services.sla.metrics import MetricsProjection, temporal_runtime
+from services.sla.moves_api import router as moves_router
 from services.sla.settings import SlaSettings
 from services.sla.worker import make_worker
 
@@ -91,4 +92,5 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
     app.include_router(parts_router)
     app.include_router(calendar_router)
     app.include_router(merging_router)
+    app.include_router(moves_router)
     return app

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.sla.domain.casefile import CaseFile, Clock, Extension, Limits, Rung, Transition
+from services.sla.domain.casefile import (
+    CaseFile,
+    Clock,
+    Extension,
+    Limits,
+    Rung,
+    Takeover,
+    Transition,
+)
 from services.sla.domain.parts import JointFile, Part
 
 # Activity result of compute_deadlines; the old name stays for readers of older code.
@@ -28,6 +36,7 @@ __all__ = [
     "JointFile",
     "LeadClosed",
     "Limits",
+    "MoveRequest",
     "Part",
     "PartCommand",
     "PartStart",
@@ -35,6 +44,7 @@ __all__ = [
     "RejectCommand",
     "Rung",
     "TakeFollower",
+    "Takeover",
     "Transition",
     "WindowRequest",
     "workflow_id",
@@ -105,6 +115,17 @@ class ExtendRequest:
     clock: Clock
     amount: int
     unit: str
+
+
+@dataclass
+class MoveRequest:
+    """The deadlines after a move (改派 or an accepted 上报) at `start`, by the moves policy."""
+
+    clock: Clock
+    difficulty: str
+    urgent: bool
+    start: str
+    move: str  # "transfer" | "takeover"
 
 
 @dataclass
@@ -189,6 +210,10 @@ class CaseStatus:
     parts: list[Part] = field(default_factory=list)
     parts_overridden_by: str = ""
     parts_override_reason: str = ""
+    # A 上报 waiting for the tier above (services/sla/domain/moves.py), and moves so far.
+    pending_takeover: Takeover | None = None
+    transfers: int = 0
+    takeovers: int = 0
 
 
 @dataclass

@@ -17,6 +17,7 @@ from temporalio import workflow
 
 from services.sla.commands import CaseCommands
 from services.sla.merging import MergeCommands
+from services.sla.moves import MoveCommands
 from services.sla.parts import JointParts
 from services.sla.workflow_base import PATCH_PROGRESS, at_time
 
@@ -38,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn(name="CaseWorkflow")
-class CaseWorkflow(MergeCommands, CaseCommands, JointParts):
+class CaseWorkflow(MoveCommands, MergeCommands, CaseCommands, JointParts):
     """One per case (id `case-<case_no>`), from dispatch to close-out (销号)."""
 
     @workflow.run

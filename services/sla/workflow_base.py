@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         Refused,
         Transition,
     )
+    from services.sla.domain.moves import live_takeover
     from services.sla.domain.parts import JointFile
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -56,6 +57,8 @@ PATCHES_IN_FORCE = "patches-in-force"
 # The first deadlines count from the dispatch event's time (CaseStart.dispatched_at), so
 # time a case spent queued before its workflow started is not taken from the unit.
 PATCH_CLOCK_FROM_DISPATCH = "clock-from-dispatch"
+# 改派 and 上报 after acceptance (services/sla/moves.py) are admitted from this marker on.
+PATCH_CASE_MOVES = "case-moves"
 
 
 def refusing(check: Callable[[], None]) -> None:
@@ -86,6 +89,7 @@ class CaseBase:
         self.joint: JointFile | None = None
         self.joint_parts = False
         self._part_tasks: list[asyncio.Task[None]] = []
+        self.case_moves = False
 
     @property
     def f(self) -> CaseFile:
@@ -110,6 +114,7 @@ class CaseBase:
                 workflow.patched(patch)
         # Patches added since, each with its own marker right after those above.
         self.clock_from_dispatch = workflow.patched(PATCH_CLOCK_FROM_DISPATCH)
+        self.case_moves = workflow.patched(PATCH_CASE_MOVES)
 
     def patched(self, patch: str) -> bool:
         """Whether this history follows `patch` (see decide_patches)."""
@@ -243,6 +248,9 @@ class CaseBase:
             parts=list(self.joint.parts) if self.joint else [],
             parts_overridden_by=self.joint.overridden_by if self.joint else "",
             parts_override_reason=self.joint.override_reason if self.joint else "",
+            pending_takeover=live_takeover(f),
+            transfers=f.transfers,
+            takeovers=f.takeovers,
         )
 
     # -- helpers -------------------------------------------------------------------------

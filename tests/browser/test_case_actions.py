@@ -80,12 +80,12 @@ def test_each_person_is_offered_what_the_state_and_their_role_allow(
     shot(dispatcher, f"actions-{screen}-2-dispatcher-before-resolve")
     # The supervisor may close (督办销号) but has no extension to decide.
     supervisor = open_case(supervisor_ctx, stack, "hubin-duban", case_no)
-    offered(supervisor, "close")
+    offered(supervisor, "close", "transfer")
 
     # After 签收: the handler's working actions.
     handler.locator("#act-accept button").click()
     expect(handler.locator("#case-state")).to_have_text("已签收", timeout=15_000)
-    offered(handler, "progress", "extension", "resolve")
+    offered(handler, "progress", "extension", "resolve", "takeover")
     expect(handler.locator("#action-msg")).to_have_text("签收成功")
     assert not covers(handler, "#toast", "#act-resolve"), "the toast covers the 办结 form"
     in_first_screen(handler, "#act-progress button")
@@ -96,15 +96,15 @@ def test_each_person_is_offered_what_the_state_and_their_role_allow(
     handler.fill("#act-extension textarea[name=reason]", "需供电公司配合更换线路")
     handler.click("#act-extension button")
     expect(handler.locator("#action-msg")).to_have_text("申请延期成功", timeout=15_000)
-    offered(handler, "progress", "resolve")
+    offered(handler, "progress", "resolve", "takeover")
     supervisor.reload()
-    offered(supervisor, "extension/decision", "close")
+    offered(supervisor, "extension/decision", "close", "transfer")
     shot(supervisor, f"actions-{screen}-4-supervisor-extension-pending")
     supervisor.fill("#act-extension-decision input[name=note]", "同意")
     supervisor.click("#act-extension-decision button")
     expect(supervisor.locator("#action-msg")).to_have_text("审批延期成功", timeout=15_000)
-    offered(supervisor, "close")
-    offered(handler, "progress", "extension", "resolve")
+    offered(supervisor, "close", "transfer")
+    offered(handler, "progress", "extension", "resolve", "takeover")
 
     # After 办结: no handler action, the awaited step, and no countdown.
     handler.fill("#act-resolve textarea", "已更换路灯，现场恢复照明")

@@ -150,7 +150,7 @@ def scope_of(user: Person, directory: Directory) -> Scope:
 
 def refusal(user: Person, row: Mapping[str, Any], directory: Directory) -> str | None:
     """Why a person may not see a case (a Chinese sentence), or None if they may."""
-    if scope_of(user, directory).admits(row):
+    if scope_of(user, directory).admits(row) or asked_of(user, row, directory):
         return None
     if user.role == AUDITOR:
         return "审计员只能查看访问审计，不能查看工单。"
@@ -168,14 +168,16 @@ def role_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> 
         return ()
     if row.get("part_id"):
         return part_role_actions(user, row)
+    moves = move_actions(user, row, directory)
     if user.role in (HANDLER, GRID_WORKER):
-        return HANDLER_ACTIONS + LEAD_PART_ACTIONS if row.get("unit_id") == user.unit_id else ()
+        own = HANDLER_ACTIONS + LEAD_PART_ACTIONS if row.get("unit_id") == user.unit_id else ()
+        return own + moves
     if user.role == SUPERVISOR:
-        return SUPERVISOR_ACTIONS + MERGE_REJECT_ACTIONS
+        return SUPERVISOR_ACTIONS + MERGE_REJECT_ACTIONS + moves
     if user.role == DISPATCHER:
         return DISPATCHER_ACTIONS + MERGE_REJECT_ACTIONS
     if user.role == ADMIN:
-        return ALL_ACTIONS
+        return ALL_ACTIONS + MOVE_ACTIONS
     # Operators file cases, auditors read the access audit: neither works a case.
     return ()
 
@@ -203,7 +205,7 @@ def state_actions(row: Mapping[str, Any]) -> tuple[str, ...]:
         allowed.append("extension/decision")
     allowed.append("close")  # 督办销号 while the case is open
     allowed += MERGE_REJECT_ACTIONS
-    return tuple(allowed)
+    return tuple(allowed) + move_states(row)
 
 
 def next_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> tuple[str, ...]:
@@ -220,6 +222,8 @@ def awaited(row: Mapping[str, Any]) -> str:
         return PART_AWAITED.get(state, "暂无可执行的操作")
     if state in WORKING_STATES and row.get("parts_open"):
         return "牵头单位办理中，等待协办单位反馈办理结果"
+    if state in WORKING_STATES and row.get("takeover_unit_id"):
+        return "承办单位已申请上报，等待上级决定"
     if state in WORKING_STATES and row.get("extension_pending"):
         return "承办单位办理中，延期申请等待审批"
     return AWAITED.get(state, "暂无可执行的操作")
@@ -244,6 +248,10 @@ def state_refusal(action: str, row: Mapping[str, Any]) -> str:
         return "没有待审批的延期申请。"
     if action == "resolve" and row.get("parts_open"):
         return "协办单位尚未全部反馈办理结果，不能办结；可填写理由强制办结。"
+    if action == "takeover/decision":
+        return "没有待决定的上报申请。"
+    if action == "takeover" and row.get("takeover_unit_id"):
+        return "已有上报申请待上级决定，不能再次上报。"
     return f"当前不能{name}：{awaited(row)}。"
 
 
@@ -308,3 +316,60 @@ def part_state_actions(row: Mapping[str, Any]) -> tuple[str, ...]:
     if state in ("accepted", "in_progress"):
         return ("part/progress", "part/report")
     return ()
+
+
+# -- moving a case after acceptance: 改派 (transfer) and 上报/吹哨 (takeover) --------------
+# A supervisor transfers a case within their jurisdiction; the handling unit asks the next
+# tier of its ladder to take it over (上报), and that unit's handlers, or a supervisor whose
+# jurisdiction holds it, decide. The case row names the unit asked (`takeover_unit_id`)
+# while the request waits: it sees the case, and decides.
+MOVE_ACTIONS = ("transfer", "takeover", "takeover/decision")
+ACTION_NAMES.update({"transfer": "改派", "takeover": "上报", "takeover/decision": "决定上报"})
+MOVABLE_STATES = (AWAITING_ACCEPT, *WORKING_STATES)
+
+
+def asked_of(user: Person, row: Mapping[str, Any], directory: Directory) -> bool:
+    """Whether a pending 上报 asks this person's unit (or a unit of their jurisdiction)."""
+    asked = str(row.get("takeover_unit_id") or "")
+    if not asked or user.role not in (HANDLER, SUPERVISOR):
+        return False
+    return holds(scope_of(user, directory), asked, directory)
+
+
+def move_actions(user: Person, row: Mapping[str, Any], directory: Directory) -> tuple[str, ...]:
+    """The moves a handler or supervisor may ever make on a case they may see."""
+    out: list[str] = []
+    if user.role == HANDLER and row.get("unit_id") == user.unit_id:
+        out.append("takeover")
+    if user.role == SUPERVISOR and scope_of(user, directory).admits(row):
+        out.append("transfer")
+    if asked_of(user, row, directory):
+        out.append("takeover/decision")
+    return tuple(out)
+
+
+def move_states(row: Mapping[str, Any]) -> tuple[str, ...]:
+    """The moves the case's state admits (see state_actions)."""
+    state = str(row.get("state") or "")
+    pending = bool(row.get("takeover_unit_id"))
+    allowed: list[str] = []
+    if state in MOVABLE_STATES:
+        allowed.append("transfer")
+    if state in WORKING_STATES and not pending:
+        allowed.append("takeover")
+    if pending and state in WORKING_STATES:
+        allowed.append("takeover/decision")
+    return tuple(allowed)
+
+
+def transfer_refusal(user: Person, unit_id: str, directory: Directory) -> str | None:
+    """Why this person may not transfer a case to the unit (a Chinese sentence), or None."""
+    try:
+        unit = directory.unit(unit_id)
+    except KeyError:
+        return "目录中没有该承办单位。"
+    if unit.role != "handling":
+        return "只能改派给承办单位。"
+    if not holds(scope_of(user, directory), unit_id, directory):
+        return "只能改派给您管辖范围内的单位。"
+    return None

@@ -22,7 +22,8 @@ def within(scope: Scope) -> sa.ColumnElement[bool]:
     if scope.kind == "none":
         return sa.false()
     if scope.kind == "unit":
-        return c.unit_id == scope.id
+        # A 上报 asking the unit puts the case in its queue until it decides.
+        return sa.or_(c.unit_id == scope.id, c.takeover_unit_id == scope.id)
     if scope.kind == "township":
         return c.township_id == scope.id
     if scope.kind == "district":

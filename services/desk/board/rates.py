@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -24,9 +24,11 @@ from services.desk.board.rules import (
     ACCEPT_LATE,
     ACCEPTED,
     ASSIGNED,
+    HANDED_UP,
     RESOLVE_LATE,
     RESOLVED,
     SATISFIED,
+    TRANSFERRED_AWAY,
     UNSATISFIED,
 )
 
@@ -40,6 +42,10 @@ class RatesPolicy:
 
     weights: dict[str, float]
     listed: int
+    # How a move counts for the unit the case left (mark -> neutral | late); see rates.yaml.
+    moves: dict[str, str] = field(
+        default_factory=lambda: {TRANSFERRED_AWAY: "neutral", HANDED_UP: "neutral"}
+    )
 
     def formula(self) -> str:
         """综合得分＝响应率×20%＋解决率×40%＋满意率×40%."""
@@ -76,7 +82,20 @@ def parse_policy(data: object) -> RatesPolicy:
     listed = int(data.get("listed", 3))
     if listed < 1:
         raise ValueError("rates policy: 'listed' must be at least 1")
-    return RatesPolicy({k: weights[k] for k in NAMES}, listed)
+    return RatesPolicy({k: weights[k] for k in NAMES}, listed, _moves(data.get("moves")))
+
+
+def _moves(raw: object) -> dict[str, str]:
+    moves = {TRANSFERRED_AWAY: "neutral", HANDED_UP: "neutral"}
+    if raw is None:
+        return moves
+    if not isinstance(raw, dict) or not set(raw) <= set(moves):
+        raise ValueError(f"rates policy: 'moves' may name {', '.join(moves)}")
+    for key, value in raw.items():
+        if value not in ("neutral", "late"):
+            raise ValueError(f"rates policy: moves.{key} is neutral or late, got {value!r}")
+        moves[str(key)] = str(value)
+    return moves
 
 
 @cache
@@ -146,11 +165,18 @@ class UnitRates:
         return sum(w * v for w, v in parts) / total if total else None
 
 
-def unit_rates(marks: Iterable[tuple[str, str, str]]) -> dict[str, UnitRates]:
+def unit_rates(
+    marks: Iterable[tuple[str, str, str]], rules: RatesPolicy | None = None
+) -> dict[str, UnitRates]:
     """Rates per unit from (case_no, unit_id, mark) triples of one period."""
     seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for case_no, unit_id, mark in marks:
         seen[unit_id][mark].add(case_no)
+    late_moves = [k for k, v in (rules or policy()).moves.items() if v == "late"]
+    for m in seen.values():
+        for move in late_moves:
+            # The policy counts a case moved away as not resolved in time by the unit left.
+            m[RESOLVE_LATE] |= m[move]
     return {
         unit_id: UnitRates(
             unit_id=unit_id,

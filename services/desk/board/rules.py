@@ -203,4 +203,34 @@ def _action(f: dict[str, Any], current_unit: str | None) -> Change:
     elif action == "reopened":
         change.marks.append((unit, UNSATISFIED))
         change.ask_sla = True
+    elif action in MOVES:
+        _moved(action, f, change)
     return change
+
+
+# -- moves after acceptance: 改派 and 上报 (see services/desk/policy/rates.yaml) ----------
+# The unit a case was transferred away from (改派), and the unit that handed it up (上报
+# accepted): neither counts as late for the deadlines it no longer holds.
+TRANSFERRED_AWAY, HANDED_UP = "transferred_away", "handed_up"
+MOVES = ("transferred", "takeover_requested", "takeover_decided")
+
+
+def _moved(action: str, f: dict[str, Any], change: Change) -> None:
+    to, away = str(f.get("to_unit_id") or ""), str(f.get("from_unit_id") or "")
+    if action == "takeover_requested":
+        # The unit asked sees the case in its queue while the request waits.
+        change.values.update(takeover_unit_id=to, takeover_note=str(f.get("note") or ""))
+        change.also_tell = to
+        return
+    change.values.update(takeover_unit_id="", takeover_note="")
+    if action == "transferred":
+        change.values.update(unit_id=to or f["unit_id"], light="green")
+        change.marks += [(to, ASSIGNED), (away, TRANSFERRED_AWAY)]
+        change.ask_sla = True
+    elif f.get("accepted"):
+        # Taken over: the tier above holds it, accepted by that decision.
+        change.values.update(unit_id=to, light="green")
+        change.marks += [(to, ASSIGNED), (to, ACCEPTED), (away, HANDED_UP)]
+        change.ask_sla = True
+    else:
+        change.also_tell = to

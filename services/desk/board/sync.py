@@ -85,6 +85,7 @@ class SlaRefresher:
                         accept_due=_when(status.get("accept_due")),
                         resolve_due=_when(status.get("resolve_due")),
                         extension_pending=status.get("pending_extension") is not None,
+                        takeover_unit_id=_asked(status),
                         supervised=bool(status.get("supervised")),
                         escalation_level=len(status.get("escalations") or []),
                         sla_stale=False,
@@ -120,3 +121,9 @@ class SlaRefresher:
         if body.get("state") != "closed" and not body.get("accept_due"):
             return None
         return body
+
+
+def _asked(status: dict[str, Any]) -> str:
+    """The unit a pending 上报 asks, from sla's status (empty when none waits)."""
+    pending = status.get("pending_takeover") or {}
+    return str((pending.get("to") or {}).get("unit_id") or "")

@@ -109,6 +109,8 @@ def _what(e: dict[str, Any], names: Callable[[str], str]) -> tuple[str, str]:
     if kind == "attached":
         photo = str(d.get("content_type") or "").startswith("image/")
         return f"{ACTIONS[kind]}（{'照片' if photo else '文件'}）", e["note"]
+    if kind == "takeover_decided":
+        return f"上报（{'已接收' if d.get('accepted') else '不予接收'}）", e["note"]
     label = ACTIONS.get(kind, "办理")
     return label, e["note"]
 

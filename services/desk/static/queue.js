@@ -106,7 +106,7 @@ function fields(form) {
   for (const el of form.elements) {
     if (!el.name || el.name === "csrf" || el.type === "file") continue;
     if (el.type === "checkbox") out[el.name] = el.checked;
-    else if (el.name === "approve" || el.name === "satisfied") out[el.name] = el.value === "true";
+    else if (["approve", "satisfied", "accept"].includes(el.name)) out[el.name] = el.value === "true";
     else if (el.type === "number") out[el.name] = Number(el.value);
     else out[el.name] = el.value.trim();
   }

@@ -22,6 +22,7 @@ from services.common.access.casework import (
     refusal,
     role_actions,
     scope_of,
+    transfer_refusal,
 )
 from services.common.jurisdiction import Directory
 from services.desk.ui.users import User
@@ -42,6 +43,7 @@ __all__ = [
     "refusal",
     "role_actions",
     "scope_of",
+    "transfer_refusal",
 ]
 # Only these may read a caller in full, on asking, and each read is audited.
 PHONE_ROLES = common_roles.PHONE_ROLES

@@ -105,6 +105,10 @@ async def act(
     body.pop("signed", None)
     if command is Action.RESOLVE:
         await _photo_for_resolve(request, row)
+    if command is Action.TRANSFER:
+        refused = access.transfer_refusal(user, str(body.get("unit_id") or ""), ui.directory)
+        if refused:
+            raise _forbidden(refused)
     # The actor is the signed-in user, whatever the form says: the record names them as
     # the one who did it, and for 办结 and 销号 as the one who signed it.
     return await ui.sla.act(case_no, command, {**body, "actor": user.username})

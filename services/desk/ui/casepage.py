@@ -32,6 +32,7 @@ from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
 from services.desk.ui.filecard import files_card, photo_field
 from services.desk.ui.html import LOCAL, REJECT_FIELDS, case_link, due_cell, e, light, when
+from services.desk.ui.moveforms import MOVE_FORMS, pending_takeover, transfer_fields
 from services.desk.ui.pages import render
 from services.desk.ui.parts import part_forms, parts_card
 from services.desk.ui.users import User
@@ -88,11 +89,15 @@ ACTION_FORMS = {
 }
 
 
-def action_form(case_no: str, action: str, extra: str = "") -> str:
-    """One action as a small form the script sends as JSON (a photo in it goes first, as
-    an upload)."""
-    label, fields = ACTION_FORMS[action]
-    fields = fields + extra
+ACTION_FORMS.update(MOVE_FORMS)
+
+
+def action_form(case_no: str, action: str, extra: str = "", fields: str = "") -> str:
+    """One action as a small form the script sends as JSON: `fields` in place of the form's
+    own when its choices depend on the viewer, `extra` added to them (a photo in it goes
+    first, as an upload)."""
+    label, fixed = ACTION_FORMS[action]
+    fields = (fields or fixed) + extra
     slug = action.replace("/", "-")
     return (
         f'<form class="act" data-case="{e(case_no)}" data-action="{e(action)}" id="act-{slug}">'
@@ -107,13 +112,18 @@ def actions_card(
     row: dict[str, Any],
     extras: dict[str, str] | None = None,
     more: str = "",
+    own: dict[str, str] | None = None,
 ) -> str:
     """The viewer's next actions (casework.next_actions), or what the case waits for;
     `extras`: more fields of an action's form (the 办结 photo); `more`: the forms of a joint
-    case's parts (ui/parts.py)."""
+    case's parts (ui/parts.py); `own`: an action's fields for this viewer (改派's units)."""
     # The override of a joint case's open parts comes with the parts' forms (`more`).
-    own = [act for act in actions if act in ACTION_FORMS]
-    forms = "".join(action_form(case_no, act, (extras or {}).get(act, "")) for act in own) + more
+    acts = [act for act in actions if act in ACTION_FORMS]
+    forms = "".join(
+        action_form(case_no, act, (extras or {}).get(act, ""), (own or {}).get(act, ""))
+        for act in acts
+    )
+    forms += more
     waiting = "" if forms else f'<p class="awaited" id="awaited">{e(access.awaited(row))}</p>'
     return (
         '<section class="card actions" id="actions"><h2>办理</h2>'
@@ -382,6 +392,8 @@ async def case_page(request: Request, case_no: str) -> Response:
             f'<p class="ext" id="pending-extension">延期申请：{e(row["extension_note"])}'
             f"（{e(who)}）</p>"
         )
+    ext += pending_takeover(row, ui.unit_name)
+    own = {"transfer": transfer_fields(user, row, ui.directory)}
     bounces = sum(1 for x in entries if x["kind"] == "bounced")
     parted = part_forms(case_no, user, row, ui.directory)
     lines = story(entries, ui.unit_name)
@@ -398,7 +410,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f' <a class="print" href="/cases/{e(case_no)}/record">打印台账</a></header>'
         '<div class="case-grid">'
         # First on the page (the phone's first screen), in the right-hand column at the desk.
-        f"{actions_card(case_no, next_actions, row, {'resolve': photo}, parted)}"
+        f"{actions_card(case_no, next_actions, row, {'resolve': photo}, parted, own)}"
         f"{related_card(entries)}"
         f"{merge_card(entries)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'

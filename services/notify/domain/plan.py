@@ -285,6 +285,28 @@ def _in_app(event_type: str, fields: dict[str, Any], templates: Templates) -> li
             return [notice(DISPATCH_DESK, "dispatcher_bounced", reason=fields["note"])]
         if action == "extension_requested":
             return [notice(SUPERVISION_CENTRE, "supervisor_extension_request", note=fields["note"])]
+        if action in MOVE_NOTICES:
+            return _moved(fields, notice)
+    return []
+
+
+# Moves after acceptance: the receiving (or asked) unit hears of it in its inbox; a decided
+# 上报 is told back to the unit that asked.
+MOVE_NOTICES = ("transferred", "takeover_requested", "takeover_decided")
+
+
+def _moved(fields: dict[str, Any], notice: Callable[..., Notice]) -> list[Notice]:
+    action, note = fields["action"], fields["note"]
+    to, asked_by = str(fields.get("to_unit_id") or ""), str(fields.get("from_unit_id") or "")
+    if action == "transferred" and to:
+        return [notice(to, "handler_transferred", note=note)]
+    if action == "takeover_requested" and to:
+        return [notice(to, "handler_takeover_request", note=note)]
+    if action == "takeover_decided" and asked_by:
+        template = (
+            "handler_takeover_accepted" if fields.get("accepted") else "handler_takeover_refused"
+        )
+        return [notice(asked_by, template, note=note)]
     return []
 
 

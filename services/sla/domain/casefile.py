@@ -102,6 +102,17 @@ class Extension:
 
 
 @dataclass
+class Takeover:
+    """A pending 上报: the handling unit asks `to` (its ladder's next rung) to take over."""
+
+    actor: str
+    reason: str
+    requested_at: str
+    from_unit_id: str
+    to: Rung
+
+
+@dataclass
 class CaseFile:
     """The case as sla holds it, from dispatch to close-out."""
 
@@ -135,6 +146,10 @@ class CaseFile:
     lead: str = ""
     followers: list[str] = field(default_factory=list)
     resolution: str = ""
+    # Moves after acceptance (services/sla/domain/moves.py): 改派 and 上报.
+    pending_takeover: Takeover | None = None
+    transfers: int = 0
+    takeovers: int = 0
 
     @property
     def unit(self) -> Rung:
@@ -232,6 +247,8 @@ class CaseFile:
             raise Refused("本单由仲裁指定承办单位，不能再退单")
         if self.rung > 0:
             raise Refused("升级转办的工单不能退单")
+        if self.transfers:
+            raise Refused("督办改派的工单不能退单")
         until = self.clock.bounce_until if self.clock else ""
         if until and datetime.fromisoformat(now) > datetime.fromisoformat(until):
             raise Refused("已超过退单时限，请签收办理或申请延期")

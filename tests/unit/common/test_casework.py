@@ -9,6 +9,7 @@ import pytest
 
 from services.common.access.casework import (
     ALL_ACTIONS,
+    MOVE_ACTIONS,
     action_refusal,
     awaited,
     case_at,
@@ -16,6 +17,7 @@ from services.common.access.casework import (
     refusal,
     role_actions,
     scope_of,
+    transfer_refusal,
 )
 from services.common.access.services import ACTOR_HEADER
 from services.common.jurisdiction import Directory
@@ -34,7 +36,9 @@ class Someone:
 def test_admins_do_everything_operators_and_auditors_work_no_case() -> None:
     case = case_at(DIRECTORY, V01)
     assert case == {"unit_id": V01, "district_id": "D01", "township_id": "D01-T01"}
-    assert role_actions(Someone("admin", "U-D01-DBZX"), case, DIRECTORY) == ALL_ACTIONS
+    assert role_actions(Someone("admin", "U-D01-DBZX"), case, DIRECTORY) == (
+        ALL_ACTIONS + MOVE_ACTIONS
+    )
     for role in ("operator", "auditor"):
         assert role_actions(Someone(role, "U-D01-DBZX"), case, DIRECTORY) == ()
     # Auditors read the access audit, not cases.
@@ -71,6 +75,8 @@ PEOPLE = {
     "admin": Someone("admin", "U-D01-DBZX"),
 }
 WORK = ("progress", "extension", "resolve")
+# Moves after acceptance: the handler asks the tier above (上报), a supervisor transfers (改派).
+UP, MOVE = ("takeover",), ("transfer",)
 # state, extension pending -> what each person may do now (absent: nothing).
 # 不予受理 and 合并: the centre's dispatchers and the supervisors, on any open case.
 MR = ("reject", "merge")
@@ -82,39 +88,39 @@ TABLE: list[tuple[str, bool, dict[str, tuple[str, ...]]]] = [
         False,
         {
             "handler": ("accept", "bounce"),
-            "supervisor": ("close", *MR),
+            "supervisor": ("close", *MR, *MOVE),
             "dispatcher": MR,
-            "admin": ("accept", "bounce", "close", *MR),
+            "admin": ("accept", "bounce", "close", *MR, *MOVE),
         },
     ),
     (
         "accepted",
         False,
         {
-            "handler": WORK,
-            "supervisor": ("close", *MR),
+            "handler": (*WORK, *UP),
+            "supervisor": ("close", *MR, *MOVE),
             "dispatcher": MR,
-            "admin": (*WORK, "close", *MR),
+            "admin": (*WORK, "close", *MR, *MOVE, *UP),
         },
     ),
     (
         "in_progress",
         True,
         {
-            "handler": ("progress", "resolve"),
-            "supervisor": ("extension/decision", "close", *MR),
+            "handler": ("progress", "resolve", *UP),
+            "supervisor": ("extension/decision", "close", *MR, *MOVE),
             "dispatcher": MR,
-            "admin": ("progress", "resolve", "extension/decision", "close", *MR),
+            "admin": ("progress", "resolve", "extension/decision", "close", *MR, *MOVE, *UP),
         },
     ),
     (
         "reopened",
         False,
         {
-            "handler": WORK,
-            "supervisor": ("close", *MR),
+            "handler": (*WORK, *UP),
+            "supervisor": ("close", *MR, *MOVE),
             "dispatcher": MR,
-            "admin": (*WORK, "close", *MR),
+            "admin": (*WORK, "close", *MR, *MOVE, *UP),
         },
     ),
     (
@@ -176,3 +182,28 @@ def test_nothing_to_do_is_said_as_what_the_case_waits_for() -> None:
     assert "不属于本单位" in action_refusal(
         PEOPLE["other_handler"], "accept", case("dispatched"), DIRECTORY
     )
+
+
+def test_a_pending_takeover_is_seen_and_decided_by_the_tier_asked() -> None:
+    township = Someone("handler", "U-D01-T01")
+    elsewhere = Someone("handler", "U-D01-T03")
+    case = {**case_at(DIRECTORY, V01), "state": "accepted", "takeover_unit_id": ""}
+    assert refusal(township, case, DIRECTORY) is not None
+    asked = {**case, "takeover_unit_id": "U-D01-T01"}
+    assert refusal(township, asked, DIRECTORY) is None
+    assert next_actions(township, asked, DIRECTORY) == ("takeover/decision",)
+    assert refusal(elsewhere, asked, DIRECTORY) is not None
+    # The township's supervisor decides too; the unit that asked waits, and may not ask again.
+    assert "takeover/decision" in next_actions(PEOPLE["supervisor"], asked, DIRECTORY)
+    handler = next_actions(PEOPLE["handler"], asked, DIRECTORY)
+    assert "takeover" not in handler and "takeover/decision" not in handler
+    assert "上报" in awaited(asked)
+    assert "已有上报申请" in action_refusal(PEOPLE["handler"], "takeover", asked, DIRECTORY)
+
+
+def test_a_transfer_goes_only_to_a_handling_unit_in_the_supervisors_jurisdiction() -> None:
+    supervisor = PEOPLE["supervisor"]  # 湖滨街道
+    assert transfer_refusal(supervisor, "U-D01-T01-V02", DIRECTORY) is None
+    assert "管辖范围" in (transfer_refusal(supervisor, "U-D01-T03-V01", DIRECTORY) or "")
+    assert "承办单位" in (transfer_refusal(PEOPLE["admin"], "U-D01-DBZX", DIRECTORY) or "")
+    assert "目录" in (transfer_refusal(supervisor, "U-NOWHERE", DIRECTORY) or "")

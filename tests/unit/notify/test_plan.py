@@ -216,6 +216,18 @@ def test_every_shipped_template_is_used_and_fully_filled(templates: Templates) -
         (events.CASE_SLA_CHANGED.name, sla("part_breached", part_unit_id=UNIT)),
         (events.CASE_SLA_CHANGED.name, sla("part_escalated", part_unit_id=UNIT)),
         (events.CASE_SLA_CHANGED.name, sla("part_supervised", part_unit_id=UNIT)),
+        *(
+            (events.CASE_ACTION.name, moved)
+            for moved in (
+                fields_of(case_pb2.CaseAction(case_no=CASE_NO, action=name, **more))
+                for name, more in (
+                    ("transferred", {"from_unit_id": UNIT, "to_unit_id": "U-D01-T01-V02"}),
+                    ("takeover_requested", {"to_unit_id": "U-D01-T01"}),
+                    ("takeover_decided", {"from_unit_id": UNIT, "accepted": True}),
+                    ("takeover_decided", {"from_unit_id": UNIT, "accepted": False}),
+                )
+            )
+        ),
     ]
 
     notices = [n for event_type, fields in cases for n in plan(event_type, fields, templates)]

@@ -15,6 +15,7 @@ from services.sla.actors import DeskPeople
 from services.sla.api import router
 from services.sla.contracts import CaseStatus
 from services.sla.domain.casefile import Extension
+from services.sla.moves_api import router as moves_router
 
 V01, V02, T01 = "U-D01-T01-V01", "U-D01-T01-V02", "U-D01-T01"
 # The desk's accounts as GET /v1/users/{username} describes them.
@@ -25,6 +26,8 @@ USERS: dict[str, dict[str, Any]] = {
     "hubin-duban": {"name": "督办员", "role": "supervisor", "unit_id": T01},
     "operator": {"name": "话务员", "role": "operator", "unit_id": "U-D01-DBZX"},
     "gone": {"name": "离职人员", "role": "handler", "unit_id": V01, "active": False},
+    "hubin": {"name": "赵科长", "role": "handler", "unit_id": T01},
+    "shitang": {"name": "陈书记", "role": "handler", "unit_id": "U-D01-T03-V01"},
 }
 
 
@@ -106,6 +109,7 @@ def sla_app(temporal: Any | None = None, desk: Desk | None = None) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(moves_router)
     app.state.temporal = temporal or FakeTemporal()
     app.state.authenticators = [ServiceTokens.from_settings(common)]
     app.state.directory = Directory.from_file()
