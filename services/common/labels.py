@@ -66,6 +66,12 @@ ACTIONS = {
     "light_changed": "亮灯",
     "progress_report_missed": "未按期报告进展",
     "closed": "销号",
+    # The desk's own entries about people (services/desk/people).
+    "assigned": "指定承办人",
+    "covered": "AB岗代办",
+    "returned": "承办人返岗",
+    "leader_named": "指定包案领导",
+    "plan_submitted": "提交处置方案",
 }
 DECISIONS = {
     "auto": "自动派单",

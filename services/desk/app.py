@@ -33,6 +33,7 @@ from services.desk.identity.service import Identity
 from services.desk.identity.sso import CALLBACK, Provider
 from services.desk.identity.sso import router as sso_router
 from services.desk.identity.web import DeskSessions
+from services.desk.people.rules import load_policy
 from services.desk.pseudonymise import periodic
 from services.desk.record.writer import People, Recorder
 from services.desk.settings import DeskSettings
@@ -51,6 +52,7 @@ from services.desk.ui import (
     search,
     situation,
 )
+from services.desk.ui import people as people_pages
 from services.desk.ui.admin import people_of
 from services.desk.ui.context import Ui
 from services.desk.ui.refusals import refusal_pages
@@ -77,6 +79,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         else []
     )
     identity = Identity(None, own.policy(common.env))
+    heads = seed.read_heads(own.users_file) if demo else []
     people = People()
     board = BoardProjector(directory)
     sla = SlaGateway(common.sla_url, headers=common.service_headers("desk"))
@@ -89,7 +92,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         )
         identity.sessions = plumbing.sessions
         if demo:
-            await seed.seed(plumbing.sessions, demo)
+            await seed.seed(plumbing.sessions, demo, heads=heads)
         await identity.prune()
         people.known = people_of(await identity.accounts())
         live = LiveHub(common.database_url(own.database))
@@ -122,6 +125,8 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     app.state.directory = directory
     app.state.identity = identity
     app.state.people = people
+    app.state.board = board
+    app.state.people_policy = load_policy()
     app.state.sealer = sealer
     # A login may go on to a desk page or to intake's console (the cookie reaches both).
     app.state.login_bases = (common.desk_url, common.intake_url)
@@ -160,6 +165,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         clock,
         admin,
         model,
+        people_pages,
     )
     for module in ui_modules:
         app.include_router(module.router)

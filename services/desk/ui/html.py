@@ -89,6 +89,8 @@ def nav(user: User, csrf: str = "") -> str:
         links = [("/search", "全部工单")]
     if user.role == "auditor":
         links = [("/audit", "访问审计")]
+    if user.role == "handler":
+        links.append(("/team", "本单位人员"))
     if user.role in ("dispatcher", "admin"):
         links.append(("/manual", "人工派单"))
     if user.role in ("supervisor", "admin", "dispatcher"):

@@ -34,6 +34,7 @@ from services.desk.ui.html import (
     when,
 )
 from services.desk.ui.pages import render
+from services.desk.ui.people import MAJOR_HEADERS, major_rows
 from services.desk.ui.rates import ranking_card, rates_table
 
 router = APIRouter(include_in_schema=False)
@@ -180,6 +181,7 @@ async def situation_map(request: Request) -> Response:
         overdue = await queries.flagged(session, scope, "overdue")
         escalated = await queries.flagged(session, scope, "escalated")
         extensions = await queries.flagged(session, scope, "extension")
+        majors = await queries.majors(session, scope)
         counts = await mark_counts(session, units, month_of(datetime.now(UTC)))
     await ui.time_left([*overdue, *escalated, *extensions])
     ranked = standing(rates_of(counts))
@@ -212,7 +214,10 @@ async def situation_map(request: Request) -> Response:
         "</section>"
         '<section class="card" id="ranking"><h2>本月红黑榜</h2>'
         f"{ranking_card(ranked, ui)}</section>"
-        f'<section class="card wide" id="extensions"><h2>延期审批</h2>'
+        '<section class="card wide" id="majors"><h2>重大疑难（包案）</h2>'
+        + table(MAJOR_HEADERS, major_rows(majors, datetime.now(UTC)), empty="暂无重大疑难工单")
+        + "</section>"
+        '<section class="card wide" id="extensions"><h2>延期审批</h2>'
         + table(
             ["灯", "工单", "诉求", "承办", "层级", "时限", "剩余"] + (["处理"] if decide else []),
             _case_list(extensions, decide),
