@@ -10,7 +10,8 @@ import re
 
 # Latin that people in a 12345 centre read as it is: the hotline's number comes as digits,
 # and these abbreviations and formats have no better Chinese name in daily use.
-ALLOWED = {"SMS", "ID", "CSV", "Excel", "PDF", "URL", "API"}
+# AB岗 (a person's backup in their unit) is the civil service's own word.
+ALLOWED = {"SMS", "ID", "CSV", "Excel", "PDF", "URL", "API", "AB"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 # Addresses, mailboxes, file names, keyboard shortcuts and grid codes (网格编码, which grid
 # staff write on their maps and operators type in) are shown as they are.

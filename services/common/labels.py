@@ -92,6 +92,12 @@ ACTIONS = {
     "transferred": "改派",
     "takeover_requested": "申请上报",
     "takeover_decided": "上报决定",
+    # The desk's own entries about people (services/desk/people).
+    "assigned": "指定承办人",
+    "covered": "AB岗代办",
+    "returned": "承办人返岗",
+    "leader_named": "指定包案领导",
+    "plan_submitted": "提交处置方案",
 }
 DECISIONS = {
     "auto": "自动派单",

@@ -38,6 +38,7 @@ from services.desk.identity.service import Identity
 from services.desk.identity.sso import CALLBACK, Provider
 from services.desk.identity.sso import router as sso_router
 from services.desk.identity.web import DeskSessions
+from services.desk.people.rules import load_policy
 from services.desk.pseudonymise import periodic
 from services.desk.record.writer import People, Recorder
 from services.desk.settings import DeskSettings
@@ -58,6 +59,7 @@ from services.desk.ui import (
     search,
     situation,
 )
+from services.desk.ui import people as people_pages
 from services.desk.ui.admin import people_of
 from services.desk.ui.context import Ui
 from services.desk.ui.refusals import refusal_pages
@@ -84,6 +86,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         else []
     )
     identity = Identity(None, own.policy(common.env))
+    heads = seed.read_heads(own.users_file) if demo else []
     people = People()
     board = BoardProjector(directory)
     sla = SlaGateway(common.sla_url, headers=common.service_headers("desk"))
@@ -98,7 +101,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         store = await open_store(own, plumbing.sessions)
         app.state.attachments.store = store
         if demo:
-            await seed.seed(plumbing.sessions, demo)
+            await seed.seed(plumbing.sessions, demo, heads=heads)
         await identity.prune()
         people.known = people_of(await identity.accounts())
         live = LiveHub(common.database_url(own.database))
@@ -132,6 +135,8 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     app.state.directory = directory
     app.state.identity = identity
     app.state.people = people
+    app.state.board = board
+    app.state.people_policy = load_policy()
     app.state.sealer = sealer
     # The store opens with the database (large objects) or its bucket, in the lifespan.
     app.state.attachments = Attachments(
@@ -179,6 +184,7 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
         admin,
         model,
         grid,
+        people_pages,
     )
     for module in ui_modules:
         app.include_router(module.router)

@@ -137,6 +137,16 @@ cases = sa.Table(
     sa.Index(
         "ix_board_takeover", "takeover_unit_id", postgresql_where=sa.text("takeover_unit_id <> ''")
     ),
+    # Added by desk_0010_people: 重大疑难 (from dispatch), the named handler (承办人) of the
+    # unit, and the leader (包案领导) with the deadline and state of their plan (处置方案):
+    # "" none asked, "awaiting", "submitted".
+    sa.Column("major", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("assignee", sa.String(64), nullable=False, server_default=""),
+    sa.Column("assignee_name", sa.String(64), nullable=False, server_default=""),
+    sa.Column("leader", sa.String(64), nullable=False, server_default=""),
+    sa.Column("leader_name", sa.String(64), nullable=False, server_default=""),
+    sa.Column("plan_due", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("plan_state", sa.String(16), nullable=False, server_default=""),
     sa.Index("ix_board_unit", "unit_id", "state"),
     sa.Index("ix_board_township", "township_id", "state"),
     # The work lists of a district and of everyone (migration desk_0004).
@@ -161,6 +171,10 @@ cases = sa.Table(
     # Reports count what was resolved and closed within a period.
     sa.Index("ix_board_resolved", "resolved_at"),
     sa.Index("ix_board_closed", "closed_at"),
+    sa.Index("ix_board_assignee", "assignee", "state", postgresql_where=sa.text("assignee <> ''")),
+    sa.Index(
+        "ix_board_major", "district_id", postgresql_where=sa.text("major AND state <> 'closed'")
+    ),
 )
 
 # What a unit did with a case (assigned, accepted, late, resolved, satisfied...), once per

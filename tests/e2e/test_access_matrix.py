@@ -303,3 +303,26 @@ def test_the_merge_and_reject_routes_admit_whom_they_should() -> None:
         assert rule is not None, f"{key} is not a route"
         assert not rule.public and rule.roles == roles, (key, rule)
         assert tuple(rule.callers) == services, (key, rule)
+
+
+# Routes of named handlers (承办人, AB岗) and 重大疑难 leaders, with the roles the matrix above
+# holds them to; the routes themselves refuse what the rules of services/desk/people do not
+# admit (a handler who is not the unit's head, a supervisor who is not the district's).
+PEOPLE_ROUTES: dict[tuple[str, str, str], frozenset[str]] = {
+    ("desk", "POST", "/cases/{case_no}/assign"): frozenset({"handler", "admin"}),
+    ("desk", "POST", "/cases/{case_no}/leader"): frozenset({"supervisor", "admin"}),
+    ("desk", "POST", "/cases/{case_no}/plan"): frozenset({"supervisor", "handler", "admin"}),
+    ("desk", "GET", "/team"): frozenset({"handler", "admin"}),
+    ("desk", "POST", "/team/{username}/backup"): frozenset({"handler", "admin"}),
+    ("desk", "POST", "/team/{username}/away"): frozenset({"handler", "admin"}),
+    ("desk", "POST", "/admin/users/{username}/head"): frozenset({"admin"}),
+}
+
+
+def test_the_people_routes_admit_whom_they_should() -> None:
+    found = {(e.service, e.method, e.path): e.rule for e in ALL}
+    for key, roles in PEOPLE_ROUTES.items():
+        rule = found.get(key)
+        assert rule is not None, f"{key} is not a route"
+        assert not rule.public and rule.roles == roles, key
+        assert not rule.callers and not rule.scopes, key  # people only

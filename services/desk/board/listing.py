@@ -27,11 +27,14 @@ TABS = {
     "arbitration": "仲裁",
     "done": "已办结",
     "manual": "人工派单",
+    "mine": "我的",
 }
 # Each role sees the tabs of its own work, in the order it works them. The 12345 centre's
 # dispatchers call callers back (回访); supervisors decide extensions and arbitrations.
 ROLE_TABS: dict[str, tuple[str, ...]] = {
-    HANDLER: ("accept", "doing", "done"),
+    # 我的 beside the unit's lists: the cases a handler is named for, and those of the away
+    # colleagues they stand in for (AB岗).
+    HANDLER: ("accept", "doing", "done", "mine"),
     GRID_WORKER: ("accept", "doing", "done"),
     DISPATCHER: ("accept", "doing", "callback", "done"),
     SUPERVISOR: ("accept", "doing", "extension", "arbitration", "done"),

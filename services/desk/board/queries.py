@@ -101,11 +101,15 @@ def _calls_back() -> sa.ColumnElement[bool]:
     return c.case_no.in_(sa.select(k.case_no).where(k.callback_consent, sa.not_(k.anonymous)))
 
 
-def in_tab(tab: str) -> sa.ColumnElement[bool]:
+def in_tab(tab: str, owners: tuple[str, ...] = ()) -> sa.ColumnElement[bool]:
     """The board rows of one tab.
 
     待回访: resolved cases whose caller chose a phone callback; a callback that reached them
-    closes or reopens the case, so a resolved case has no reached callback recorded yet."""
+    closes or reopens the case, so a resolved case has no reached callback recorded yet.
+    我的: cases with the unit whose named handler is one of `owners` (the viewer, and the
+    away colleagues they stand in for)."""
+    if tab == "mine":
+        return sa.and_(c.state.in_(_WAITING + _DOING), c.assignee.in_(owners))
     if tab == "accept":
         return c.state.in_(_WAITING)
     if tab == "doing":
@@ -167,7 +171,9 @@ def _order(tab: str) -> tuple[sa.ColumnElement[Any], ...]:
 _STATE_TABS = {"accept": _WAITING, "doing": _DOING, "done": _FINISHED, "manual": ("manual",)}
 
 
-async def tab_counts(session: AsyncSession, scope: Scope, tabs: tuple[str, ...]) -> dict[str, int]:
+async def tab_counts(
+    session: AsyncSession, scope: Scope, tabs: tuple[str, ...], owners: tuple[str, ...] = ()
+) -> dict[str, int]:
     """How many cases wait in each tab within scope (arbitrations are dispatch's to count).
 
     The tabs of states come from one count by state, which the (scope, state) indexes
@@ -181,19 +187,19 @@ async def tab_counts(session: AsyncSession, scope: Scope, tabs: tuple[str, ...])
     out = {
         t: sum(by_state.get(state, 0) for state in _STATE_TABS[t]) for t in tabs if t in _STATE_TABS
     }
-    for t in ("callback", "extension"):
+    for t in ("callback", "extension", "mine"):
         if t in tabs:
-            stmt = sa.select(sa.func.count()).where(within(scope), in_tab(t))
+            stmt = sa.select(sa.func.count()).where(within(scope), in_tab(t, owners))
             out[t] = int((await session.execute(stmt)).scalar_one())
     return out
 
 
 async def listed(
-    session: AsyncSession, scope: Scope, q: ListQuery
+    session: AsyncSession, scope: Scope, q: ListQuery, owners: tuple[str, ...] = ()
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """One page of a tab's list and the whole list's count by light ("all": every light;
     only that on finished tabs)."""
-    where = [within(scope), in_tab(q.tab), *narrowed(q)]
+    where = [within(scope), in_tab(q.tab, owners), *narrowed(q)]
     stmt = _listing().where(*where).order_by(*_order(q.tab)).limit(q.size).offset(q.offset)
     rows = [dict(r._mapping) for r in await session.execute(stmt)]
     if q.tab in FINISHED_TABS:
@@ -281,3 +287,35 @@ def with_parts(row: dict[str, Any], found: list[dict[str, Any]]) -> dict[str, An
         "part_unit_ids": [p["unit_id"] for p in found],
         "parts_open": sum(p["state"] in PART_OPEN for p in found),
     }
+
+
+# Named handlers and 重大疑难 (services/desk/people).
+async def assigned_counts(session: AsyncSession, usernames: list[str]) -> dict[str, int]:
+    """How many open cases each person is the named handler of."""
+    if not usernames:
+        return {}
+    stmt = (
+        sa.select(c.assignee, sa.func.count())
+        .where(c.assignee.in_(usernames), c.state.in_(_WAITING + _DOING))
+        .group_by(c.assignee)
+    )
+    return {str(who): int(n) for who, n in await session.execute(stmt)}
+
+
+async def assigned_cases(session: AsyncSession, username: str) -> list[tuple[str, str]]:
+    """(case number, unit) of the open cases a person is the named handler of."""
+    stmt = sa.select(c.case_no, c.unit_id).where(
+        c.assignee == username, c.state.in_(_WAITING + _DOING)
+    )
+    return [(str(no), str(unit)) for no, unit in await session.execute(stmt)]
+
+
+async def majors(session: AsyncSession, scope: Scope, *, limit: int = 100) -> list[dict[str, Any]]:
+    """重大疑难 cases in scope until they are closed: plans overdue or awaited first."""
+    stmt = (
+        _listing()
+        .where(within(scope), c.major, c.state != "closed")
+        .order_by(c.plan_due.asc().nulls_first(), c.dispatched_at)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in await session.execute(stmt)]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.desk.people.fold import PEOPLE, people_values, unit_moved
 from services.desk.search.words import search_words
 
 RECEIVED = "minhu.case.received.v1"
@@ -62,11 +63,17 @@ def fold(event_type: str, f: dict[str, Any], current_unit: str | None) -> Change
     if event_type == RECEIVED:
         return _received(f)
     if event_type == DISPATCHED:
-        return _dispatched(f)
+        change = _dispatched(f)
+        change.values.update(unit_moved(change.values, current_unit))
+        return change
     if event_type in (SLA, ACTION) and f.get("part_unit_id"):
         return Change()  # a co-unit's part of a joint case: its own row (board/parts.py)
     if event_type == SLA:
-        return _sla(f, current_unit)
+        change = _sla(f, current_unit)
+        change.values.update(unit_moved(change.values, current_unit))
+        return change
+    if event_type == PEOPLE:
+        return Change(people_values(f))
     if event_type == ACTION:
         return _action(f, current_unit)
     if event_type == CLOSED:
@@ -119,6 +126,7 @@ def _dispatched(f: dict[str, Any]) -> Change:
             "topic": f["topic"],
             "difficulty": f["difficulty"],
             "urgent": bool(f["urgent"]),
+            "major": bool(f.get("major")),
             "state": "manual" if manual else "dispatched",
             "light": "green",
             "accept_due": None,

@@ -26,6 +26,11 @@ users = sa.Table(
         nullable=False,
         server_default=sa.func.now(),
     ),
+    # Added by desk_0010_people: the head of a unit assigns its cases to its people (承办人);
+    # each person may name a backup (AB岗) of their unit, who takes their cases while away.
+    sa.Column("unit_head", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("backup", sa.String(64), nullable=False, server_default=""),
+    sa.Column("away", sa.Boolean, nullable=False, server_default="false"),
 )
 
 # A signed-in browser. `id` is the SHA-256 (hex) of the cookie's random token: the database

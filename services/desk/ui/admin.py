@@ -14,6 +14,7 @@ from services.common.access.roles import ROLE_LABELS, ROLES
 from services.desk.identity.passwords import weakness
 from services.desk.identity.service import Identity
 from services.desk.identity.store import Account
+from services.desk.people import store as people_store
 from services.desk.ui.auth import ADMINS, csrf_of, viewer
 from services.desk.ui.html import cells, csrf_field, e, table, when
 from services.desk.ui.pages import render
@@ -71,6 +72,8 @@ async def users_page(request: Request, done: str = "", error: str = "") -> Respo
     units = [(u.id, u.name) for u in directory.units]
     names = dict(units)
     rows = []
+    async with request.app.state.sessions() as session:
+        heads = {m.username for m in await people_store.everyone(session) if m.head}
     for a in await _identity(request).accounts():
         u = a.user
         slug = e(u.username)
@@ -89,16 +92,29 @@ async def users_page(request: Request, done: str = "", error: str = "") -> Respo
             f'<form method="post" action="/admin/users/{slug}/role">{csrf_field(token)}'
             f'{_roles(u.role)}<button id="role-{slug}">改角色</button></form>'
         )
+        is_head = u.username in heads
+        head = (
+            f'<form method="post" action="/admin/users/{slug}/head">{csrf_field(token)}'
+            f'<input type="hidden" name="head" value="{"false" if is_head else "true"}">'
+            f'<button id="head-{slug}">{"取消负责人" if is_head else "设为负责人"}'
+            "</button></form>"
+            if u.role == "handler"
+            else ""
+        )
         rows.append(
             cells(
                 [
                     ("账号", e(u.username)),
                     ("姓名", e(u.name)),
                     ("单位", e(names.get(u.unit_id, u.unit_id))),
-                    ("角色", e(ROLE_LABELS.get(u.role, u.role))),
+                    (
+                        "角色",
+                        e(ROLE_LABELS.get(u.role, u.role))
+                        + (" · 单位负责人" if u.username in heads else ""),
+                    ),
                     ("状态", "启用" if a.active else "已停用"),
                     ("密码更新", when(a.password_changed_at)),
-                    ("操作", toggle + reset + role),
+                    ("操作", toggle + reset + role + head),
                 ],
                 f'data-user="{slug}"',
             )
@@ -199,3 +215,15 @@ async def change_role(
     if not await _identity(request).change(username, role=role):
         return back(error=f"未找到账号 {username}。")
     return back(done=f"账号 {username} 的角色已改为{ROLE_LABELS[role]}。")
+
+
+@router.post("/{username}/head")
+async def set_head(request: Request, username: str, head: Annotated[str, Form()]) -> Response:
+    """Make a handler their unit's head (who names the handlers of its cases), or not."""
+    on = head == "true"
+    async with request.app.state.sessions() as session, session.begin():
+        found = await people_store.member(session, username)
+        if found is None or found.role != "handler":
+            return back(error="只有办理人员可以设为单位负责人。")
+        await people_store.set_flags(session, username, unit_head=on)
+    return back(done=f"已{'设' if on else '取消'}{found.name}为单位负责人。")

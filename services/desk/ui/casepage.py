@@ -27,7 +27,7 @@ from services.desk.record.callers import Shown, shown
 from services.desk.record.entries import DISPATCHED
 from services.desk.record.story import Line, story
 from services.desk.record.writer import caller_of, case_entries
-from services.desk.ui import access
+from services.desk.ui import access, people
 from services.desk.ui.auth import STAFF, viewer
 from services.desk.ui.context import FINISHED, Ui, sealer_of, sessions_db, ui_of
 from services.desk.ui.filecard import files_card, photo_field
@@ -413,6 +413,7 @@ async def case_page(request: Request, case_no: str) -> Response:
         f"{actions_card(case_no, next_actions, row, {'resolve': photo}, parted, own)}"
         f"{related_card(entries)}"
         f"{merge_card(entries)}"
+        f"{await people.case_card(request, user, row, entries)}"
         f'<section class="card"><h2>诉求内容</h2><h3>{e(row["title"])}</h3>'
         f'<p class="content">{e(row["content"])}</p>'
         f"<dl><dt>地址</dt><dd>{e(row['address']) or '—'}</dd>"

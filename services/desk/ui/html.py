@@ -92,6 +92,8 @@ def nav(user: User, csrf: str = "") -> str:
         links = [("/audit", "访问审计")]
     if user.role == "grid_worker":
         links.insert(0, ("/grid", "网格巡查"))
+    if user.role == "handler":
+        links.append(("/team", "本单位人员"))
     if user.role in ("dispatcher", "admin"):
         links.append(("/manual", "人工派单"))
     if user.role in ("supervisor", "admin", "dispatcher"):

@@ -26,6 +26,7 @@ from services.desk.board.listing import (
 from services.desk.board.queries import Scope
 from services.desk.labels import DIFFICULTY, STATES
 from services.desk.labels import LIGHTS as LIGHT_NAMES
+from services.desk.people import rules, store
 from services.desk.ui import access
 from services.desk.ui.auth import DISPATCHERS, WORKERS, viewer
 from services.desk.ui.context import Ui, sessions_db, ui_of
@@ -60,6 +61,7 @@ EMPTY = {
     "arbitration": "暂无待仲裁工单",
     "done": "暂无已办结工单",
     "manual": "暂无待人工派单的工单",
+    "mine": "暂无由您承办或代办的工单",
 }
 
 
@@ -153,12 +155,22 @@ def _flags(r: dict[str, Any]) -> str:
             (r["escalation_level"], "up", "升级"),
             (r["supervised"], "up", "督办"),
             (r["extension_pending"], "ext", "延期待批"),
+            (r.get("major"), "up", "重大疑难"),
         )
         if cond
     )
 
 
-def queue_rows(rows: list[dict[str, Any]], tab: str, *, show_unit: bool) -> list[str]:
+def _handler_tag(r: dict[str, Any], me: str) -> str:
+    # The named handler (承办人); on 我的, "代" marks a colleague's case held as their AB岗.
+    who = r.get("assignee") or ""
+    if not who:
+        return ""
+    cover = "代 " if me and who != me else ""
+    return f'<span class="tag who" title="承办人">{cover}{e(r.get("assignee_name") or who)}</span>'
+
+
+def queue_rows(rows: list[dict[str, Any]], tab: str, *, show_unit: bool, me: str = "") -> list[str]:
     """List lines. Open cases show the deadline that matters and what is left of it; finished
     ones when they were finished, and nothing counting down."""
     finished = tab in FINISHED_TABS
@@ -166,7 +178,11 @@ def queue_rows(rows: list[dict[str, Any]], tab: str, *, show_unit: bool) -> list
     for r in rows:
         values = [
             ("灯", light(r["light"])),
-            ("工单", case_link(r["case_no"]) + ("" if finished else _flags(r))),
+            (
+                "工单",
+                case_link(r["case_no"])
+                + ("" if finished else _flags(r) + _handler_tag(r, me if tab == "mine" else "")),
+            ),
             ("诉求", short(r["title"] or r["content"])),
             ("分类", kind_cell(r) + f"{e(r['topic'])} · {DIFFICULTY.get(r['difficulty'], '')}"),
         ]
@@ -237,12 +253,15 @@ async def queue_page(request: Request) -> Response:
             if access.sees_arbitration(scope, a, ui.directory)
         ]
     async with sessions_db(request)() as session:
-        counts = await queries.tab_counts(session, scope, tabs)
+        owners: tuple[str, ...] = ()
+        if "mine" in tabs:
+            owners = tuple(rules.owners(user.username, await store.team(session, user.unit_id)))
+        counts = await queries.tab_counts(session, scope, tabs, owners)
         if q.tab == "arbitration":
             found = [a for a in arbitrations if a["case_no"].startswith(q.text)]
             rows, by_light = found[q.offset : q.offset + q.size], {"all": len(found)}
         else:
-            rows, by_light = await queries.listed(session, scope, q)
+            rows, by_light = await queries.listed(session, scope, q, owners)
         held = await queries.parts_held(session, scope, case_no=q.case_no)
     counts["arbitration"] = len(arbitrations)
     show_unit = scope.kind != "unit"
@@ -256,7 +275,7 @@ async def queue_page(request: Request) -> Response:
         await ui.time_left(rows)
         listing = table(
             headers_of(q.tab, show_unit=show_unit),
-            queue_rows(rows, q.tab, show_unit=show_unit),
+            queue_rows(rows, q.tab, show_unit=show_unit, me=user.username),
             empty="没有符合条件的工单" if q.filtered else EMPTY[q.tab],
             cls="queue",
         )

@@ -37,6 +37,7 @@ from services.desk.ui.html import (
     when,
 )
 from services.desk.ui.pages import render
+from services.desk.ui.people import MAJOR_HEADERS, major_rows
 from services.desk.ui.rates import ranking_card, rates_table
 
 router = APIRouter(include_in_schema=False)
@@ -225,6 +226,7 @@ async def situation_map(request: Request) -> Response:
         overdue = await queries.flagged(session, scope, "overdue")
         escalated = await queries.flagged(session, scope, "escalated")
         extensions = await queries.flagged(session, scope, "extension")
+        majors = await queries.majors(session, scope)
         counts = await mark_counts(session, units, month_of(datetime.now(UTC)))
         grids = [u for u in units if ui.directory.grid(u) is not None]
         workers = await grid_assessments(session, grids)
@@ -261,7 +263,10 @@ async def situation_map(request: Request) -> Response:
         f"{ranking_card(ranked, ui)}</section>"
         f'<section class="card wide" id="grid-workers"><h2>本月网格员考核</h2>'
         f"{grid_table(workers, ui)}</section>"
-        f'<section class="card wide" id="extensions"><h2>延期审批</h2>'
+        '<section class="card wide" id="majors"><h2>重大疑难（包案）</h2>'
+        + table(MAJOR_HEADERS, major_rows(majors, datetime.now(UTC)), empty="暂无重大疑难工单")
+        + "</section>"
+        '<section class="card wide" id="extensions"><h2>延期审批</h2>'
         + table(
             ["灯", "工单", "诉求", "承办", "层级", "时限", "剩余"] + (["处理"] if decide else []),
             _case_list(extensions, decide),
