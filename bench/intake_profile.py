@@ -98,7 +98,7 @@ async def post_all(url: str, key: str, n: int, concurrency: int) -> dict[int, in
     return codes
 
 
-async def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+async def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=2) as http:
         while time.monotonic() < deadline:
