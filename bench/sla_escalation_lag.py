@@ -2,11 +2,11 @@
 
 Announces N drill dispatches (simple, village tier) whose accept deadlines, under the drill
 policy (accept within 20 s), fall due evenly within one window; sla's consumer starts their
-workflows; prints p50/p99/max of breach publish time minus deadline. `make bench` runs this
-with 10,000 cases in one minute (bench/harness/escalation.py).
+workflows; prints p50/p99/max of breach publish time minus deadline. 10,000 cases in one
+minute by default (as `make bench` runs it, bench/harness/escalation.py); --quick: 1,000.
     MINHU_SLA_POLICY=deploy/sla/drill.yaml .venv/bin/python deploy/stack.py --profile test-9 up
     eval "$(.venv/bin/python deploy/stack.py --profile test-9 env)"
-    .venv/bin/python bench/sla_escalation_lag.py --cases 1000 --window 60
+    .venv/bin/python bench/sla_escalation_lag.py [--quick | --cases N --window S]
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ from bench.harness import escalation
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
+    parser.add_argument("--cases", type=int, help="10,000 (1,000 with --quick)")
     parser.add_argument("--window", type=float, default=60.0)
-    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
+    cases = args.cases or (1000 if args.quick else 10000)
     kafka = os.environ.get("MINHU_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-    r = await escalation.run(kafka, args.cases, window=args.window, timeout=args.timeout)
+    r = await escalation.run(kafka, cases, window=args.window, timeout=args.timeout)
     print(f"{r.cases} cases due within {r.window_s:.0f} s; breaches seen: {r.breaches}")
     print(
         f"escalation lag (breach publish time - deadline): p50 {r.p50_s:.2f}s  "

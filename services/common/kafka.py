@@ -52,6 +52,11 @@ class BatchHandler(Protocol):
     async def apply_batch(self, items: list[tuple[Envelope, Message]]) -> list[bool]: ...
 
 
+class OneByOne(Exception):
+    """Raised by `apply_batch`, before any effect, for a batch it leaves to be applied one
+    record at a time (records it does not apply together, such as a bounce)."""
+
+
 class PoisonEvent(PermanentError):
     """Raised by a handler for an event it can read but never apply; it is dead-lettered."""
 
@@ -206,6 +211,8 @@ class EventConsumer:
         start = time.perf_counter()
         try:
             fresh = await handler.apply_batch([(env, payload) for _, env, payload in items])
+        except OneByOne:
+            return [record for record, _, _ in items]
         except Exception as exc:  # poison, or a failure: one by one sorts it out
             log.info("batch not applied, applying its records one by one", error=repr(exc))
             return [record for record, _, _ in items]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.tracing import case_span, context_from_headers
 
@@ -85,26 +84,39 @@ def _route_template(request: Request) -> tuple[str, str | None]:
     return "unmatched", None
 
 
-async def http_metrics_middleware(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Count and time every request by its route template, not its raw path."""
-    start = time.perf_counter()
-    route, case_no = _route_template(request)
-    status = 500
-    HTTP_IN_FLIGHT.inc()
-    try:
-        if case_no is None:
-            response = await call_next(request)
-        else:
-            # A request about one case joins that case's trace (services/common/tracing).
-            parent = context_from_headers(dict(request.headers), case_no)
-            name = f"{request.method} {route}"
-            with case_span(name, case_no, parent=parent, kind=SpanKind.SERVER):
-                response = await call_next(request)
-        status = response.status_code
-        return response
-    finally:
-        HTTP_IN_FLIGHT.dec()
-        HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
-        HTTP_DURATION.labels(request.method, route).observe(time.perf_counter() - start)
+class HttpMetrics:
+    """Counts and times every request by its route template, not its raw path; a plain ASGI
+    middleware (no task and stream per request, as a decorator middleware costs)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        request = Request(scope)
+        route, case_no = _route_template(request)
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        HTTP_IN_FLIGHT.inc()
+        try:
+            if case_no is None:
+                await self.app(scope, receive, sending)
+            else:
+                # A request about one case joins that case's trace (services/common/tracing).
+                parent = context_from_headers(dict(request.headers), case_no)
+                name = f"{request.method} {route}"
+                with case_span(name, case_no, parent=parent, kind=SpanKind.SERVER):
+                    await self.app(scope, receive, sending)
+        finally:
+            HTTP_IN_FLIGHT.dec()
+            HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
+            HTTP_DURATION.labels(request.method, route).observe(time.perf_counter() - start)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from services.common.events import Envelope, EventKind
@@ -54,7 +55,16 @@ async def enqueue_many(
     how many were new (an event id already stored is skipped)."""
     if not events:
         return 0
-    stmt = (
+    return len((await session.execute(rows_of(table, events))).all())
+
+
+def rows_of(
+    table: sa.Table, events: list[tuple[EventKind, Envelope]]
+) -> ReturningInsert[tuple[int]]:
+    """The statement enqueue_many runs, for a caller that adds to it (a CTE writing the
+    state change the events announce, so both go in one round trip); returns the new
+    rows' seq."""
+    return (
         insert(table)
         .values(
             [
@@ -70,7 +80,6 @@ async def enqueue_many(
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(table.c.seq)
     )
-    return len((await session.execute(stmt)).all())
 
 
 class OutboxRelay:
@@ -122,20 +131,31 @@ class OutboxRelay:
                 self._wake.clear()
 
     async def relay_once(self) -> int:
-        """Publish one batch; returns how many rows it published."""
+        """Publish one batch; returns how many rows it published.
+
+        The rows are marked published and read back in one statement, and the mark commits
+        only once Kafka acknowledged every row: a failure or crash before that rolls it back
+        and the rows go out again (consumers deduplicate by event id).
+        """
         t = self.table
+        now = datetime.now(UTC)
+        due = (
+            sa.select(t.c.seq)
+            .where(t.c.published_at.is_(None))
+            .order_by(t.c.seq)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        mark = (
+            sa.update(t)
+            .where(t.c.seq.in_(due))
+            .values(published_at=now)
+            .returning(t.c.seq, t.c.topic, t.c.key, t.c.payload, t.c.created_at, t.c.event_id)
+        )
         async with self.sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    sa.select(
-                        t.c.seq, t.c.topic, t.c.key, t.c.payload, t.c.created_at, t.c.event_id
-                    )
-                    .where(t.c.published_at.is_(None))
-                    .order_by(t.c.seq)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            # RETURNING gives no order: publish in the order the rows were stored.
+            rows = sorted((await session.execute(mark)).all(), key=lambda r: r.seq)
             if not rows:
                 return 0
             futures = []
@@ -148,13 +168,10 @@ class OutboxRelay:
                     )
                 )
             await asyncio.gather(*futures)
-            now = datetime.now(UTC)
-            await session.execute(
-                sa.update(t).where(t.c.seq.in_([r.seq for r in rows])).values(published_at=now)
-            )
+        acked = datetime.now(UTC)
         for row in rows:
             EVENTS_PUBLISHED.labels(row.topic).inc()
-            OUTBOX_RELAY_DELAY.observe(max((now - row.created_at).total_seconds(), 0.0))
+            OUTBOX_RELAY_DELAY.observe(max((acked - row.created_at).total_seconds(), 0.0))
         return len(rows)
 
     async def _report_backlog(self) -> None:

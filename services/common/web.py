@@ -11,10 +11,12 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.access import NeedsLogin, allow, public
 from services.common.access.services import ServiceTokens
-from services.common.metrics import http_metrics_middleware
+from services.common.metrics import HttpMetrics
 from services.common.settings import SERVICES, CommonSettings
 
 ReadinessCheck = Callable[[], Awaitable[object]]
@@ -31,7 +33,7 @@ Session = Annotated[AsyncSession, Depends(session_dep)]
 
 def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]) -> None:
     """Mount the probes and the metrics endpoint; `checks` names each dependency's ping."""
-    app.middleware("http")(http_metrics_middleware)
+    app.add_middleware(HttpMetrics)
     anyone = [Depends(public())]
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers", dependencies=anyone)
@@ -78,18 +80,35 @@ SECURITY_HEADERS = {
 }
 
 
+class SecurityHeaders:
+    """The security headers on every answer that does not set them itself (a plain ASGI
+    middleware: no task and stream per request)."""
+
+    def __init__(self, app: ASGIApp, *, production: bool) -> None:
+        self.app = app
+        self.headers = dict(SECURITY_HEADERS)
+        if production:
+            self.headers["Strict-Transport-Security"] = "max-age=31536000"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def install_security(app: FastAPI, common: CommonSettings) -> None:
     """Security headers on every answer; anonymous visitors of pages go to the login page."""
     login = f"{common.desk_url.rstrip('/')}/login"
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if common.production:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    app.add_middleware(SecurityHeaders, production=common.production)
 
     @app.exception_handler(NeedsLogin)
     async def to_login(request: Request, exc: NeedsLogin) -> Response:

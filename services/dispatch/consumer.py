@@ -1,8 +1,10 @@
-"""Applies case.received (classify, link hotspots, route, announce) and bounces on case.action."""
+"""Applies case.received (classify, link hotspots, route, announce), a partition's batch in
+one transaction, and bounces on case.action."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,22 +13,23 @@ from google.protobuf.message import Message
 from prometheus_client import Counter
 
 from services.common import events
-from services.common.events import Envelope
-from services.common.idempotency import claim
-from services.common.kafka import PoisonEvent
-from services.common.logging import get_logger
+from services.common.events import Envelope, EventKind
+from services.common.idempotency import claim_many
+from services.common.kafka import OneByOne, PoisonEvent
+from services.common.logging import case_context, get_logger
 from services.common.metrics import DISPATCH_HOTSPOT_LINKS
-from services.common.outbox import OutboxRelay, enqueue
+from services.common.outbox import OutboxRelay, enqueue_many
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.common.request_types import Path, label, parse, path_of, suggest
 from services.dispatch import store
 from services.dispatch.casework import CaseWork
-from services.dispatch.domain import CaseText, explain, route
+from services.dispatch.domain import Assignment, CaseText, Classification, explain, route
 from services.dispatch.domain.hotspot import (
     HotspotPolicy,
     HotspotVerdict,
     Recent,
     assess,
+    batch_candidates,
     batch_handling,
 )
 from services.dispatch.learning.live import LiveModels
@@ -34,10 +37,10 @@ from services.dispatch.publish import (
     SOURCE,
     Policies,
     assignment_of,
-    close_praise,
     dispatched_event,
     forwards_praise,
     ladder_rows,
+    praise_closed,
 )
 
 log = get_logger(__name__)
@@ -60,8 +63,29 @@ def type_reason(request_type: str, case: CaseText) -> str:
 
 
 @dataclass
+class Draft:
+    """A received case classified and routed, before the stored cases have their say."""
+
+    env: Envelope
+    payload: case_pb2.CaseReceived
+    case: CaseText
+    result: Classification
+    live_topic: str
+    assignment: Assignment
+    received_at: datetime
+    version: str
+    shadow: tuple[str, Classification] | None  # a candidate model's version and guess
+
+
+@dataclass
 class Dispatcher:
-    """The dispatch use case, with its ports injected."""
+    """The dispatch use case, with its ports injected.
+
+    A partition's batch of received cases is dispatched in one transaction with one
+    statement per table (claims, assignments, decisions, links, outbox) and one read of
+    every case's hotspot candidates; a case of the batch sees the batch's cases before it
+    as candidates too, as if they had come one by one.
+    """
 
     sessions: Any  # async_sessionmaker
     relay: OutboxRelay
@@ -75,24 +99,81 @@ class Dispatcher:
         """Dispatch a received case or apply a bounce; False if already applied or not ours."""
         if isinstance(payload, case_pb2.CaseAction):
             return await self.casework.bounced(env, payload)
+        return (await self.apply_batch([(env, payload)]))[0]
+
+    async def apply_batch(self, items: list[tuple[Envelope, Message]]) -> list[bool]:
+        """Dispatch the received cases of a batch in one transaction, in their order; for
+        each event, False if already applied or not ours. A batch holding a bounce is left
+        to be applied one event at a time."""
+        out = [False] * len(items)
+        drafts: list[tuple[int, Draft]] = []
+        for i, (env, payload) in enumerate(items):
+            if isinstance(payload, case_pb2.CaseAction):
+                if payload.action == "bounced":
+                    raise OneByOne("a bounce is applied in a transaction of its own")
+                continue  # other actions are sla's and notify's business
+            draft = self.draft(env, payload)
+            if draft is not None:
+                drafts.append((i, draft))
+        if not drafts:
+            return out
+        now = datetime.now(UTC)
+        async with self.sessions() as session, session.begin():
+            fresh = await claim_many(
+                session,
+                store.processed_events,
+                consumer=self.group,
+                event_ids=[d.env.id for _, d in drafts],
+            )
+            taken = await store.assigned(
+                session, [d.payload.case_no for _, d in drafts if d.env.id in fresh]
+            )
+            todo: list[Draft] = []
+            for i, d in drafts:
+                if d.env.id not in fresh or d.payload.case_no in taken:
+                    continue  # redelivered, or the case was dispatched already
+                fresh.discard(d.env.id)
+                taken.add(d.payload.case_no)
+                out[i] = True
+                todo.append(d)
+            placed = await self._place(session, todo, now) if todo else []
+        if placed:
+            self.relay.wake()
+        for row, verdict in placed:
+            if verdict.links:
+                DISPATCH_HOTSPOT_LINKS.labels(row["topic"]).inc()
+            CASES_DISPATCHED.labels(
+                row["difficulty"], row["tier"], row["topic"], str(row["manual"]).lower()
+            ).inc()
+            with case_context(row["case_no"]):
+                log.info(
+                    "case dispatched",
+                    topic=row["topic"],
+                    difficulty=row["difficulty"],
+                    tier=row["tier"],
+                    unit_id=row["unit_id"],
+                    manual=row["manual"],
+                    confidence=round(row["confidence"], 3),
+                    links=len(verdict.links),
+                )
+        return out
+
+    def draft(self, env: Envelope, payload: Message) -> Draft | None:
+        """Classify and route a received case; None for a consultation answered at intake
+        (直接答复) or a patrol report closed on the spot (就地办结), which intake closed: not
+        ours."""
         if not isinstance(payload, case_pb2.CaseReceived):
             raise PoisonEvent(f"dispatch does not handle {env.type}")
         if payload.case_no != env.subject or not payload.content:
             raise PoisonEvent("case.received without a matching case number or content")
-        return await self.received(env, payload)
-
-    async def received(self, env: Envelope, payload: case_pb2.CaseReceived) -> bool:
-        """Classify, link to similar recent cases, route, store and announce one case.
-
-        A consultation answered on the call (直接答复) and a patrol report closed on the spot
-        (就地办结) were closed at intake: not ours.
-        """
         if path_of(payload.request_type, answered=bool(payload.answer)) is Path.ANSWER:
-            log.info("consultation answered at intake, not dispatched", case_no=payload.case_no)
-            return False
-        if payload.on_spot_note:
-            log.info("patrol report closed on the spot, not dispatched", case_no=payload.case_no)
-            return False
+            with case_context(payload.case_no):
+                log.info("consultation answered at intake, not dispatched")
+            return None
+        if payload.on_spot_note:  # a patrol report closed on the spot (就地办结)
+            with case_context(payload.case_no):
+                log.info("patrol report closed on the spot, not dispatched")
+            return None
         case = CaseText(
             title=payload.title,
             content=payload.content,
@@ -111,22 +192,73 @@ class Dispatcher:
         result = dataclasses.replace(
             result, reasons=(*result.reasons, type_reason(payload.request_type, case))
         )
+        assignment = route(result, case, self.policies.directory, self.policies.routing)
+        guess = None
+        if shadow is not None and shadow_version is not None:
+            guess = (shadow_version, shadow.classify(case))
+        return Draft(
+            env=env,
+            payload=payload,
+            case=case,
+            result=result,
+            live_topic=live_topic,
+            assignment=assignment,
+            received_at=events.to_datetime(payload.received_at),
+            version=version,
+            shadow=guess,
+        )
+
+    async def _place(
+        self, session: Any, drafts: list[Draft], now: datetime
+    ) -> list[tuple[dict[str, Any], HotspotVerdict]]:
+        """Link, route and store new cases in order, and enqueue their events."""
         directory, routing = self.policies.directory, self.policies.routing
-        assignment = route(result, case, directory, routing)
-        received_at = events.to_datetime(payload.received_at)
-        now = datetime.now(UTC)
-        async with self.sessions() as session, session.begin():
-            if not await claim(
-                session, store.processed_events, consumer=self.group, event_id=env.id
-            ):
-                return False
-            if await store.get_assignment(session, case_no=payload.case_no) is not None:
-                return False
-            verdict = await self._hotspot(
-                session, payload, result.topic, assignment.grid_code, received_at
-            )
+        window, limit = self.hotspots.window, self.hotspots.max_candidates
+        queries: list[tuple[str, str, datetime]] = []
+        asked: list[int | None] = []
+        for d in drafts:
+            grid = d.assignment.grid_code
+            if grid is None:
+                asked.append(None)
+                continue
+            # Only the same grid or village can match, so only those rows are read.
+            prefix = grid if self.hotspots.nearby == "grid" else grid.rsplit("-", 1)[0]
+            asked.append(len(queries))
+            queries.append((d.result.topic, prefix, d.received_at - window))
+        stored = await store.recent_cases_many(session, queries, limit=limit)
+        earlier: list[Recent] = []
+        rows: dict[str, dict[str, Any]] = {}
+        placed: list[tuple[dict[str, Any], HotspotVerdict]] = []
+        decisions: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
+        shadows: list[dict[str, Any]] = []
+        outbox: list[tuple[EventKind, Envelope]] = []
+        for d, k in zip(drafts, asked, strict=True):
+            payload, result, assignment, case = d.payload, d.result, d.assignment, d.case
+            if k is None:
+                verdict = HotspotVerdict((), None, False, False, ())
+            else:
+                topic, prefix, since = queries[k]
+                recent = batch_candidates(
+                    [recent_of(r) for r in stored[k]],
+                    earlier,
+                    topic=topic,
+                    grid_prefix=prefix,
+                    since=since,
+                    limit=limit,
+                )
+                verdict = assess(
+                    topic=result.topic,
+                    grid_code=assignment.grid_code,
+                    text=f"{payload.title}\n{payload.content}",
+                    received_at=d.received_at,
+                    recent=recent,
+                    policy=self.hotspots,
+                )
             if verdict.merged and verdict.parent_case_no:
-                parent = await store.get_assignment(session, case_no=verdict.parent_case_no)
+                parent = rows.get(verdict.parent_case_no) or await store.get_assignment(
+                    session, case_no=verdict.parent_case_no
+                )
                 if parent is not None:
                     assignment = dataclasses.replace(
                         assignment_of(parent),
@@ -142,8 +274,11 @@ class Dispatcher:
                     assignment = route(result, case, directory, routing)
             result = dataclasses.replace(result, reasons=(*result.reasons, *verdict.reasons))
             explanation = explain(result, assignment)
+            # Derived from the cause: a retry after a crash announces the very same event.
+            event_id = events.derived_event_id(d.env.id, "dispatched")
             row: dict[str, Any] = {
                 "case_no": payload.case_no,
+                "event_id": event_id,
                 "title": payload.title or None,
                 "content": payload.content,
                 "address": payload.address or None,
@@ -160,121 +295,82 @@ class Dispatcher:
                 "manual": assignment.manual,
                 "explanation": explanation,
                 "reasons": [*result.reasons, *assignment.reasons],
-                "received_at": received_at,
+                "received_at": d.received_at,
                 "dispatched_at": now,
                 "attempt": 0,
                 "ladder": ladder_rows(assignment, result.topic, self.policies),
                 "parent_case_no": verdict.parent_case_no,
                 "batch": verdict.batch,
                 "merged": verdict.merged,
-                "model_version": version,
+                "model_version": d.version,
                 "request_type": payload.request_type or None,
             }
-            # Derived from the cause: a retry after a crash announces the very same event.
-            event_id = events.derived_event_id(env.id, "dispatched")
-            await store.add_assignment(session, event_id=event_id, **row)
-            if shadow is not None and shadow_version is not None:
-                guess = shadow.classify(case)
-                await store.add_shadow(
-                    session,
-                    case_no=payload.case_no,
-                    version=shadow_version,
-                    topic=guess.topic,
-                    confidence=guess.confidence,
-                    live_version=version,
-                    live_topic=live_topic,
-                    at=now,
+            rows[payload.case_no] = row
+            placed.append((row, verdict))
+            earlier.append(recent_of(row))
+            if d.shadow is not None:
+                shadow_version, guess = d.shadow
+                shadows.append(
+                    {
+                        "case_no": payload.case_no,
+                        "version": shadow_version,
+                        "topic": guess.topic,
+                        "confidence": guess.confidence,
+                        "live_version": d.version,
+                        "live_topic": d.live_topic,
+                        "at": now,
+                    }
                 )
-            await store.add_links(
-                session,
-                case_no=payload.case_no,
-                links=[
-                    {"linked_case_no": k.case_no, "similarity": k.similarity, "reason": k.reason}
-                    for k in verdict.links
-                ],
-            )
-            await store.add_decision(
-                session,
-                case_no=payload.case_no,
-                attempt=0,
-                kind="manual_queue" if assignment.manual else "auto",
-                unit_id=assignment.unit_id,
-                actor=None,
-                event_id=event_id,
-                reasons=row["reasons"],
-                at=now,
+            links += [
+                {
+                    "case_no": payload.case_no,
+                    "linked_case_no": link.case_no,
+                    "similarity": link.similarity,
+                    "reason": link.reason,
+                }
+                for link in verdict.links
+            ]
+            kind = "manual_queue" if assignment.manual else "auto"
+            decisions.append(
+                {
+                    "case_no": payload.case_no,
+                    "attempt": 0,
+                    "kind": kind,
+                    "unit_id": assignment.unit_id,
+                    "actor": None,
+                    "event_id": event_id,
+                    "reasons": row["reasons"],
+                    "at": now,
+                }
             )
             dispatched = dispatched_event(
-                row,
-                event_id=event_id,
-                now=now,
-                decision="manual_queue" if assignment.manual else "auto",
-                reasons=row["reasons"],
+                row, event_id=event_id, now=now, decision=kind, reasons=row["reasons"]
             )
-            await enqueue(session, store.outbox, events.CASE_DISPATCHED, dispatched)
-            for linked in linked_events(env.id, payload.case_no, verdict, now):
-                await enqueue(session, store.outbox, events.CASE_ACTION, linked)
+            outbox.append((events.CASE_DISPATCHED, dispatched))
+            outbox += [
+                (events.CASE_ACTION, linked)
+                for linked in linked_events(d.env.id, payload.case_no, verdict, now)
+            ]
             if forwards_praise(row):
-                await close_praise(session, row, cause_id=event_id, now=now)
-        self.relay.wake()
-        if verdict.links:
-            DISPATCH_HOTSPOT_LINKS.labels(result.topic).inc()
-        CASES_DISPATCHED.labels(
-            result.difficulty.value,
-            assignment.tier.value,
-            result.topic,
-            str(assignment.manual).lower(),
-        ).inc()
-        log.info(
-            "case dispatched",
-            topic=result.topic,
-            difficulty=result.difficulty.value,
-            tier=assignment.tier.value,
-            unit_id=assignment.unit_id,
-            manual=assignment.manual,
-            confidence=round(result.confidence, 3),
-            links=len(verdict.links),
-        )
-        return True
+                outbox.append((events.CASE_CLOSED, praise_closed(row, event_id, now)))
+        await store.add_assignments(session, [row for row, _ in placed])
+        await store.add_shadows(session, shadows)
+        await store.add_many_links(session, links)
+        await store.add_decisions(session, decisions)
+        await enqueue_many(session, store.outbox, outbox)
+        return placed
 
-    async def _hotspot(
-        self,
-        session: Any,
-        payload: case_pb2.CaseReceived,
-        topic: str,
-        grid_code: str | None,
-        received_at: datetime,
-    ) -> HotspotVerdict:
-        if grid_code is None:
-            return HotspotVerdict((), None, False, False, ())
-        # Only the same grid or village can match, so only those rows are read.
-        prefix = grid_code if self.hotspots.nearby == "grid" else grid_code.rsplit("-", 1)[0]
-        rows = await store.recent_cases(
-            session,
-            topic=topic,
-            since=received_at - self.hotspots.window,
-            limit=self.hotspots.max_candidates,
-            grid_prefix=prefix,
-        )
-        recent = [
-            Recent(
-                r["case_no"],
-                r["topic"],
-                r["grid_code"],
-                f"{r['title'] or ''}\n{r['content']}",
-                r["received_at"],
-                r["parent_case_no"],
-            )
-            for r in rows
-        ]
-        return assess(
-            topic=topic,
-            grid_code=grid_code,
-            text=f"{payload.title}\n{payload.content}",
-            received_at=received_at,
-            recent=recent,
-            policy=self.hotspots,
-        )
+
+def recent_of(row: Mapping[str, Any]) -> Recent:
+    """A stored (or just placed) case as a hotspot candidate."""
+    return Recent(
+        row["case_no"],
+        row["topic"],
+        row["grid_code"],
+        f"{row['title'] or ''}\n{row['content']}",
+        row["received_at"],
+        row["parent_case_no"],
+    )
 
 
 def linked_events(

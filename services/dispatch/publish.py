@@ -110,6 +110,11 @@ async def close_praise(
     session: AsyncSession, row: Mapping[str, Any], *, cause_id: str, now: datetime
 ) -> None:
     """Enqueue case.closed for a praise just forwarded (after its case.dispatched)."""
+    await enqueue(session, store.outbox, events.CASE_CLOSED, praise_closed(row, cause_id, now))
+
+
+def praise_closed(row: Mapping[str, Any], cause_id: str, now: datetime) -> Envelope:
+    """case.closed of a praise just forwarded to its unit."""
     closed = case_pb2.CaseClosed(
         case_no=row["case_no"],
         reason=PRAISE_FORWARDED,
@@ -117,7 +122,7 @@ async def close_praise(
         closed_at=events.timestamp(now),
         actor="dispatch",
     )
-    env = events.envelope(
+    return events.envelope(
         events.CASE_CLOSED,
         closed,
         subject=row["case_no"],
@@ -125,7 +130,6 @@ async def close_praise(
         event_id=events.derived_event_id(cause_id, "praise-closed"),
         time=now,
     )
-    await enqueue(session, store.outbox, events.CASE_CLOSED, env)
 
 
 async def announce(

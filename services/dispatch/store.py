@@ -295,3 +295,84 @@ async def list_queue(
     if manual is not None:
         stmt = stmt.where(assignments.c.manual == manual)
     return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def add_assignments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Store several cases' assignments in one statement."""
+    if rows:
+        await session.execute(sa.insert(assignments).values(rows))
+
+
+async def add_decisions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Record several dispatch decisions in one statement, in their order."""
+    if rows:
+        await session.execute(sa.insert(decisions).values(rows))
+
+
+async def add_many_links(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Store the links of several cases in one statement."""
+    if rows:
+        await session.execute(insert(case_links).values(rows).on_conflict_do_nothing())
+
+
+async def add_shadows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Keep a candidate model's topics for several cases in one statement."""
+    if rows:
+        await session.execute(insert(model_shadow).values(rows).on_conflict_do_nothing())
+
+
+async def assigned(session: AsyncSession, case_nos: list[str]) -> set[str]:
+    """Which of these cases already have an assignment."""
+    if not case_nos:
+        return set()
+    stmt = sa.select(assignments.c.case_no).where(assignments.c.case_no.in_(case_nos))
+    return {r.case_no for r in await session.execute(stmt)}
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+RECENT_MANY = sa.text(
+    """
+    SELECT q.i, r.case_no, r.topic, r.grid_code, r.title, r.content, r.received_at,
+           r.parent_case_no
+    FROM unnest(:topics, :patterns, :sinces) WITH ORDINALITY AS q(topic, pattern, since, i)
+    CROSS JOIN LATERAL (
+        SELECT a.case_no, a.topic, a.grid_code, a.title, a.content, a.received_at,
+               a.parent_case_no
+        FROM assignments a
+        WHERE a.topic = q.topic AND a.received_at >= q.since
+          AND a.grid_code LIKE q.pattern ESCAPE '\\'
+        ORDER BY a.received_at DESC
+        LIMIT :limit
+    ) r
+    """
+).bindparams(
+    sa.bindparam("topics", type_=sa.ARRAY(sa.String)),
+    sa.bindparam("patterns", type_=sa.ARRAY(sa.String)),
+    sa.bindparam("sinces", type_=sa.ARRAY(sa.DateTime(timezone=True))),
+    sa.bindparam("limit", type_=sa.Integer),
+)
+
+
+async def recent_cases_many(
+    session: AsyncSession, queries: list[tuple[str, str, Any]], *, limit: int
+) -> list[list[dict[str, Any]]]:
+    """recent_cases for several (topic, grid prefix, since) at once, in one statement: for
+    each query, its cases newest first."""
+    out: list[list[dict[str, Any]]] = [[] for _ in queries]
+    if not queries:
+        return out
+    params = {
+        "topics": [q[0] for q in queries],
+        "patterns": [_like_prefix(q[1]) for q in queries],
+        "sinces": [q[2] for q in queries],
+        "limit": limit,
+    }
+    for r in await session.execute(RECENT_MANY, params):
+        row = dict(r._mapping)
+        out[int(row.pop("i")) - 1].append(row)
+    for rows in out:
+        rows.sort(key=lambda row: row["received_at"], reverse=True)
+    return out

@@ -39,9 +39,12 @@ async def accept(
         now = store.utcnow()
         repeat = None
         ref = store.caller_ref(case.caller_phone) if case.caller_phone else ""
-        # A consultation answered on the call is done with: it joins no open case.
-        if ref and not case.anonymous and not case.closed_here:
-            await store.lock_caller(session, ref=ref)
+        # A consultation answered on the call, a report closed on the spot: done with, they
+        # join no open case.
+        joins = bool(ref) and not case.anonymous and not case.closed_here
+        # Numbered first; a caller who may be calling again is locked in the same statement.
+        case_no = await store.next_case_no(session, now=now, lock_caller=ref if joins else None)
+        if joins:
             matter = Matter(
                 caller_ref=ref,
                 title=case.title,
@@ -54,7 +57,7 @@ async def accept(
             repeat = find_repeat(matter, candidates)
         repeat_of = repeat.case_no if repeat else None
         case_no, event_id = await store.create_case(
-            session, case=case, repeat_of=repeat_of, now=now
+            session, case=case, repeat_of=repeat_of, now=now, case_no=case_no
         )
         if key is not None:
             await store.bind_key(session, key=key, case_no=case_no)

@@ -6,6 +6,7 @@ deadline. Each group of columns moves only to a newer event's value.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -59,22 +60,29 @@ def _values(step: Step, at: datetime) -> dict[str, Any]:
     return values
 
 
+@functools.cache
+def _upsert(stamps: tuple[str, ...]) -> Any:
+    """The upsert of a step setting these column groups, built once per kind of step: only
+    its values change from one event to the next."""
+    c = case_progress.c
+    names = ["case_no", "updated_at", *(n for s in stamps for n in (s, *_GROUPS[s]))]
+    stmt = insert(case_progress).values({n: sa.bindparam(n) for n in names})
+    ex = stmt.excluded
+    update: dict[str, Any] = {"updated_at": sa.func.greatest(c.updated_at, ex.updated_at)}
+    for stamp in stamps:
+        newer = sa.or_(c[stamp].is_(None), c[stamp] <= ex[stamp])
+        for column in (stamp, *_GROUPS[stamp]):
+            update[column] = sa.case((newer, ex[column]), else_=c[column])
+    return stmt.on_conflict_do_update(index_elements=[c.case_no], set_=update)
+
+
 async def record(session: AsyncSession, *, case_no: str, step: Step, at: datetime) -> None:
     """Fold one step into the case's row (created on its first event)."""
     values = _values(step, at)
     if not values:
         return
-    c = case_progress.c
-    stmt = insert(case_progress).values(case_no=case_no, updated_at=at, **values)
-    ex = stmt.excluded
-    update: dict[str, Any] = {"updated_at": sa.func.greatest(c.updated_at, ex.updated_at)}
-    for stamp, columns in _GROUPS.items():
-        if stamp not in values:
-            continue
-        newer = sa.or_(c[stamp].is_(None), c[stamp] <= ex[stamp])
-        for column in (stamp, *columns):
-            update[column] = sa.case((newer, ex[column]), else_=c[column])
-    await session.execute(stmt.on_conflict_do_update(index_elements=[c.case_no], set_=update))
+    stamps = tuple(stamp for stamp in _GROUPS if stamp in values)
+    await session.execute(_upsert(stamps), {"case_no": case_no, "updated_at": at, **values})
 
 
 async def progress_of(session: AsyncSession, case_nos: list[str]) -> dict[str, dict[str, Any]]:

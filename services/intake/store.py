@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.common import events
 from services.common.logging import get_logger
-from services.common.outbox import enqueue
+from services.common.outbox import rows_of
 from services.common.pii import Caller, Sealer, Unreadable
 from services.common.proto_gen.minhu.events.v1 import case_pb2
 from services.common.request_types import Path, path_of
@@ -148,18 +148,27 @@ class NewCase:
 _DAY_SEQUENCES: set[str] = set()
 
 
-async def next_case_no(session: AsyncSession, *, now: datetime) -> str:
+async def next_case_no(
+    session: AsyncSession, *, now: datetime, lock_caller: str | None = None
+) -> str:
     """Allocate the next case number of the local day from that day's sequence.
 
     A sequence hands out numbers without locks, so concurrent cases never queue behind one
-    another's commit; a rolled-back case leaves a gap, never a duplicate.
+    another's commit; a rolled-back case leaves a gap, never a duplicate. With
+    `lock_caller` (a caller's blind index), the same statement also serialises calls from
+    that number until commit, so two quick calls cannot both be new.
     """
     day = local_day(now)
     name = f"case_seq_{day:%Y%m%d}"
     if name not in _DAY_SEQUENCES:
         await _ensure_day_sequence(session, name, day)
         _DAY_SEQUENCES.add(name)
-    seq = (await session.execute(sa.text(f"SELECT nextval('{name}')"))).scalar_one()
+    if lock_caller is None:
+        stmt = sa.text(f"SELECT nextval('{name}')")
+        seq = (await session.execute(stmt)).scalar_one()
+    else:
+        stmt = sa.text(f"SELECT nextval('{name}'), pg_advisory_xact_lock(hashtext(:ref))")
+        seq = (await session.execute(stmt, {"ref": lock_caller})).first()[0]  # type: ignore[index]
     return case_number(day, int(seq))
 
 
@@ -272,15 +281,17 @@ async def create_case(
     repeat_of: str | None = None,
     now: datetime,
     sealer: Sealer | None = None,
+    case_no: str | None = None,
 ) -> tuple[str, str]:
-    """Store a case in the caller's transaction; (case_no, event id).
+    """Store a case in the caller's transaction (under `case_no` when it was allocated
+    already); (case_no, event id). The case row and its events go in one statement.
 
     A new work order gets its case.received event in the outbox. A repeat call linked to
     an open case gets a number and a record but no case.received: dispatch must not open a
     second work order, and the original case's handlers already hold the matter; they are
     told of the call by a repeat_called case.action on the original case.
     """
-    case_no = await next_case_no(session, now=now)
+    case_no = case_no or await next_case_no(session, now=now)
     sealed, ref = sealed_caller(case, sealer)
     env = _received_event(case_no, case, now, sealed=sealed, ref=ref)
     private = ("caller_name", "caller_phone", "answer_unit_id")
@@ -290,29 +301,27 @@ async def create_case(
         values.update(answer=None, answer_source=None)
     if not answered:
         values.update(on_spot_note=None)
-    await session.execute(
-        sa.insert(cases).values(
-            **values,
-            caller_sealed=sealed,
-            caller_ref=ref,
-            case_no=case_no,
-            event_id=env.id,
-            received_at=now,
-            repeat_of=repeat_of,
-            status=MERGED if repeat_of else CLOSED if answered else "received",
-            closed_at=now if answered else None,
-        )
+    row = sa.insert(cases).values(
+        **values,
+        caller_sealed=sealed,
+        caller_ref=ref,
+        case_no=case_no,
+        event_id=env.id,
+        received_at=now,
+        repeat_of=repeat_of,
+        status=MERGED if repeat_of else CLOSED if answered else "received",
+        closed_at=now if answered else None,
     )
+    announced: list[tuple[events.EventKind, events.Envelope]] = []
     if repeat_of is None:
-        await enqueue(session, outbox, events.CASE_RECEIVED, env)
+        announced.append((events.CASE_RECEIVED, env))
     else:
         # The original case's record learns of the call: its handlers see it was repeated.
-        await enqueue(
-            session, outbox, events.CASE_ACTION, _repeat_event(case_no, repeat_of, env, now)
-        )
+        announced.append((events.CASE_ACTION, _repeat_event(case_no, repeat_of, env, now)))
     if answered:
         # 直接答复 or 就地办结: closed at intake; dispatch leaves the case alone.
-        await enqueue(session, outbox, events.CASE_CLOSED, _answered_event(case_no, case, now))
+        announced.append((events.CASE_CLOSED, _answered_event(case_no, case, now)))
+    await session.execute(rows_of(outbox, announced).add_cte(row.cte("new_case")))
     return case_no, env.id
 
 
@@ -369,12 +378,6 @@ async def read_key(session: AsyncSession, *, key: str) -> tuple[str, str | None]
         )
     ).first()
     return (row.fingerprint, row.case_no) if row else None
-
-
-async def lock_caller(session: AsyncSession, *, ref: str) -> None:
-    """Serialise calls from one number (by its blind index) until commit, so two quick calls
-    cannot both be new."""
-    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(ref))))
 
 
 async def open_cases_of(session: AsyncSession, *, ref: str, now: datetime) -> list[OpenCase]:

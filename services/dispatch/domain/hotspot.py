@@ -219,3 +219,32 @@ def batch_handling(
     return after, HotspotVerdict(
         verdict.links, verdict.parent_case_no, verdict.batch, verdict.merged, reasons
     )
+
+
+def batch_candidates(
+    stored: Iterable[Recent],
+    earlier: Iterable[Recent],
+    *,
+    topic: str,
+    grid_prefix: str,
+    since: datetime,
+    limit: int,
+) -> list[Recent]:
+    """The candidates of one case of a batch: the stored recent cases (already narrowed to
+    the topic, grid prefix and window) and the batch's cases before it, not stored yet,
+    narrowed the same way; newest first, at most `limit`, as one stored read would give."""
+    seen: set[str] = set()
+    out: list[Recent] = []
+    fresh = (
+        r
+        for r in earlier
+        if r.topic == topic
+        and (r.grid_code or "").startswith(grid_prefix)
+        and r.received_at >= since
+    )
+    for r in itertools.chain(fresh, stored):
+        if r.case_no not in seen:
+            seen.add(r.case_no)
+            out.append(r)
+    out.sort(key=lambda r: r.received_at, reverse=True)
+    return out[:limit]

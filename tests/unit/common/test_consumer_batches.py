@@ -10,7 +10,13 @@ from typing import Any
 from google.protobuf.message import Message
 
 from services.common.events import Envelope
-from services.common.kafka import BatchHandler, ConsumerConfig, EventConsumer, PoisonEvent
+from services.common.kafka import (
+    BatchHandler,
+    ConsumerConfig,
+    EventConsumer,
+    OneByOne,
+    PoisonEvent,
+)
 from tests.unit.common.test_consumer_lanes import Record, record
 
 
@@ -29,6 +35,7 @@ class Batches:
     """Applies batches; refuses events whose id is in `poison`, then nothing of the batch."""
 
     poison: frozenset[str] = frozenset()
+    alone: frozenset[str] = frozenset()  # events the batch leaves to go one by one
     batches: list[list[str]] = field(default_factory=list)
     singles: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
@@ -45,6 +52,8 @@ class Batches:
         ids = [env.id for env, _ in items]
         if self.poison & set(ids):
             raise PoisonEvent("cannot apply")
+        if self.alone & set(ids):
+            raise OneByOne("applied alone")
         self.batches.append(ids)
         out = []
         for i in ids:
@@ -84,3 +93,15 @@ async def test_a_failed_batch_goes_one_by_one_and_only_the_poison_is_dead_letter
     assert handler.batches == []  # nothing of the failed batch took effect
     assert handler.singles == ["a1", "a2"]  # case A in order, each once
     assert sorted(producer.sent) == [("dlq.test", b"B"), ("dlq.test", b"C")]
+
+
+async def test_a_batch_left_to_go_one_by_one_is_applied_in_order_and_nothing_dead_lettered() -> (
+    None
+):
+    handler, producer = Batches(alone=frozenset({"b1"})), Producer()
+    batch = [record(10, "A", "a1"), record(11, "B", "b1"), record(12, "A", "a2")]
+    assert await consumer(handler, producer)._apply_partition(batch) == 13  # type: ignore[arg-type]
+    assert handler.batches == []
+    assert sorted(handler.singles) == ["a1", "a2", "b1"]
+    assert handler.singles.index("a1") < handler.singles.index("a2")
+    assert producer.sent == []
