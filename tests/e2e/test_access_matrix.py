@@ -254,19 +254,19 @@ def test_only_alertmanager_posts_alerts() -> None:
 # Uploads and reads further follow the case's own rules (casework.attach_refusal, refusal).
 FILE_ROUTES: dict[tuple[str, str, str], tuple[frozenset[str], frozenset[str]]] = {
     ("desk", "POST", "/cases/{case_no}/files"): (
-        frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"}),
+        frozenset({"operator", "dispatcher", "handler", "grid_worker", "supervisor", "admin"}),
         frozenset(),
     ),
     ("desk", "GET", "/cases/{case_no}/files"): (
-        frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"}),
+        frozenset({"operator", "dispatcher", "handler", "grid_worker", "supervisor", "admin"}),
         frozenset(),
     ),
     ("desk", "GET", "/cases/{case_no}/files/{file_id}"): (
-        frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"}),
+        frozenset({"operator", "dispatcher", "handler", "grid_worker", "supervisor", "admin"}),
         frozenset(),
     ),
     ("desk", "GET", "/cases/{case_no}/files/{file_id}/thumb"): (
-        frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"}),
+        frozenset({"operator", "dispatcher", "handler", "grid_worker", "supervisor", "admin"}),
         frozenset(),
     ),
     ("desk", "POST", "/v1/records/{case_no}/files"): (frozenset(), frozenset({"intake"})),

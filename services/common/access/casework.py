@@ -261,8 +261,9 @@ def holds(scope: Scope, unit_id: str, directory: Directory) -> bool:
 
 
 # Files and photos: whoever may see an open case may add to it (the operator who took the
-# call, the handler on site, a supervisor); a closed (销号) case's record is final.
-ATTACHERS = (OPERATOR, DISPATCHER, HANDLER, SUPERVISOR, ADMIN)
+# call, the handler or grid worker on site, a supervisor); a closed (销号) case's record is
+# final.
+ATTACHERS = (OPERATOR, DISPATCHER, HANDLER, GRID_WORKER, SUPERVISOR, ADMIN)
 
 
 def attach_refusal(user: Person, row: Mapping[str, Any], directory: Directory) -> str | None:
