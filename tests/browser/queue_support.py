@@ -92,7 +92,7 @@ def wait_on_board(stack: StackAddresses, username: str, case_no: str, state: str
         desk_login(client, username, PASSWORD)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            rows = client.get("/ui/cases").json()
+            rows = client.get("/ui/cases", params={"case_no": case_no}).json()
             if any(r["case_no"] == case_no and r["state"] == state for r in rows):
                 return
             time.sleep(0.2)

@@ -73,14 +73,13 @@ def test_each_person_is_offered_what_the_state_and_their_role_allow(
     fits_width(handler)
     shot(handler, f"actions-{screen}-1-before-accept")
 
-    # The dispatcher has no 回访 to record yet, and is told what the case waits for.
+    # The dispatcher has no 回访 to record yet: only 不予受理 and 合并 of an open case.
     dispatcher = open_case(dispatcher_ctx, stack, "paidan", case_no)
-    offered(dispatcher)
-    expect(dispatcher.locator("#awaited")).to_have_text("等待承办单位签收")
+    offered(dispatcher, "reject", "merge")
     shot(dispatcher, f"actions-{screen}-2-dispatcher-before-resolve")
-    # The supervisor may close (督办销号) but has no extension to decide.
+    # The supervisor may close (督办销号), reject, merge or transfer, with no extension to decide.
     supervisor = open_case(supervisor_ctx, stack, "hubin-duban", case_no)
-    offered(supervisor, "close", "transfer")
+    offered(supervisor, "close", "reject", "merge", "transfer")
 
     # After 签收: the handler's working actions.
     handler.locator("#act-accept button").click()
@@ -98,12 +97,12 @@ def test_each_person_is_offered_what_the_state_and_their_role_allow(
     expect(handler.locator("#action-msg")).to_have_text("申请延期成功", timeout=15_000)
     offered(handler, "progress", "resolve", "takeover")
     supervisor.reload()
-    offered(supervisor, "extension/decision", "close", "transfer")
+    offered(supervisor, "extension/decision", "close", "reject", "merge", "transfer")
     shot(supervisor, f"actions-{screen}-4-supervisor-extension-pending")
     supervisor.fill("#act-extension-decision input[name=note]", "同意")
     supervisor.click("#act-extension-decision button")
     expect(supervisor.locator("#action-msg")).to_have_text("审批延期成功", timeout=15_000)
-    offered(supervisor, "close", "transfer")
+    offered(supervisor, "close", "reject", "merge", "transfer")
     offered(handler, "progress", "extension", "resolve", "takeover")
 
     # After 办结: no handler action, the awaited step, and no countdown.
@@ -120,7 +119,7 @@ def test_each_person_is_offered_what_the_state_and_their_role_allow(
 
     # Now, and only now, the dispatcher records the callback.
     dispatcher.reload()
-    offered(dispatcher, "callback")
+    offered(dispatcher, "callback", "reject", "merge")
     in_first_screen(dispatcher, "#act-callback button")
     shot(dispatcher, f"actions-{screen}-6-dispatcher-callback")
     for ctx in (handler_ctx, dispatcher_ctx, supervisor_ctx):

@@ -153,7 +153,8 @@ def _data_words(page: Page, path: str) -> frozenset[str]:
         return ACCOUNTS | frozenset(page.locator('td[data-label="账号"]').all_inner_texts())
     if path == "/admin/model":
         text = page.inner_text("body")
-        ids = re.findall(r"\bv\d{4}\b|\b[0-9a-f]{8,}\b", text)  # versions, data digests
+        # Versions and data digests, also where Chinese text runs right up to them.
+        ids = re.findall(r"(?<![0-9A-Za-z])(?:v\d{4}|[0-9a-f]{8,})(?![0-9A-Za-z])", text)
         return ACCOUNTS | {"F1"} | frozenset(ids)
     if path == "/audit":
         # The last column is each reader's user agent, as their browser or client sent it.

@@ -63,14 +63,14 @@ def test_dispatcher_sends_an_unsure_case_to_a_village_that_sees_it_live(
 
     # No unit picked: refused in place, the case stays in the queue.
     row.locator("select[name=unit_id]").select_option("")
-    row.locator("button").click()
+    row.get_by_role("button", name="派单").click()
     expect(page.locator("#action-msg")).to_contain_text("请选择承办单位", timeout=10_000)
     expect(row).to_be_visible()
     shot(page, "manual-2-no-unit-refused")
 
     row.locator("select[name=unit_id]").select_option(CHOSEN)
     row.locator("input[name=note]").fill("路灯报修，属社区日常维护")
-    row.locator("button").click()
+    row.get_by_role("button", name="派单").click()
     expect(page.locator("#toast")).to_contain_text("派单成功", timeout=10_000)
     expect(page.locator(f'tr[data-case="{case_no}"]')).to_have_count(0, timeout=15_000)
     shot(page, "manual-3-dispatched")

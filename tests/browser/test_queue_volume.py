@@ -108,11 +108,12 @@ def test_a_handlers_tabs_count_search_filter_and_page_the_seeded_cases(
     login(page, stack, VILLAGE.username)
     open_list(page, stack)
     expect(page.locator("h1")).to_contain_text("待签收")
-    # A handler works from 待签收, 办理中 and 已办结, and each count is the seed's.
+    # A handler works from 待签收, 办理中 and 已办结 (each count the seed's), beside 我的.
     assert page.locator("#tabs a").evaluate_all("a => a.map(x => x.id)") == [
         "tab-accept",
         "tab-doing",
         "tab-done",
+        "tab-mine",
     ]
     for tab in ("accept", "doing", "done"):
         assert tab_count(page, tab) == len(in_tab(mine, tab)), tab

@@ -81,12 +81,12 @@ async def test_a_case_is_handed_up_refused_taken_over_then_transferred(
     try:
 
         async def queued() -> bool:
-            rows = (await jinqiao.get("/ui/cases")).json()
+            rows = (await jinqiao.get("/ui/cases", params={"case_no": case_no})).json()
             return any(r["case_no"] == case_no and r["state"] == "dispatched" for r in rows)
 
         await eventually(queued, timeout=60, interval=1)
-        rows = (await liuan.get("/ui/cases")).json()
-        assert all(r["case_no"] != case_no for r in rows)
+        rows = (await liuan.get("/ui/cases", params={"case_no": case_no})).json()
+        assert rows == []
     finally:
         await jinqiao.aclose()
         await liuan.aclose()

@@ -71,6 +71,7 @@ def test_with_every_secret_set_properly_nothing_is_in_the_way(
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("MINHU_NOTIFY_SMS_GATEWAY_URL", "https://sms.example.cn/api")
         monkeypatch.setenv("MINHU_NOTIFY_SMS_GATEWAY_KEY", secrets.token_urlsafe(24))
+        monkeypatch.setenv("MINHU_NOTIFY_ALERTMANAGER_TOKEN", secrets.token_urlsafe(24))
         monkeypatch.delenv("MINHU_SLA_POLICY", raising=False)
         common = CommonSettings()
         assert common.production

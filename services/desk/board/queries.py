@@ -41,14 +41,18 @@ def _listing() -> sa.Select[Any]:
     return sa.select(*shown, _due().label("due"))
 
 
-async def queue(session: AsyncSession, scope: Scope, *, limit: int = 300) -> list[dict[str, Any]]:
-    """Open cases in scope, the most pressing deadline first."""
+async def queue(
+    session: AsyncSession, scope: Scope, *, case_no: str = "", limit: int = 300
+) -> list[dict[str, Any]]:
+    """Open cases in scope (or the one case asked for), the most pressing deadline first."""
     stmt = (
         _listing()
         .where(within(scope), c.state.in_(OPEN_STATES))
         .order_by(_due().asc().nulls_last(), c.dispatched_at)
         .limit(limit)
     )
+    if case_no:
+        stmt = stmt.where(c.case_no == case_no)
     return [dict(r._mapping) for r in await session.execute(stmt)]
 
 

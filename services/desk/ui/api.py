@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from services.common.access import allow
@@ -65,11 +65,14 @@ async def stream(request: Request, user: Viewer) -> StreamingResponse:
 
 
 @router.get("/cases", dependencies=[Depends(allow(*WORKERS))])
-async def my_cases(request: Request, user: Viewer) -> list[dict[str, Any]]:
-    """The signed-in user's queue as JSON (what the queue page shows)."""
+async def my_cases(
+    request: Request, user: Viewer, case_no: Annotated[str, Query(pattern=r"^(\d{14})?$")] = ""
+) -> list[dict[str, Any]]:
+    """The signed-in user's queue as JSON (what the queue page shows), or only the case
+    `case_no` if it is in it."""
     ui = ui_of(request)
     async with sessions_db(request)() as session:
-        rows = await queries.queue(session, access.scope_of(user, ui.directory))
+        rows = await queries.queue(session, access.scope_of(user, ui.directory), case_no=case_no)
     keep = ("case_no", "unit_id", "state", "light", "due", "topic", "title")
     return [{k: (str(r[k]) if k == "due" and r[k] else r[k]) for k in keep} for r in rows]
 

@@ -227,8 +227,10 @@ async def situation_map(request: Request) -> Response:
         escalated = await queries.flagged(session, scope, "escalated")
         extensions = await queries.flagged(session, scope, "extension")
         majors = await queries.majors(session, scope)
-        counts = await mark_counts(session, units, month_of(datetime.now(UTC)))
         grids = [u for u in units if ui.directory.grid(u) is not None]
+        # The 红黑榜 ranks units from the village up; grids have their own table below.
+        ranked_units = [u for u in units if u not in grids]
+        counts = await mark_counts(session, ranked_units, month_of(datetime.now(UTC)))
         workers = await grid_assessments(session, grids)
     await ui.time_left([*overdue, *escalated, *extensions])
     ranked = standing(rates_of(counts))
