@@ -18,18 +18,18 @@ from tests.support import SERVICE_HEADERS, StackAddresses
 
 __all__ = ["browser"]
 UNIT_NAME = "柳岸社区居民委员会"
-WORDS = "井盖松动"
+WORDS = "路灯闪烁"
 
 
 def _closed_case(stack: StackAddresses) -> str:
     case_no = post_case(
         stack,
-        title="柳岸路井盖松动",
-        content=f"柳岸路花园门口的{WORDS}了，车一过就响，晚上走路容易踩空。",
+        title="柳岸路路灯闪烁",
+        content=f"柳岸路花园门口的{WORDS}好几天了，忽明忽暗，晚上走路看不清。",
     )
     wait_on_board(stack, "liuan", case_no, "dispatched")
     act(stack, "liuan", case_no, "accept", {"note": ""})
-    act(stack, "liuan", case_no, "resolve", {"note": "已请市政加固井盖", "signed": True})
+    act(stack, "liuan", case_no, "resolve", {"note": "已请供电所更换灯具", "signed": True})
     act(stack, "paidan", case_no, "callback", {"satisfied": True, "reached": True, "note": "满意"})
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -65,7 +65,7 @@ def test_a_handler_finds_a_closed_case_of_their_unit_and_not_another_units(
     expect(page.locator("#caller-phone")).to_have_text(re.compile(r"^\d{3}\*{4}\d{4}$"))
     shot(page, "desk-2-closed-case-record")
     page.click("a.print")
-    expect(page.locator("#record")).to_contain_text("已请市政加固井盖")
+    expect(page.locator("#record")).to_contain_text("已请供电所更换灯具")
     shot(page, "desk-3-printable-record")
     ctx.close()
 
