@@ -155,7 +155,8 @@ def _data_words(page: Page, path: str) -> frozenset[str]:
         text = page.inner_text("body")
         # Versions and data digests, also where Chinese text runs right up to them.
         ids = re.findall(r"(?<![0-9A-Za-z])(?:v\d{4}|[0-9a-f]{8,})(?![0-9A-Za-z])", text)
-        return ACCOUNTS | {"F1"} | frozenset(ids)
+        # A digest may begin with digits: the words it reads as are allowed with it.
+        return ACCOUNTS | {"F1"} | frozenset(ids) | frozenset(latin_words(" ".join(ids)))
     if path == "/audit":
         # The last column is each reader's user agent, as their browser or client sent it.
         agents = " ".join(page.locator("table tbody tr td:last-child").all_text_contents())
