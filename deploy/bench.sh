@@ -13,6 +13,8 @@ stack=(.venv/bin/python deploy/stack.py --profile "$MINHU_PROFILE")
 "${stack[@]}" down >/dev/null 2>&1
 rm -rf "var/$MINHU_PROFILE"
 trap '"${stack[@]}" down >/dev/null' EXIT
+# Intake refuses writes it cannot place within half a second, as in production.
+export MINHU_INTAKE_ADMISSION_WAIT="${MINHU_INTAKE_ADMISSION_WAIT:-0.5}"
 # PostgreSQL counts statements (pg_stat_statements) for the per-case figures of each step.
 MINHU_PG_STATEMENTS=1 "${stack[@]}" up >/dev/null || exit 1
 eval "$("${stack[@]}" env)"

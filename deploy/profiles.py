@@ -105,6 +105,11 @@ class Profile:
             # No citizens' quiet hours on test stacks, so no test depends on the hour it runs
             # at (an empty span: start equals end); unit tests hold the quiet hours' rules.
             env["MINHU_NOTIFY_QUIET_START"] = env["MINHU_NOTIFY_QUIET_END"] = "00:00"
+            # Test suites fire bursts at a shared machine: a write waits for a place rather
+            # than being refused for overload (the bench sets the production default).
+            env["MINHU_INTAKE_ADMISSION_WAIT"] = os.environ.get(
+                "MINHU_INTAKE_ADMISSION_WAIT", "10"
+            )
         return env
 
 

@@ -48,6 +48,10 @@ HTTP_REQUESTS = Counter(
 HTTP_IN_FLIGHT = Gauge(
     "minhu_http_requests_in_flight", "HTTP requests being handled right now (saturation)."
 )
+REQUESTS_SHED = Counter(
+    "minhu_http_requests_shed_total",
+    "Writes refused with 503 at once because as many were in flight as can finish quickly.",
+)
 HTTP_DURATION = Histogram(
     "minhu_http_request_duration_seconds",
     "HTTP request handling time, per route.",

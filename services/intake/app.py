@@ -28,6 +28,7 @@ from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, install_security
 from services.intake import client_store, store
 from services.intake.access import ApiKeys, DeskSessions
+from services.intake.admission import Admission
 from services.intake.api import router
 from services.intake.consumer import CaseCloser, CaseFollower, ProgressRecorder
 from services.intake.files import router as files_router
@@ -172,6 +173,13 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
     app.include_router(lookup_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyGuard, max_bytes=own.max_body_bytes)
+    # Outermost: a write refused for overload costs neither body reading nor routing.
+    app.add_middleware(
+        Admission,
+        limit=own.writes_in_flight,
+        wait=own.admission_wait,
+        retry_after=own.admission_retry_after,
+    )
 
     @app.get(
         "/",

@@ -133,27 +133,43 @@ class BodyGuard:
         return f"请求内容过大，上限 {self.max_bytes} 字节"
 
     async def _reject(self, scope: Scope, send: Send, status: int, message: str) -> None:
-        path: str = scope.get("path", "")
-        if path.startswith("/open311/"):
-            body, media = error_response(path, status, message)
-        else:
-            code = "payload_too_large" if status == 413 else "validation_error"
-            errors = (
-                []
-                if status == 413
-                else [{"field": "body", "type": "invalid_encoding", "message": message}]
-            )
-            payload = {"code": code, "message": message, "errors": errors}
-            body, media = json.dumps(payload, ensure_ascii=False).encode(), "application/json"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", f"{media}; charset=utf-8".encode()),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
+        code = "payload_too_large" if status == 413 else "validation_error"
+        errors = (
+            []
+            if status == 413
+            else [{"field": "body", "type": "invalid_encoding", "message": message}]
         )
-        await send({"type": "http.response.body", "body": body})
+        await refuse(scope, send, status, message, code=code, errors=errors)
+
+
+async def refuse(
+    scope: Scope,
+    send: Send,
+    status: int,
+    message: str,
+    *,
+    code: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """Answer a request that never reaches its route: Open311 paths in the spec's error
+    format, others as {code, message, errors}; the message is for people, in Chinese."""
+    path: str = scope.get("path", "")
+    if path.startswith("/open311/"):
+        body, media = error_response(path, status, message)
+    else:
+        payload = {"code": code, "message": message, "errors": errors or []}
+        body, media = json.dumps(payload, ensure_ascii=False).encode(), "application/json"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", f"{media}; charset=utf-8".encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -19,6 +19,12 @@ class IntakeSettings(BaseSettings):
     # scope) at start; production refuses to start while this is on. Other clients:
     # python -m services.intake.clients add NAME --scope open311:write ...
     demo_client: bool = True
+    # Writes handled at once (below the database pool of 30, so none waits for a
+    # connection); a write that finds no place within admission_wait seconds gets 503 with
+    # Retry-After, before anything is stored.
+    writes_in_flight: int = Field(default=24, ge=1, le=200)
+    admission_wait: float = Field(default=0.5, ge=0, le=10)
+    admission_retry_after: int = Field(default=2, ge=1, le=120)
     # Per API client (unless the client has its own rate): a burst, then a steady rate
     # (requests per minute); 429 beyond.
     api_key_burst: int = 60
