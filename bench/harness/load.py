@@ -1,9 +1,10 @@
 """Open-loop load of real messages through intake, and when each case got through.
 
 A case is through when its unit's in-app notice about the dispatch has gone out on
-notify.sent and (unless it waits for a human dispatcher) its workflow has announced its
-first deadlines on case.sla. Times are Kafka record timestamps (the producers' clocks, this
-machine's), so the tracker's own reading delay does not count.
+notify.sent and (unless it waits for a human dispatcher, or is praise, which dispatch
+forwards and closes) its workflow has announced its first deadlines on case.sla. Times are
+Kafka record timestamps (the producers' clocks, this machine's), so the tracker's own
+reading delay does not count.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from aiokafka import AIOKafkaConsumer
 from bench.harness.messages import Message
 from services.common.events import Topic, decode
 
-NOTICE_TEMPLATES = frozenset({"handler_new_case", "dispatcher_manual_case"})
+NOTICE_TEMPLATES = frozenset({"handler_new_case", "dispatcher_manual_case", "handler_praise"})
+# Cases whose notice is all there is: a human dispatcher's, or praise (dispatch forwards it
+# to the unit and closes it, no workflow).
+NO_WORKFLOW = frozenset({"dispatcher_manual_case", "handler_praise"})
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Tracker:
 
     bootstrap: str
     manual: dict[str, bool] = field(default_factory=dict)
+    no_workflow: set[str] = field(default_factory=set)
     workflow: dict[str, float] = field(default_factory=dict)
     notice: dict[str, float] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
@@ -96,13 +101,15 @@ class Tracker:
             and payload.template in NOTICE_TEMPLATES  # type: ignore[attr-defined]
         ):
             self.notice.setdefault(case_no, at)
+            if payload.template in NO_WORKFLOW:  # type: ignore[attr-defined]
+                self.no_workflow.add(case_no)
 
     def through(self, case_no: str) -> float | None:
         """When a case got through (workflow running and unit told), or None."""
         notice = self.notice.get(case_no)
         if notice is None:
             return None
-        if self.manual.get(case_no):
+        if self.manual.get(case_no) or case_no in self.no_workflow:
             return notice
         running = self.workflow.get(case_no)
         return None if running is None else max(notice, running)

@@ -14,7 +14,7 @@ from services.common.access.casework import place as place  # its home; imported
 from services.common.jurisdiction import Directory
 from services.common.kafka import PoisonEvent
 from services.desk.board.parts import PART_OPEN, PartChange, fold_parts
-from services.desk.board.rules import Change, fold
+from services.desk.board.rules import RECORD_ONLY, Change, fold
 from services.desk.tables import cases, marks, parts
 
 # PostgreSQL channel every desk process listens on; the payload says which case moved.
@@ -88,6 +88,8 @@ class BoardProjector:
 
         PoisonEvent if the fields cannot be folded; `live` False when rebuilding.
         """
+        if event_type in RECORD_ONLY:
+            return  # nothing to read or lock: notices sent are the record's alone
         row = (
             await session.execute(
                 sa.select(cases.c.unit_id, cases.c.state)

@@ -17,6 +17,9 @@ DISPATCHED = "minhu.case.dispatched.v1"
 SLA = "minhu.case.sla.v1"
 ACTION = "minhu.case.action.v1"
 CLOSED = "minhu.case.closed.v1"
+NOTIFIED = "minhu.notify.sent.v1"
+# Events only the record keeps: they fold into nothing on the board, whatever its row says.
+RECORD_ONLY = frozenset({NOTIFIED})
 OPEN_STATES = ("dispatched", "accepted", "in_progress", "resolved", "reopened", "bounced")
 # Marks counted by the three rates (see rates.py).
 ASSIGNED, ACCEPTED, ACCEPT_LATE, RESOLVED, RESOLVE_LATE = (

@@ -1,8 +1,8 @@
 """The desk's consumer: each case event becomes a record entry, then folds into the board.
 
-One transaction per event, or per batch of a partition's events in their order: the entry
-(its unique event id makes a redelivery a no-op), the caller's data, the board row and marks,
-and the live notice all commit together.
+One transaction per batch of a partition's events, in their order: the entries in one
+statement (a unique event id makes a redelivery a no-op), the callers' data, the board rows
+and marks, and the live notices all commit together.
 """
 
 from __future__ import annotations
@@ -87,6 +87,30 @@ async def append(session: Any, entry: Entry, people: People, sealer: pii.Sealer)
     return True
 
 
+async def append_many(
+    session: Any, items: list[Entry], people: People, sealer: pii.Sealer
+) -> set[str]:
+    """Add entries in their order in one statement (and the callers they name in one more);
+    the event ids newly recorded (one recorded before, or twice in `items`, is added once)."""
+    if not items:
+        return set()
+    added = await session.execute(
+        insert(entries)
+        .values([entry_row(entry, people) for entry in items])
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(entries.c.event_id)
+    )
+    fresh = {str(event_id) for (event_id,) in added}
+    named: dict[str, dict[str, Any]] = {}
+    for entry in items:
+        if entry.caller is not None and entry.event_id in fresh:
+            # The first to name a case's caller stays, as a row stored before stays.
+            named.setdefault(entry.case_no, caller_row(entry.case_no, entry.caller, sealer))
+    if named:
+        await session.execute(insert(callers).values(list(named.values())).on_conflict_do_nothing())
+    return fresh
+
+
 @dataclass
 class Recorder:
     """Applies every case topic's events: record first, then the board."""
@@ -127,10 +151,13 @@ class Recorder:
                 for case_no in sorted({entry.case_no for entry, _ in read})
             ]
             await session.execute(sa.select(*locks))
+            # Entries are numbered in the batch's order, the order they then fold in.
+            fresh = await append_many(session, [e for e, _ in read], self.people, self.sealer)
             for entry, fields in read:
-                if not await append(session, entry, self.people, self.sealer):
+                if entry.event_id not in fresh:
                     out.append(False)
                     continue
+                fresh.discard(entry.event_id)  # the same event twice in one batch: once
                 await self.board.project(
                     session,
                     case_no=entry.case_no,
