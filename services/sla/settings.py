@@ -37,6 +37,12 @@ class SlaSettings(BaseSettings):
     worker_cached_workflows: int = 12000
     worker_workflow_tasks: int = 100
     worker_local_activities: int = 200
+    # Run workflows in Temporal's sandbox, which guards determinism at run time by
+    # re-creating their module state for each workflow and swapping it in for each task:
+    # about 40 % of the worker's CPU per case. Off by default: the tests run every workflow
+    # path in the full sandbox and replay the recorded histories (tests/workflow_histories/),
+    # which is where a non-deterministic call is caught.
+    worker_sandbox: bool = False
     # The jurisdiction directory placing units in townships and districts (the desk's).
     directory_file: Path | None = None
 

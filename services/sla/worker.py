@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import start_http_server
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from services.common.kafka import start_producer
@@ -41,6 +42,15 @@ PASSED_THROUGH = (
 )
 
 
+def runner(own: SlaSettings) -> WorkflowRunner:
+    """The sandbox (MINHU_SLA_WORKER_SANDBOX, the default) or none."""
+    if not own.worker_sandbox:
+        return UnsandboxedWorkflowRunner()
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
+    )
+
+
 def make_worker(
     client: Client,
     own: SlaSettings,
@@ -55,9 +65,7 @@ def make_worker(
         task_queue=own.task_queue,
         workflows=[CaseWorkflow],
         activities=activities.all(),
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
-        ),
+        workflow_runner=runner(own),
         max_cached_workflows=own.worker_cached_workflows,
         max_concurrent_workflow_tasks=own.worker_workflow_tasks,
         max_concurrent_local_activities=own.worker_local_activities,
