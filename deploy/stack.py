@@ -224,6 +224,10 @@ class Stack(Servers):
         if pid is not None:
             say(f"{proc.name}: already running (pid {pid})")
             return
+        # A process of ours just stopped may hold its port a moment longer while it exits.
+        freed = time.monotonic() + 10 * TIMEOUT_SCALE
+        while port_open(proc.port) and time.monotonic() < freed:
+            time.sleep(0.2)
         if port_open(proc.port):
             raise SystemExit(
                 f"[stack] {proc.name}: port {proc.port} is taken by a process this stack did "
