@@ -84,6 +84,9 @@ async def main() -> int:
     parser.add_argument("--rates", type=float, nargs="*", help="offered rates of the ramp")
     parser.add_argument("--step-seconds", type=float)
     parser.add_argument("--escalation-cases", type=int)
+    parser.add_argument(
+        "--escalation-lead", type=float, help="seconds from the dispatches to the first deadline"
+    )
     parser.add_argument("--drain-timeout", type=float, help="seconds to wait for a step's cases")
     parser.add_argument("--all-steps", action="store_true", help="go on past a step not kept up")
     parser.add_argument(
@@ -230,7 +233,7 @@ async def main() -> int:
                 kafka,
                 esc_cases,
                 window=30.0 if quick else 60.0,
-                lead=30.0 if quick else None,
+                lead=args.escalation_lead or (30.0 if quick else None),
                 tick=lambda f: progress.update(t, completed=100 * f),
             )
             result["escalation"] = e.row()
