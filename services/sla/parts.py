@@ -221,22 +221,8 @@ class JointParts(CaseBase):
         )
 
     async def _part_deadlines_changed(self, p: Part) -> None:
-        c = p.clock
-        assert c is not None
-        await self._publish(
-            "sla",
-            kind="part_deadlines_set",
-            deadline="",
-            light=p.light,
-            tier=p.unit.tier,
-            unit_id=p.unit.unit_id,
-            due="",
-            from_tier="",
-            escalation_level=p.rung,
-            accept_due=c.accept_due,
-            resolve_due=c.resolve_due,
-            state=p.state,
-            part_unit_id=p.part_id,
+        await self._publish_deadlines(
+            "part_deadlines_set", p.light, p.unit, p.rung, p.clock, p.state, part_unit_id=p.part_id
         )
 
     async def _announce_part_action(self, action: str, p: Part, cmd: PartCommand) -> None:

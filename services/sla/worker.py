@@ -13,8 +13,7 @@ import sys
 from aiokafka import AIOKafkaProducer
 from prometheus_client import start_http_server
 from temporalio.client import Client
-from temporalio.worker import Worker
-from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from services.common.kafka import start_producer

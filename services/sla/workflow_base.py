@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         CaseFile,
         Clock,
         Refused,
+        Rung,
         Transition,
     )
     from services.sla.domain.moves import live_takeover
@@ -180,21 +181,35 @@ class CaseBase:
         """Publish the current deadlines (new code only: older histories never did)."""
         if not self.patched(PATCH_ANNOUNCE_DEADLINES):
             return
-        f, c = self.f, self.f.clock
-        assert c is not None
+        f = self.f
+        await self._publish_deadlines("deadlines_set", f.light, f.unit, f.rung, f.clock, f.state)
+
+    async def _publish_deadlines(
+        self,
+        kind: str,
+        light: str,
+        unit: Rung,
+        rung: int,
+        clock: Clock | None,
+        state: str,
+        **more: str,
+    ) -> None:
+        """Announce the deadlines a holder (the case, or a co-unit's part) now runs to."""
+        assert clock is not None
         await self._publish(
             "sla",
-            kind="deadlines_set",
+            kind=kind,
             deadline="",
-            light=f.light,
-            tier=f.unit.tier,
-            unit_id=f.unit.unit_id,
+            light=light,
+            tier=unit.tier,
+            unit_id=unit.unit_id,
             due="",
             from_tier="",
-            escalation_level=f.rung,
-            accept_due=c.accept_due,
-            resolve_due=c.resolve_due,
-            state=f.state,
+            escalation_level=rung,
+            accept_due=clock.accept_due,
+            resolve_due=clock.resolve_due,
+            state=state,
+            **more,
         )
 
     # -- handler commands ----------------------------------------------------------------

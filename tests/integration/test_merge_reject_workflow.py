@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -33,9 +31,9 @@ from services.sla.contracts import (
 from services.sla.domain import WorkingCalendar, load_policy
 from services.sla.workflow import CaseWorkflow
 from tests.integration.conftest import DEFAULT_POLICY, TEST_SERVER
-from tests.support import ROOT, eventually
+from tests.integration.test_case_workflow import _record
+from tests.support import eventually
 
-HISTORIES = Path(ROOT) / "tests" / "workflow_histories"
 LADDER = [
     Rung("village", "U-D01-T01-V01", "柳岸社区居民委员会"),
     Rung("township", "U-D01-T01", "湖滨街道办事处"),
@@ -111,15 +109,6 @@ async def _start(sla: Harness) -> tuple[str, Handle]:
 
     await eventually(settled, timeout=10)
     return case_no, handle
-
-
-def _record(name: str, history: WorkflowHistory) -> None:
-    """Keep a history as a replay fixture when MINHU_RECORD_HISTORIES=1 (never overwritten)."""
-    if os.environ.get("MINHU_RECORD_HISTORIES") != "1":
-        return
-    path = HISTORIES / f"{name}.json"
-    if not path.exists():
-        path.write_text(history.to_json())
 
 
 async def test_rejection_closes_the_case_with_the_reason(sla: Harness) -> None:
