@@ -134,8 +134,18 @@ async def main() -> int:
         console=console,
     ) as progress:
         overall = progress.add_task("bench", total=phases)
+        began: dict[str, float] = {}
+        result["seconds"] = {}
 
-        progress.update(overall, description="baselines")
+        def begin(name: str) -> None:
+            progress.update(overall, description=name)
+            began[name] = time.monotonic()
+
+        def end(name: str) -> None:
+            progress.advance(overall)
+            result["seconds"][name] = round(time.monotonic() - began[name], 1)
+
+        begin("baselines")
         if "baselines" not in args.skip:
             t = progress.add_task("raw Kafka", total=4)
             found = [await baselines.kafka(kafka, 5000 if quick else 20000)]
@@ -146,7 +156,7 @@ async def main() -> int:
             progress.update(t, advance=1)
             result["baselines"] = [b.row() for b in found]
             await asyncio.sleep(5)  # let the servers finish what the baselines left them
-        progress.advance(overall)
+        end("baselines")
 
         tracker = Tracker(kafka)
         await tracker.start()
@@ -163,7 +173,7 @@ async def main() -> int:
             await asyncio.sleep(IDLE_SECONDS)
             result["idle"] = {k: asdict(v) for k, v in sampler.stop().items()}
             sustained = 0.0
-            progress.update(overall, description="ramp")
+            begin("ramp")
             if "ramp" not in args.skip:
                 for rate in rates:
                     t = progress.add_task(f"{rate:g} cases/s for {seconds:g} s", total=100)
@@ -183,8 +193,8 @@ async def main() -> int:
                         sustained = rate
                     elif not args.all_steps:
                         break
-            progress.advance(overall)
-            progress.update(overall, description="overload")
+            end("ramp")
+            begin("overload")
             if "overload" not in args.skip and result["ramp"]:
                 # Twice the sustained rate; with no step kept up, twice the first step's.
                 rate = 2 * (sustained or result["ramp"][0]["offered_per_s"])
@@ -201,10 +211,10 @@ async def main() -> int:
                     statements=sql,
                 )
                 result["overload"] = s.row()
-            progress.advance(overall)
+            end("overload")
         await tracker.stop()
 
-        progress.update(overall, description="older benches")
+        begin("older benches")
         if "others" not in args.skip:
             for name, extra in _others(quick):
                 t = progress.add_task(f"bench/{name}.py", total=1)
@@ -221,9 +231,9 @@ async def main() -> int:
                     f"\n(exit {proc.returncode}) {proc.stderr[-2000:]}" if proc.returncode else ""
                 )
                 progress.update(t, completed=1)
-        progress.advance(overall)
+        end("older benches")
 
-        progress.update(overall, description="escalation at scale")
+        begin("escalation at scale")
         if "escalation" not in args.skip:
             t = progress.add_task("sla restarts with the drill policy", total=100)
             names = [n for n in stack_pids(run_dir) if n.startswith("sla")]
@@ -237,7 +247,7 @@ async def main() -> int:
                 tick=lambda f: progress.update(t, completed=100 * f),
             )
             result["escalation"] = e.row()
-        progress.advance(overall)
+        end("escalation at scale")
 
     ramp_rows = result["ramp"]
     sustained_rate = max((s["offered_per_s"] for s in ramp_rows if s["sustained"]), default=0.0)

@@ -45,6 +45,8 @@ class Tracker:
 
     bootstrap: str
     manual: dict[str, bool] = field(default_factory=dict)
+    received: dict[str, float] = field(default_factory=dict)
+    dispatched: dict[str, float] = field(default_factory=dict)
     no_workflow: set[str] = field(default_factory=set)
     workflow: dict[str, float] = field(default_factory=dict)
     notice: dict[str, float] = field(default_factory=dict)
@@ -54,6 +56,7 @@ class Tracker:
     async def start(self) -> None:
         """Position at the end of each topic and keep reading in the background."""
         self._consumer = AIOKafkaConsumer(
+            Topic.RECEIVED,
             Topic.DISPATCHED,
             Topic.SLA,
             Topic.NOTIFY_SENT,
@@ -91,8 +94,11 @@ class Tracker:
         except ValueError:
             return
         case_no = env.subject
-        if topic == Topic.DISPATCHED:
+        if topic == Topic.RECEIVED:
+            self.received.setdefault(case_no, at)
+        elif topic == Topic.DISPATCHED:
             self.manual[case_no] = bool(payload.manual)  # type: ignore[attr-defined]
+            self.dispatched.setdefault(case_no, at)
         elif topic == Topic.SLA:
             if payload.kind == "deadlines_set":  # type: ignore[attr-defined]
                 self.workflow.setdefault(case_no, at)
@@ -103,6 +109,20 @@ class Tracker:
             self.notice.setdefault(case_no, at)
             if payload.template in NO_WORKFLOW:  # type: ignore[attr-defined]
                 self.no_workflow.add(case_no)
+
+    def hops(self, case_no: str, acked: float) -> dict[str, float]:
+        """Seconds each leg took: intake's outbox (acknowledged → on case.received), dispatch
+        (→ case.dispatched), the workflow's start (→ deadlines on case.sla), the notice
+        (dispatched → on notify.sent); the legs not (yet) seen are left out."""
+        got = self.received.get(case_no)
+        sent = self.dispatched.get(case_no)
+        legs = {
+            "outbox": (acked, got),
+            "dispatch": (got, sent),
+            "workflow": (sent, self.workflow.get(case_no)),
+            "notice": (sent, self.notice.get(case_no)),
+        }
+        return {k: max(0.0, b - a) for k, (a, b) in legs.items() if a is not None and b is not None}
 
     def through(self, case_no: str) -> float | None:
         """When a case got through (workflow running and unit told), or None."""

@@ -34,6 +34,8 @@ class Step:
     drain_s: float | None
     lost: int
     manual: int
+    refused: int = 0  # 503: intake had no place for the write (nothing stored)
+    hops_p50_s: dict[str, float] = field(default_factory=dict)  # where the time went
     usage: dict[str, Usage] = field(default_factory=dict)
     statements: dict[str, Any] = field(default_factory=dict)
 
@@ -53,6 +55,15 @@ class Step:
         out["usage"] = {k: asdict(v) for k, v in self.usage.items()}
         out["sustained"] = self.sustained()
         return out
+
+
+def _hops(tracker: Tracker, acked: list[Posted]) -> dict[str, float]:
+    """p50 of each leg of the step's cases (Tracker.hops)."""
+    legs: dict[str, list[float]] = {}
+    for p in acked:
+        for leg, seconds in tracker.hops(p.case_no or "", p.acked or p.sent).items():
+            legs.setdefault(leg, []).append(seconds)
+    return {leg: round(pct(values, 0.5), 3) for leg, values in legs.items()}
 
 
 async def step(
@@ -126,6 +137,8 @@ async def step(
         drain_s=None if drain is None else round(drain, 1),
         lost=lost,
         manual=sum(bool(tracker.manual.get(p.case_no or "")) for p in acked),
+        refused=sum(p.status == 503 for p in posted),
+        hops_p50_s=_hops(tracker, acked),
         usage=usage,
         statements=sql,
     )

@@ -64,19 +64,32 @@ def markdown(result: dict[str, Any]) -> str:
     )
     out += ["", "## Ramp", ""]
     out.append(
-        "| offered/s | accepted/s | POST p50 / p99 | end to end p50 / p99 | backlog at end "
-        "| drain | not through | manual | kept up |"
+        "| offered/s | accepted/s | refused (503) | POST p50 / p99 | end to end p50 / p99 "
+        "| backlog at end | drain | not through | manual | kept up |"
     )
-    out.append("|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     for s in [*result["ramp"], *([result["overload"]] if result.get("overload") else [])]:
         drain = "—" if s["drain_s"] is None else f"{s['drain_s']:.1f} s"
         label = f"{s['offered_per_s']:g}" + (" (overload)" if s is result.get("overload") else "")
         out.append(
-            f"| {label} | {s['accepted_per_s']:.1f} | {s['post_p50_ms']:.0f} ms / "
+            f"| {label} | {s['accepted_per_s']:.1f} | {s.get('refused', 0)} | "
+            f"{s['post_p50_ms']:.0f} ms / "
             f"{s['post_p99_ms']:.0f} ms | {s['e2e_p50_s']:.2f} s / {s['e2e_p99_s']:.2f} s | "
             f"{s['backlog_at_end']} | {drain} | {s['lost']} of {s['posted']} | {s['manual']} | "
             f"{'yes' if s['sustained'] else 'no'} |"
         )
+    legs = [s for s in result["ramp"] if s.get("hops_p50_s")]
+    if legs:
+        out += [
+            "",
+            "Where the time went, p50 of each leg (outbox: acknowledged → case.received;"
+            " dispatch → case.dispatched; workflow: → first deadlines; notice: dispatched →"
+            " the unit's in-app notice):",
+            "",
+        ]
+        for s in legs:
+            each = ", ".join(f"{k} {1000 * v:.0f} ms" for k, v in s["hops_p50_s"].items())
+            out.append(f"- {s['offered_per_s']:g}/s: {each}")
     out += ["", "CPU (share of one core) per process, by step:", ""]
     for s in [*result["ramp"], *([result["overload"]] if result.get("overload") else [])]:
         out.append(
