@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.access import NeedsLogin, allow, public
 from services.common.access.services import ServiceTokens
+from services.common.errors import RETRY_AFTER
 from services.common.metrics import HttpMetrics
 from services.common.settings import SERVICES, CommonSettings
 
@@ -54,10 +55,11 @@ def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]
                 results[name] = "ok"
             except Exception as exc:  # a readiness probe reports, it never raises
                 results[name] = f"fail: {type(exc).__name__}: {exc}"[:200]
-        ready = all(v == "ok" for v in results.values())
+        down = [name for name, result in results.items() if result != "ok"]
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": results},
-            status_code=200 if ready else 503,
+            {"status": "not ready" if down else "ready", "checks": results, "down": down},
+            status_code=503 if down else 200,
+            headers={"Retry-After": str(RETRY_AFTER)} if down else None,
         )
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", dependencies=anyone)
