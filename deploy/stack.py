@@ -339,7 +339,7 @@ def main() -> int:
         action="store_true",
         help="up/restart: wait until services answer, not until their dependencies are there",
     )
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()
     try:
         profile = Profile(args.profile, Ports(port_offset(args.profile)))
     except ValueError as exc:

@@ -162,3 +162,19 @@ async def test_a_service_whose_kafka_and_database_are_down_starts_and_is_not_rea
         assert resp.status_code == 503, resp.text
         assert resp.json()["message"] == BUSY
     assert migrated == []  # never run against a database that did not answer
+
+
+async def test_the_probes_never_ask_who_calls() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+    add_ops_routes(app, lambda: {})
+
+    async def keys_in_a_database_that_is_down(request: object) -> None:
+        raise ConnectionRefusedError(111, "Connect call failed")
+
+    app.state.authenticators = [keys_in_a_database_that_is_down]
+    transport = httpx.ASGITransport(app=app)
+    headers = {"X-API-Key": "a key the database would be asked about"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for probe in ("/healthz", "/readyz", "/metrics"):
+            assert (await client.get(probe, headers=headers)).status_code == 200, probe
