@@ -152,7 +152,7 @@ async def test_a_case_dispatched_while_temporal_is_down_counts_from_its_dispatch
         await stack_command("down", "temporal")
         await stack_command("restart", "--live", "sla", env=drill)
         await not_ready_for(http, stack.sla, "temporal")
-        resp = await http.get(f"{stack.sla}/v1/cases/2026-00000000")  # needs Temporal: 503
+        resp = await http.get(f"{stack.sla}/v1/cases/20260101000001")  # needs Temporal: 503
         assert resp.status_code == 503 and resp.json()["dependency"] == "temporal"
 
         case_no = await file_case(http, stack)
