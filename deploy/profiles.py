@@ -136,3 +136,12 @@ def sla_workers() -> int:
 
 def pg_password() -> str:
     return os.environ.get("MINHU_PG_PASSWORD", "minhu-local")
+
+
+# The README's section on what each alert means and what to do, linked from alert e-mails.
+RUNBOOK_ANCHOR = "README.md#alerts-who-is-told-and-what-to-do"
+
+
+def runbook_url() -> str:
+    """Where alert e-mails point for the runbook (MINHU_RUNBOOK_URL; else this checkout's)."""
+    return os.environ.get("MINHU_RUNBOOK_URL", f"file://{ROOT}/{RUNBOOK_ANCHOR}")

@@ -26,6 +26,7 @@ from profiles import (
     VERSIONS,
     Profile,
     pg_password,
+    runbook_url,
     sla_workers,
 )
 
@@ -350,8 +351,15 @@ class Servers:
         token = self.p.path("alertmanager", "notify-token")
         token.write_text(ALERTMANAGER_TOKEN)
         token.chmod(0o600)
+        email = self.p.path("alertmanager", "email.tmpl")
+        email.write_text(
+            (DEPLOY / "alertmanager" / "email.tmpl.in")
+            .read_text()
+            .replace("@RUNBOOK_URL@", runbook_url())
+        )
         text = (DEPLOY / "alertmanager" / "alertmanager.yml.in").read_text()
         for key, value in {
+            "@EMAIL_TEMPLATE@": str(email),
             "@SMARTHOST@": f"127.0.0.1:{p.mailsink}",
             "@WEBHOOK_URL@": f"http://127.0.0.1:{p.notify}/v1/alerts",
             "@WEBHOOK_TOKEN_FILE@": str(token),

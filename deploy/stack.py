@@ -49,6 +49,10 @@ def _service_ready(port: int) -> Callable[[], bool]:
     return lambda: http_ok(f"http://127.0.0.1:{port}/readyz")
 
 
+def _service_live(port: int) -> Callable[[], bool]:
+    return lambda: http_ok(f"http://127.0.0.1:{port}/healthz")
+
+
 def say(msg: str) -> None:
     print(f"[stack] {msg}", flush=True)
 
@@ -98,6 +102,8 @@ class Proc:
     # Scheduling niceness: the consumers yield the CPU to intake's acknowledgements, so above
     # the sustainable rate intake still answers at once and the backlog waits in Kafka.
     nice: int = 0
+    # Up without its dependencies (`--live`): the process answers, though not yet ready.
+    live: Callable[[], bool] | None = None
 
 
 class Stack(Servers):
@@ -181,6 +187,7 @@ class Stack(Servers):
                     getattr(ports, svc),
                     env=svc_env,
                     nice=CONSUMER_NICE if svc in ("dispatch", "notify", "desk") else 0,
+                    live=_service_live(getattr(ports, svc)),
                 )
             )
             if svc == "sla":
@@ -196,6 +203,7 @@ class Stack(Servers):
             port,
             env=env,
             nice=CONSUMER_NICE,
+            live=lambda: True,  # it serves metrics only once connected; running is enough
         )
 
     def expand(self, names: list[str]) -> list[str]:
@@ -219,7 +227,7 @@ class Stack(Servers):
     def get(self, name: str) -> Proc:
         return next(p for p in self.procs if p.name == name)
 
-    def start(self, proc: Proc) -> None:
+    def start(self, proc: Proc, *, live: bool = False) -> None:
         pid = self.pid(proc.name)
         if pid is not None:
             say(f"{proc.name}: already running (pid {pid})")
@@ -251,7 +259,8 @@ class Stack(Servers):
             preexec_fn=(lambda: os.nice(proc.nice)) if proc.nice else None,
         )
         self.pidfile(proc.name).write_text(f"{child.pid}\n")
-        while not proc.ready():
+        ready = proc.live if live and proc.live else proc.ready
+        while not ready():
             if child.poll() is not None:
                 tail = self.logfile(proc.name).read_text(errors="replace")[-3000:]
                 raise SystemExit(f"[stack] {proc.name} exited during start-up:\n{tail}")
@@ -285,11 +294,11 @@ class Stack(Servers):
 
     # -- commands ------------------------------------------------------------------------
 
-    def up(self, names: list[str]) -> None:
+    def up(self, names: list[str], *, live: bool = False) -> None:
         names = self.expand(names)
         for proc in self.procs:
             if not names or proc.name in names:
-                self.start(proc)
+                self.start(proc, live=live)
 
     def down(self, names: list[str]) -> None:
         names = self.expand(names)
@@ -329,7 +338,12 @@ def main() -> int:
     parser.add_argument(
         "--profile", default=os.environ.get("MINHU_PROFILE", "dev"), help=PROFILE_HELP
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="up/restart: wait until services answer, not until their dependencies are there",
+    )
+    args = parser.parse_intermixed_args()
     try:
         profile = Profile(args.profile, Ports(port_offset(args.profile)))
     except ValueError as exc:
@@ -339,12 +353,12 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown process: {', '.join(sorted(unknown))}")
     if args.command == "up":
-        stack.up(args.names)
+        stack.up(args.names, live=args.live)
     elif args.command == "down":
         stack.down(args.names)
     elif args.command == "restart":
         stack.down(args.names)
-        stack.up(args.names)
+        stack.up(args.names, live=args.live)
     elif args.command == "status":
         return stack.status()
     elif args.command == "urls":

@@ -8,7 +8,16 @@ from fastapi import FastAPI, Request
 from fastapi import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from temporalio.service import RPCError
+
+from services.common.dependencies import DependencyDown
+from services.common.failures import TRANSIENT, kind_of
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
 
 # Pydantic error types rendered as a sentence an operator understands.
 _MESSAGES: dict[str, str] = {
@@ -37,6 +46,37 @@ _HTTP_MESSAGES: dict[int, str] = {
     413: "请求内容过大",
     415: "不支持的内容类型",
 }
+
+
+# Seconds a client is asked to wait when a dependency (database, broker, Temporal) is down.
+RETRY_AFTER = 5
+BUSY = "系统繁忙，请稍后重试"
+# Failures of the infrastructure a request may meet; transient ones answer 503.
+_INFRASTRUCTURE = (DependencyDown, DBAPIError, PoolTimeout, RPCError, ConnectionError, OSError)
+
+
+def unavailable(dependency: str | None) -> JSONResponse:
+    """503 for a request that needs a dependency that is down: Retry-After, Chinese words,
+    and which dependency when it is known (a refused connection does not say)."""
+    body = {"code": "unavailable", "message": BUSY}
+    if dependency:
+        body["dependency"] = dependency
+    return JSONResponse(
+        body,
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER)},
+    )
+
+
+def dependency_of(exc: BaseException) -> str | None:
+    """Which dependency a transient failure came from, for programs reading the 503."""
+    if isinstance(exc, DependencyDown):
+        return exc.name
+    if isinstance(exc, DBAPIError | PoolTimeout):
+        return "postgres"
+    if isinstance(exc, RPCError):
+        return "temporal"
+    return None
 
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -82,6 +122,17 @@ def install_error_handlers(app: FastAPI) -> None:
             message = _HTTP_MESSAGES.get(exc.status_code, detail)
             body = {"code": f"http_{exc.status_code}", "message": message}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    async def _infrastructure(_: Request, exc: Exception) -> JSONResponse:
+        # A database, broker or Temporal that is down (or a pool timing out) is the
+        # client's to retry; nothing was acknowledged. Anything else stays a 500.
+        if not isinstance(exc, DependencyDown) and kind_of(exc) != TRANSIENT:
+            raise exc
+        log.warning("dependency unavailable", error=f"{type(exc).__name__}: {exc}"[:300])
+        return unavailable(dependency_of(exc))
+
+    for kind in _INFRASTRUCTURE:
+        app.add_exception_handler(kind, _infrastructure)
 
 
 def not_found(what: str, key: str) -> HTTPException:

@@ -83,20 +83,26 @@ def headers(env: Envelope) -> list[tuple[str, bytes]]:
     ]
 
 
+def idempotent_producer(bootstrap: str, *, client_id: str) -> AIOKafkaProducer:
+    """An idempotent producer (acks=all, broker-side deduplication of retries), not started:
+    `start()` may be called again on it after a failed attempt."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=15000,
+    )
+
+
 async def start_producer(
     bootstrap: str, *, client_id: str, timeout: float = 60.0
 ) -> AIOKafkaProducer:
-    """An idempotent producer (acks=all, broker-side deduplication of retries), started."""
+    """An idempotent producer, started (for tools: waits up to `timeout` for the broker)."""
     deadline = time.monotonic() + timeout
     while True:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap,
-            client_id=client_id,
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=5,
-            request_timeout_ms=15000,
-        )
+        producer = idempotent_producer(bootstrap, client_id=client_id)
         try:
             await producer.start()
             return producer

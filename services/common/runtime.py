@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import MetaData
 
-from services.common.db import make_engine, migrate, wait_for_database
+from services.common.db import migrate
 from services.common.logging import configure_logging, get_logger
 from services.common.production import refuse_unsafe_start
 from services.common.settings import CommonSettings
@@ -48,14 +48,6 @@ async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _wait(url: str) -> None:
-    engine = make_engine(url, pool_size=1)
-    try:
-        await wait_for_database(engine)
-    finally:
-        await engine.dispose()
-
-
 def run_service(
     name: str,
     common: CommonSettings,
@@ -65,17 +57,25 @@ def run_service(
     database: tuple[str, MetaData] | None = None,
     own: object = None,
 ) -> None:
-    """Start a service: logging, then wait for its database and migrate it, then serve.
+    """Start a service: logging, then serve; its database is migrated once it answers.
 
     `database` is the service's database name and table metadata; its migrations live in
-    services/<name>/migrations/versions.
+    services/<name>/migrations/versions. The lifespan hands `migration(app)` to its
+    plumbing, which runs it in the background, so a service starts (and says it is not
+    ready) while PostgreSQL is down.
     """
     refuse_unsafe_start(name, common, own)
     configure_logging(name, level=common.log_level, json=common.log_json)
     configure_tracing(name)
+    application = app()
     if database is not None:
         db_name, metadata = database
         url = common.database_url(db_name)
-        asyncio.run(_wait(url))
-        migrate(url, SERVICES_DIR / name / "migrations" / "versions", metadata)
-    serve(app(), host=common.host, port=port)
+        versions = SERVICES_DIR / name / "migrations" / "versions"
+        application.state.migrate = lambda: migrate(url, versions, metadata)
+    serve(application, host=common.host, port=port)
+
+
+def migration(app: FastAPI) -> Callable[[], None] | None:
+    """The migration `run_service` left for the app's lifespan (None when run otherwise)."""
+    return getattr(app.state, "migrate", None)

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.access import NeedsLogin, allow, public
+from services.common.access import ANONYMOUS, Guard, NeedsLogin, Principal, Rule, allow
 from services.common.access.services import ServiceTokens
+from services.common.errors import RETRY_AFTER
 from services.common.metrics import HttpMetrics
 from services.common.settings import SERVICES, CommonSettings
 
@@ -31,10 +32,21 @@ async def session_dep(request: Request) -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(session_dep)]
 
 
+class Unidentified(Guard):
+    """Public, and never asks who calls: the probes answer even while what the
+    authenticators read (the database, the desk) is down."""
+
+    def __init__(self) -> None:
+        super().__init__(Rule(public=True))
+
+    async def __call__(self, request: Request) -> Principal:
+        return ANONYMOUS
+
+
 def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]) -> None:
     """Mount the probes and the metrics endpoint; `checks` names each dependency's ping."""
     app.add_middleware(HttpMetrics)
-    anyone = [Depends(public())]
+    anyone = [Depends(Unidentified())]
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers", dependencies=anyone)
     async def healthz() -> dict[str, str]:
@@ -54,10 +66,11 @@ def add_ops_routes(app: FastAPI, checks: Callable[[], dict[str, ReadinessCheck]]
                 results[name] = "ok"
             except Exception as exc:  # a readiness probe reports, it never raises
                 results[name] = f"fail: {type(exc).__name__}: {exc}"[:200]
-        ready = all(v == "ok" for v in results.values())
+        down = [name for name, result in results.items() if result != "ok"]
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": results},
-            status_code=200 if ready else 503,
+            {"status": "not ready" if down else "ready", "checks": results, "down": down},
+            status_code=503 if down else 200,
+            headers={"Retry-After": str(RETRY_AFTER)} if down else None,
         )
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", dependencies=anyone)

@@ -23,6 +23,7 @@ from services.common.files.store import MemoryStore
 from services.common.jurisdiction import Directory
 from services.common.pii import Sealer
 from services.common.plumbing import Plumbing
+from services.common.runtime import migration
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, install_security, service_access, services_only
 from services.desk import training
@@ -95,15 +96,23 @@ def create_app(common: CommonSettings, own: DeskSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         plumbing = await Plumbing.start(
-            common, client_id="minhu-desk", probe_topic=Topic.CLOSED, database=own.database
+            common,
+            client_id="minhu-desk",
+            probe_topic=Topic.CLOSED,
+            database=own.database,
+            migrate=migration(app),
         )
         identity.sessions = plumbing.sessions
         store = await open_store(own, plumbing.sessions)
         app.state.attachments.store = store
-        if demo:
-            await seed.seed(plumbing.sessions, demo, heads=heads)
-        await identity.prune()
-        people.known = people_of(await identity.accounts())
+
+        async def accounts() -> None:
+            if demo:
+                await seed.seed(plumbing.sessions, demo, heads=heads)
+            await identity.prune()
+            people.known = people_of(await identity.accounts())
+
+        plumbing.once_up("accounts", accounts)
         live = LiveHub(common.database_url(own.database))
         peers = httpx.AsyncClient(timeout=5.0, headers=common.service_headers("desk"))
         app.state.ui = Ui(

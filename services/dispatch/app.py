@@ -19,6 +19,7 @@ from services.common.access import public
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
+from services.common.runtime import migration
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, service_access
 from services.dispatch import store
@@ -73,6 +74,7 @@ def create_app(common: CommonSettings, own: DispatchSettings) -> FastAPI:
             probe_topic=Topic.DISPATCHED,
             database=own.database,
             outbox=store.outbox,
+            migrate=migration(app),
         )
         assert plumbing.relay is not None
         casework = CaseWork(

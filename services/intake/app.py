@@ -24,6 +24,7 @@ from services.common.events import Topic
 from services.common.jurisdiction import Directory
 from services.common.logging import get_logger
 from services.common.plumbing import Plumbing
+from services.common.runtime import migration
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, install_security
 from services.intake import client_store, store
@@ -103,19 +104,26 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
             probe_topic=Topic.RECEIVED,
             database=own.database,
             outbox=store.outbox,
+            migrate=migration(app),
         )
         app.state.sessions, app.state.relay = plumbing.sessions, plumbing.relay
-        if own.demo_client and local_profile(common.env):
-            async with plumbing.sessions() as session, session.begin():  # type: ignore[misc]
-                await client_store.seed_demo(session)
-            log.info("demo API client seeded", client="minhu-demo", env=common.env)
+        sessions = plumbing.sessions
+        assert sessions is not None
+
+        async def seed() -> None:
+            if own.demo_client and local_profile(common.env):
+                async with sessions() as session, session.begin():
+                    await client_store.seed_demo(session)
+                log.info("demo API client seeded", client="minhu-demo", env=common.env)
+            if own.seed_knowledge:
+                async with sessions() as session, session.begin():
+                    added = await knowledge_store.seed(session, at=store.utcnow())
+                if added:
+                    log.info("knowledge base seeded", entries=added)
+
+        plumbing.once_up("seed", seed)
         # Load the segmenter's dictionary now, not on an operator's first keystroke.
         await asyncio.to_thread(jieba.initialize)
-        if own.seed_knowledge:
-            async with plumbing.sessions() as session, session.begin():  # type: ignore[misc]
-                added = await knowledge_store.seed(session, at=store.utcnow())
-            if added:
-                log.info("knowledge base seeded", entries=added)
         follower = CaseFollower(
             CaseCloser(plumbing.sessions),
             ProgressRecorder(plumbing.sessions, Directory.from_file()),

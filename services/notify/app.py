@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.plumbing import Plumbing
+from services.common.runtime import migration
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, service_access
 from services.notify import store, wiring
@@ -43,6 +44,7 @@ def create_app(common: CommonSettings, own: NotifySettings) -> FastAPI:
             probe_topic=Topic.NOTIFY_SENT,
             database=own.database,
             outbox=store.outbox,
+            migrate=migration(app),
         )
         assert plumbing.relay is not None
         deliverer = Deliverer(

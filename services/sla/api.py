@@ -20,6 +20,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.common.access import allow, principal_of
+from services.common.dependencies import DependencyDown
 from services.common.errors import not_found
 from services.common.jurisdiction import Directory
 from services.common.logging import get_logger
@@ -83,7 +84,9 @@ class DecisionIn(BaseModel):
 
 
 def _handle(request: Request, case_no: str) -> WorkflowHandle[Any, Any]:
-    client: Client = request.app.state.temporal
+    client: Client | None = request.app.state.temporal
+    if client is None:
+        raise DependencyDown("temporal")  # not connected yet: 503, retry later
     return client.get_workflow_handle(workflow_id(case_no))
 
 

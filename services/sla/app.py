@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
+from services.common.dependencies import Dependency
 from services.common.errors import install_error_handlers
 from services.common.events import Topic
 from services.common.jurisdiction import Directory
 from services.common.plumbing import Plumbing
+from services.common.runtime import cancel_all
 from services.common.settings import CommonSettings
 from services.common.web import add_ops_routes, service_access
 from services.sla.actors import DeskPeople
@@ -30,23 +32,14 @@ from services.sla.settings import SlaSettings
 from services.sla.worker import make_worker
 
 
-async def connect_temporal(
-    common: CommonSettings, *, timeout: float = 60.0, metrics_port: int = 0
-) -> Client:
-    """Connect to Temporal, waiting for it to come up; traces flow into workflows."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            return await Client.connect(
-                common.temporal_address,
-                namespace=common.temporal_namespace,
-                interceptors=[TracingInterceptor()],
-                runtime=temporal_runtime(metrics_port),
-            )
-        except RuntimeError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(1.0)
+async def connect_temporal(common: CommonSettings, *, metrics_port: int = 0) -> Client:
+    """Connect to Temporal once (raises if it does not answer); traces flow into workflows."""
+    return await Client.connect(
+        common.temporal_address,
+        namespace=common.temporal_namespace,
+        interceptors=[TracingInterceptor()],
+        runtime=temporal_runtime(metrics_port),
+    )
 
 
 def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
@@ -59,23 +52,38 @@ def create_app(common: CommonSettings, own: SlaSettings) -> FastAPI:
         plumbing = await Plumbing.start(common, client_id="minhu-sla", probe_topic=Topic.SLA)
         # With worker processes of their own, they serve the SDK's metrics.
         sdk_port = 0 if own.workers else own.temporal_metrics_port
-        client = await connect_temporal(common, metrics_port=sdk_port)
+        temporal = Dependency("temporal")
+        app.state.temporal = None  # the routes answer 503 until Temporal is connected
         plumbing.run("sla-metrics", MetricsProjection(common.kafka_bootstrap).run)
-        if not own.workers:
-            worker = make_worker(client, own, policy, calendar, plumbing.producer)
-            plumbing.run("temporal-worker", worker.run)
-        starter = WorkflowStarter(
-            client, own.task_queue, limits_from(policy), directory=app.state.directory
-        )
-        plumbing.consume(own.group, (Topic.DISPATCHED,), starter)
-        app.state.temporal = client
-        app.state.checks = {
-            **plumbing.checks(),
-            "temporal": lambda: client.service_client.check_health(),
-        }
+
+        async def with_temporal() -> None:
+            # Connected in the background: until then the probes and the routes say which
+            # dependency is down, and dispatched cases wait in Kafka (their clocks count from
+            # the dispatch event's time, not from when the workflow starts).
+            client = await temporal.connect(lambda: connect_temporal(common, metrics_port=sdk_port))
+            app.state.temporal = client
+            if not own.workers:
+                producer = plumbing.producer
+                plumbing.run(
+                    "temporal-worker",
+                    lambda: make_worker(client, own, policy, calendar, producer).run(),
+                )
+            starter = WorkflowStarter(
+                client, own.task_queue, limits_from(policy), directory=app.state.directory
+            )
+            plumbing.consume(own.group, (Topic.DISPATCHED,), starter)
+
+        connecting = asyncio.create_task(with_temporal(), name="connect-temporal")
+
+        async def temporal_health() -> None:
+            temporal.require()
+            await app.state.temporal.service_client.check_health()
+
+        app.state.checks = {**plumbing.checks(), "temporal": temporal_health}
         try:
             yield
         finally:
+            await cancel_all([connecting])
             await plumbing.stop()
             await app.state.people.aclose()
 

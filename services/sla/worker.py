@@ -16,9 +16,11 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from services.common.kafka import start_producer
+from services.common.dependencies import Dependency
+from services.common.kafka import idempotent_producer
 from services.common.logging import configure_logging, get_logger
 from services.common.production import refuse_unsafe_start
+from services.common.runtime import cancel_all, supervise
 from services.common.settings import CommonSettings
 from services.common.tracing import configure_tracing
 from services.sla.activities import SlaActivities
@@ -73,28 +75,37 @@ def make_worker(
 
 
 async def serve(common: CommonSettings, own: SlaSettings, index: int) -> None:
-    """Run worker number `index` (from 1) until SIGTERM or SIGINT."""
+    """Run worker number `index` (from 1) until SIGTERM or SIGINT; while Kafka or Temporal is
+    down it keeps trying to connect (and to run again if the worker stops), it never exits."""
     from services.sla.app import connect_temporal  # the sla app's connection, shared
 
     policy = load_policy()
     calendar = WorkingCalendar.from_policy(policy)
-    producer = await start_producer(common.kafka_bootstrap, client_id=f"minhu-sla-worker-{index}")
-    sdk_port = own.temporal_metrics_port + index - 1 if own.temporal_metrics_port else 0
-    client = await connect_temporal(common, metrics_port=sdk_port)
-    worker = make_worker(client, own, policy, calendar, producer)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    if own.worker_metrics_port:
-        # The activities' own metrics (events published, calendar fallback); the stack
-        # treats this port answering as the worker being up.
-        start_http_server(own.worker_metrics_port + index - 1, addr=common.host)
-    log.info("sla worker running", index=index, task_queue=own.task_queue)
-    running = asyncio.create_task(worker.run())
+    producer = idempotent_producer(common.kafka_bootstrap, client_id=f"minhu-sla-worker-{index}")
+    sdk_port = own.temporal_metrics_port + index - 1 if own.temporal_metrics_port else 0
+
+    async def work() -> None:
+        await Dependency("kafka").connect(producer.start)
+        client = await Dependency("temporal").connect(
+            lambda: connect_temporal(common, metrics_port=sdk_port)
+        )
+        if own.worker_metrics_port:
+            # The activities' own metrics (events published, calendar fallback); the stack
+            # treats this port answering as the worker being up.
+            start_http_server(own.worker_metrics_port + index - 1, addr=common.host)
+        log.info("sla worker running", index=index, task_queue=own.task_queue)
+        # A worker whose polls fail for good (Temporal gone too long) is made anew.
+        await supervise(
+            "temporal-worker", lambda: make_worker(client, own, policy, calendar, producer).run()
+        )
+
+    running = asyncio.create_task(work())
     await asyncio.wait([running, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED")
-    if not running.done():
-        await worker.shutdown()
+    await cancel_all([running])
     await producer.stop()
     log.info("sla worker stopped", index=index)
 

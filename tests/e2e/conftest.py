@@ -28,3 +28,10 @@ async def operator(stack: StackAddresses) -> AsyncIterator[httpx.AsyncClient]:
         yield client
     finally:
         await client.aclose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that stop and start servers (test_dependencies.py) run after all others."""
+    late = [item for item in items if item.path.name == "test_dependencies.py"]
+    if late:
+        items[:] = [item for item in items if item not in late] + late

@@ -97,7 +97,14 @@ async def test_a_firing_alert_reaches_the_centres_inbox_and_mailbox(
 
     [mail, *_] = await eventually(mailed, timeout=120, interval=2)
     assert mail["To"] == "dbzx@minhu.local"
-    assert str(mail["Subject"]).startswith("[民呼告警] FIRING MinhuAlertPathDrill prometheus")
+    assert str(mail["Subject"]).startswith(
+        "[民呼告警] 告警中 告警通路演练（MinhuAlertPathDrill） prometheus"
+    )
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "告警名称：告警通路演练（MinhuAlertPathDrill）" in text and "级别：演练" in text
+    assert "处置手册" in text and "README.md#alerts-who-is-told-and-what-to-do" in text
 
 
 async def test_the_same_alert_posted_again_is_not_a_second_notice(

@@ -22,6 +22,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "deploy" / "alertmanager" / "alertmanager.yml.in"
+EMAIL = ROOT / "deploy" / "alertmanager" / "email.tmpl.in"
+RUNBOOK = "file:///srv/minhu/README.md#alerts-who-is-told-and-what-to-do"
 RULES = ROOT / "deploy" / "prometheus" / "rules" / "alerts.rules.yml"
 DRILL = ROOT / "deploy" / "prometheus" / "drill" / "alert-path.rules.yml"
 AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
@@ -47,7 +49,10 @@ def rendered(tmp_path: Path, *, notify: str = "127.0.0.1:9", smtp: str = "127.0.
     assert used <= filled, f"placeholders deploy/servers.py never fills: {used - filled}"
     token = tmp_path / "notify-token"
     token.write_text("token-of-the-test")
+    email = tmp_path / "email.tmpl"
+    email.write_text(EMAIL.read_text().replace("@RUNBOOK_URL@", RUNBOOK))
     for key, value in {
+        "@EMAIL_TEMPLATE@": str(email),
         "@SMARTHOST@": smtp,
         "@WEBHOOK_URL@": f"http://{notify}/v1/alerts",
         "@WEBHOOK_TOKEN_FILE@": str(token),
@@ -72,6 +77,35 @@ def test_amtool_checks_the_rendered_config(tmp_path: Path) -> None:
     done = amtool("check-config", str(rendered(tmp_path)))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCESS" in done.stdout
+
+
+def _email(tmp_path: Path, part: str) -> str:
+    """One part of the alert e-mail, rendered by amtool from Alertmanager's example alerts."""
+    rendered(tmp_path)
+    done = amtool(
+        "template",
+        "render",
+        f"--template.glob={tmp_path / 'email.tmpl'}",
+        f'--template.text={{{{ template "minhu.email.{part}" . }}}}',
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_the_alert_email_is_in_chinese_and_links_the_runbook(tmp_path: Path) -> None:
+    from services.common.labels import ALERT_SEVERITY
+
+    for part in ("text", "html"):
+        body = _email(tmp_path, part)
+        for words in ("告警名称", "服务", "级别", "摘要", "处置手册", RUNBOOK):
+            assert words in body, (part, words)
+    assert _email(tmp_path, "subject").startswith("[民呼告警]")
+    # Alert names and severities in the centre's words, the same as its in-app notices.
+    template = EMAIL.read_text()
+    for name, chinese in _chinese_names().items():
+        assert f'eq . "{name}" }}}}{chinese}{{{{' in template, name
+    for severity, chinese in ALERT_SEVERITY.items():
+        assert f'eq . "{severity}" }}}}{chinese}{{{{' in template, severity
 
 
 def test_every_alert_rule_has_a_service_and_reaches_the_centre(tmp_path: Path) -> None:

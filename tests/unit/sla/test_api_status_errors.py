@@ -45,3 +45,16 @@ def test_a_command_temporal_did_not_answer_is_503_outcome_unknown() -> None:
     )
     assert resp.status_code == 503
     assert resp.json()["code"] == "outcome_unknown" and "刷新" in resp.json()["message"]
+
+
+def test_before_temporal_is_connected_the_case_routes_answer_503_with_retry_after() -> None:
+    app = sla_app()
+    app.state.temporal = None  # as the lifespan leaves it until Temporal answers
+    resp = TestClient(app).get("/v1/cases/20261122000164", headers=acting("intake"))
+    assert resp.status_code == 503
+    assert int(resp.headers["Retry-After"]) > 0
+    assert resp.json() == {
+        "code": "unavailable",
+        "message": "系统繁忙，请稍后重试",
+        "dependency": "temporal",
+    }
