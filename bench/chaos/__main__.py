@@ -48,11 +48,11 @@ def settings(args: argparse.Namespace) -> drill.Settings:
     names = args.faults.split(",") if args.faults else faults.FULL
     if args.quick:
         plan = faults.plan(names, hold=5, pause=20, away=30)
-        return drill.Settings(args.profile, plan, rate=args.rate or 5, warmup=5, settle=5)
+        return drill.Settings(args.profile, plan, rate=args.rate or 2, warmup=5, settle=5)
     # Full: the gateway away for ten minutes (MINHU_NOTIFY_RETRY_SCHEDULE reaches past it).
-    plan = faults.plan(names, hold=15, pause=30, away=600)
+    plan = faults.plan(names, hold=10, pause=30, away=600)
     return drill.Settings(
-        args.profile, plan, rate=args.rate or 10, warmup=20, settle=20, drain_timeout=900
+        args.profile, plan, rate=args.rate or 3, warmup=20, settle=10, drain_timeout=900
     )
 
 
