@@ -6,7 +6,7 @@ STACK := $(PY) deploy/stack.py
 PYTEST := deploy/pytest.sh
 
 .PHONY: help bootstrap up down status demo test test-unit test-integration test-e2e lint \
-        proto bench classify train logs dlq
+        proto bench chaos classify train logs dlq
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,3 +61,6 @@ train: ## retrain dispatch's topic model on the corpus and the running stack's h
 
 bench: bootstrap ## the bench harness on a fresh stack (QUICK=1: under 5 minutes); report in var/bench/
 	@QUICK=$(QUICK) deploy/bench.sh
+
+chaos: bootstrap ## the fault drill on a fresh stack (QUICK=1: short); table in var/chaos/, exit 1 on a loss
+	@QUICK=$(QUICK) deploy/chaos.sh
