@@ -107,9 +107,7 @@ class Profile:
             env["MINHU_NOTIFY_QUIET_START"] = env["MINHU_NOTIFY_QUIET_END"] = "00:00"
             # Test suites fire bursts at a shared machine: a write waits for a place rather
             # than being refused for overload (the bench sets the production default).
-            env["MINHU_INTAKE_ADMISSION_WAIT"] = os.environ.get(
-                "MINHU_INTAKE_ADMISSION_WAIT", "10"
-            )
+            env["MINHU_INTAKE_ADMISSION_WAIT"] = os.environ.get("MINHU_INTAKE_ADMISSION_WAIT", "10")
         return env
 
 
