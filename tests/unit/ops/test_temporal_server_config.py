@@ -78,3 +78,14 @@ def test_argv_starts_all_four_services(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [argv[i + 1] for i, a in enumerate(argv) if a == "--service"] == list(
         temporal_server.SERVICES
     )
+
+
+def test_no_port_of_any_profile_is_another_ones() -> None:
+    source = (ROOT / "deploy" / "profiles.py").read_text()
+    names = re.findall(r'"(\w+)": \d+,', source[source.index("base = {") :])
+    assert "temporal_worker_membership" in names
+    profiles_ = ["dev", "test", *(f"test-{n}" for n in range(1, 10))]
+    ports = [
+        getattr(profiles.Ports(profiles.port_offset(p)), name) for p in profiles_ for name in names
+    ]
+    assert len(set(ports)) == len(ports)
