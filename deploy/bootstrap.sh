@@ -3,7 +3,9 @@
 # Debian packages (PostgreSQL, Prometheus, Alertmanager), the Python environment, the Kafka jars from
 # Maven Central, the Temporal CLI built from its Go module. Downloads and builds are cached
 # under $MINHU_CACHE (default ~/.cache/minhu) and Go's and Maven's own caches, so a fresh
-# clone on the same machine starts quickly. Usage: deploy/bootstrap.sh [all|python|servers]
+# clone on the same machine starts quickly. Usage:
+# deploy/bootstrap.sh [all|python|servers|temporal-server]; Temporal's own server (for
+# MINHU_TEMPORAL=server) is built only by `temporal-server` or when MINHU_TEMPORAL=server.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=versions.env
@@ -83,6 +85,27 @@ temporal_cli() {
     "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
 }
 
+# Temporal's own server on PostgreSQL (MINHU_TEMPORAL=server, see deploy/temporal_server.py),
+# with its SQL schema tool and the versioned schema its module ships. GOFLAGS may add -p=1
+# to spare a shared machine.
+temporal_server() {
+  local dir="$cache/temporal-server-$TEMPORAL_SERVER_VERSION"
+  [ -x "$dir/temporal-server" ] && [ -x "$dir/temporal-sql-tool" ] && [ -d "$dir/schema" ] && return 0
+  say "building the Temporal server $TEMPORAL_SERVER_VERSION and temporal-sql-tool with go install (long, once)"
+  mkdir -p "$dir"
+  GOBIN="$dir" GOFLAGS="-buildvcs=false ${GOFLAGS:-}" go install \
+    "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" \
+    "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION"
+  mv "$dir/server" "$dir/temporal-server"
+  mv "$dir/sql" "$dir/temporal-sql-tool"
+  local module
+  module="$(go env GOMODCACHE)/go.temporal.io/server@$TEMPORAL_SERVER_VERSION"
+  rm -rf "$dir/schema"
+  mkdir -p "$dir/schema"
+  cp -r "$module/schema/postgresql" "$dir/schema/"
+  chmod -R u+w "$dir/schema"
+}
+
 temporal_test_server() {
   local dir="$cache/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
   [ -f "$dir/.complete" ] && return 0
@@ -107,9 +130,17 @@ browser_vendor() {
   cp "$dir/package/dist/echarts.min.js" "$root/services/desk/static/vendor/echarts.min.js"
 }
 
+optional_temporal_server() {
+  if [ "${MINHU_TEMPORAL:-dev}" = server ]; then temporal_server; fi
+}
+
 case "$what" in
   python) python_env; browser_vendor ;;
-  servers) apt_packages; kafka_jars; temporal_cli; temporal_test_server ;;
-  all) apt_packages; python_env; browser_vendor; kafka_jars; temporal_cli; temporal_test_server ;;
-  *) echo "usage: $0 [all|python|servers]" >&2; exit 2 ;;
+  servers) apt_packages; kafka_jars; temporal_cli; temporal_test_server; optional_temporal_server ;;
+  temporal-server) temporal_cli; temporal_server ;;
+  all)
+    apt_packages; python_env; browser_vendor; kafka_jars; temporal_cli; temporal_test_server
+    optional_temporal_server
+    ;;
+  *) echo "usage: $0 [all|python|servers|temporal-server]" >&2; exit 2 ;;
 esac

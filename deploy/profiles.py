@@ -43,6 +43,15 @@ class Ports:
             "temporal_ui": 8233,
             "temporal_metrics": 8235,
             "temporal_http": 7243,
+            # Temporal's own server (MINHU_TEMPORAL=server): its other services' gRPC ports and
+            # every service's membership port (the dev server picks free ones itself).
+            "temporal_history": 7234,
+            "temporal_matching": 7235,
+            "temporal_worker": 7239,
+            "temporal_frontend_membership": 7250,
+            "temporal_history_membership": 7251,
+            "temporal_matching_membership": 7252,
+            "temporal_worker_membership": 7253,
             "prometheus": 9090,
             "alertmanager": 9097,
             "mailsink": 8025,  # the local SMTP sink (deploy/mailsink.py)
@@ -130,6 +139,24 @@ def port_offset(profile: str) -> int:
 def sla_workers() -> int:
     """sla's Temporal worker processes (MINHU_SLA_WORKERS; 0 runs the worker inside sla)."""
     return int(os.environ.get("MINHU_SLA_WORKERS", "1"))
+
+
+TEMPORAL_KINDS = ("dev", "server")
+
+
+def temporal_kind() -> str:
+    """Which Temporal the stack runs (MINHU_TEMPORAL): `dev`, the CLI's dev server on a SQLite
+    file (the default), or `server`, Temporal's own server on the project's PostgreSQL."""
+    kind = os.environ.get("MINHU_TEMPORAL", "dev") or "dev"
+    if kind not in TEMPORAL_KINDS:
+        raise SystemExit(f"[stack] MINHU_TEMPORAL must be one of {', '.join(TEMPORAL_KINDS)}")
+    return kind
+
+
+def temporal_shards() -> int:
+    """History shards of Temporal's own server (MINHU_TEMPORAL_SHARDS), fixed when its
+    database is made."""
+    return int(os.environ.get("MINHU_TEMPORAL_SHARDS", "4"))
 
 
 def pg_password() -> str:

@@ -9,11 +9,13 @@ import base64
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
+import temporal_server
 from profiles import (
     ALERTMANAGER_TOKEN,
     CACHE,
@@ -28,6 +30,8 @@ from profiles import (
     pg_password,
     runbook_url,
     sla_workers,
+    temporal_kind,
+    temporal_shards,
 )
 
 # How long Temporal keeps a closed case's workflow history (the record keeps it for years).
@@ -221,7 +225,29 @@ class Servers:
 
     # -- Temporal ------------------------------------------------------------------------
 
+    def _temporal_prepare(self) -> None:
+        """Temporal's own server only: its databases, schema and configuration (PostgreSQL
+        starts first)."""
+        if temporal_kind() != "server":
+            return
+        existing = set(self._psql("SELECT datname FROM pg_database").split())
+        temporal_server.setup_schema(
+            self.p.ports, existing, lambda db: self._psql(f'CREATE DATABASE "{db}"')
+        )
+        temporal_server.write_config(
+            self.p.path("temporal", "server.yaml").parent, self.p.ports, temporal_shards()
+        )
+
+    def _temporal_ready(self) -> bool:
+        # The dev server's UI opens last; Temporal's own server has none.
+        ports = [self.p.ports.temporal]
+        if temporal_kind() == "dev":
+            ports.append(self.p.ports.temporal_ui)
+        return all(_port_open(port) for port in ports)
+
     def _temporal_argv(self) -> list[str]:
+        if temporal_kind() == "server":
+            return temporal_server.argv(self.p.var / "temporal" / "server.yaml")
         binary = CACHE / f"temporal-{VERSIONS['TEMPORAL_CLI_VERSION']}" / "temporal"
         if not binary.exists():
             raise SystemExit("[stack] Temporal CLI missing: run deploy/bootstrap.sh")
@@ -262,7 +288,11 @@ class Servers:
     def _temporal_retention(self) -> None:
         # The dev server keeps a closed workflow 24 hours; the stack keeps it 30 days. What
         # outlives that (the case record, for years) is the desk's, not Temporal's.
+        # Temporal's own server registers no namespace of its own: the stack creates it.
         binary = CACHE / f"temporal-{VERSIONS['TEMPORAL_CLI_VERSION']}" / "temporal"
+        verb = "update"
+        if temporal_kind() == "server" and not self._temporal_has_default(binary):
+            verb = "create"
         # Right after its port opens, a loaded dev server may not have registered the
         # namespace yet: try again for a while before giving up.
         for attempt in range(10):
@@ -271,7 +301,7 @@ class Servers:
                     str(binary),
                     "operator",
                     "namespace",
-                    "update",
+                    verb,
                     "--namespace",
                     "default",
                     "--retention",
@@ -289,6 +319,31 @@ class Servers:
                     done.returncode, done.args, done.stdout, done.stderr
                 )
             time.sleep(3)
+
+    def _temporal_has_default(self, binary: Path) -> bool:
+        """Whether the `default` namespace exists; waits for the server to answer."""
+        for _ in range(40):
+            done = subprocess.run(
+                [
+                    str(binary),
+                    "operator",
+                    "namespace",
+                    "describe",
+                    "--namespace",
+                    "default",
+                    "--address",
+                    f"127.0.0.1:{self.p.ports.temporal}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            if done.returncode == 0:
+                return True
+            if "not found" in (done.stderr + done.stdout).lower():
+                return False
+            time.sleep(1.5)
+        return False
 
     # -- Prometheus ----------------------------------------------------------------------
 
@@ -387,6 +442,12 @@ class Servers:
             str(self.p.ports.mailsink),
             str(self.p.path("mail", "x").parent),
         ]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.3)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 async def create_topics(bootstrap: str, wanted: dict[str, int]) -> None:

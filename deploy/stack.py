@@ -32,6 +32,7 @@ from profiles import (
     Profile,
     port_offset,
     sla_workers,
+    temporal_kind,
 )
 from servers import Servers
 
@@ -136,8 +137,9 @@ class Stack(Servers):
             Proc(
                 "temporal",
                 self._temporal_argv,
-                lambda: port_open(ports.temporal) and port_open(ports.temporal_ui),
+                self._temporal_ready,
                 ports.temporal,
+                prepare=self._temporal_prepare,
                 after_start=self._temporal_retention,
                 timeout=120.0,
             ),
@@ -317,11 +319,16 @@ class Stack(Servers):
 
     def urls(self) -> None:
         p = self.p.ports
+        ui = (
+            f"http://127.0.0.1:{p.temporal_ui}/"
+            if temporal_kind() == "dev"
+            else "none (Temporal's own server, MINHU_TEMPORAL=server)"
+        )
         print(f"""
 Minhu is up ({self.p.name} profile):
   Operator console (接线员受理台)   http://127.0.0.1:{p.intake}/
   Queue UI, search, reports (工作台) http://127.0.0.1:{p.desk}/
-  Temporal UI                      http://127.0.0.1:{p.temporal_ui}/
+  Temporal UI                      {ui}
   Prometheus                       http://127.0.0.1:{p.prometheus}/
   Alertmanager                     http://127.0.0.1:{p.alertmanager}/
   Alert e-mail (local SMTP sink)   {self.p.var / "mail"}
