@@ -30,8 +30,16 @@ async def operator(stack: StackAddresses) -> AsyncIterator[httpx.AsyncClient]:
         await client.aclose()
 
 
+# Run after all others, in this order: the fault drill (its load of real messages lands
+# cases at every unit, which the exact counts and wording checks of other tests would
+# meet) and the tests that stop and start servers.
+LATE = ("test_chaos.py", "test_dependencies.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that stop and start servers (test_dependencies.py) run after all others."""
-    late = [item for item in items if item.path.name == "test_dependencies.py"]
+    """Move the LATE files' tests to the end of the run."""
+    late = sorted(
+        (item for item in items if item.path.name in LATE), key=lambda i: LATE.index(i.path.name)
+    )
     if late:
         items[:] = [item for item in items if item not in late] + late
