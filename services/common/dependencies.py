@@ -51,7 +51,8 @@ class Dependency:
 
         def failed(state: RetryCallState) -> None:
             failure = state.outcome.exception() if state.outcome else None
-            self.last_error = f"{type(failure).__name__}: {failure}"[:200]
+            first = str(failure).splitlines()[0] if str(failure) else ""
+            self.last_error = f"{type(failure).__name__}: {first}"[:200]  # never a statement
             log.warning(
                 "dependency not reachable, retrying",
                 dependency=self.name,

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from temporalio.service import RPCError
 
 from services.common.dependencies import DependencyDown
-from services.common.failures import TRANSIENT, kind_of
+from services.common.failures import TRANSIENT, kind_of, reason
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -128,7 +128,8 @@ def install_error_handlers(app: FastAPI) -> None:
         # client's to retry; nothing was acknowledged. Anything else stays a 500.
         if not isinstance(exc, DependencyDown) and kind_of(exc) != TRANSIENT:
             raise exc
-        log.warning("dependency unavailable", error=f"{type(exc).__name__}: {exc}"[:300])
+        # The error's first line only: a statement's parameters never reach the log.
+        log.warning("dependency unavailable", error=reason(exc))
         return unavailable(dependency_of(exc))
 
     for kind in _INFRASTRUCTURE:
