@@ -5,14 +5,7 @@
 # the older benches under bench/), writes var/bench/<time>/bench.{json,md,png}, and stops
 # that stack.
 set -uo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-export MINHU_PROFILE="${MINHU_PROFILE:-test-9}"
-case "$MINHU_PROFILE" in test|test-[1-9]) ;; *) echo "MINHU_PROFILE must be a test profile" >&2; exit 2 ;; esac
-stack=(.venv/bin/python deploy/stack.py --profile "$MINHU_PROFILE")
-"${stack[@]}" down >/dev/null 2>&1
-rm -rf "var/$MINHU_PROFILE"
-trap '"${stack[@]}" down >/dev/null' EXIT
+source "$(dirname "$0")/fresh_stack.sh" test-9
 # Intake refuses writes it cannot place within half a second, as in production.
 export MINHU_INTAKE_ADMISSION_WAIT="${MINHU_INTAKE_ADMISSION_WAIT:-0.5}"
 # PostgreSQL counts statements (pg_stat_statements) for the per-case figures of each step.

@@ -4,14 +4,7 @@
 # writes var/chaos/<time>/chaos.{md,json} and stops that stack; exits 1 on any lost or
 # duplicated case or duplicate SMS.
 set -uo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-export MINHU_PROFILE="${MINHU_PROFILE:-test-8}"
-case "$MINHU_PROFILE" in test|test-[1-9]) ;; *) echo "MINHU_PROFILE must be a test profile" >&2; exit 2 ;; esac
-stack=(.venv/bin/python deploy/stack.py --profile "$MINHU_PROFILE")
-"${stack[@]}" down >/dev/null 2>&1
-rm -rf "var/$MINHU_PROFILE"
-trap '"${stack[@]}" down >/dev/null' EXIT
+source "$(dirname "$0")/fresh_stack.sh" test-8
 # The receipts of a gateway outage are tried again until well past its ten minutes.
 export MINHU_NOTIFY_RETRY_SCHEDULE="${MINHU_NOTIFY_RETRY_SCHEDULE:-5s,10s,20s$(printf ',30s%.0s' {1..40})}"
 "${stack[@]}" up >/dev/null || exit 1
