@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.bulk import insert_rows
+
 
 async def claim(session: AsyncSession, table: sa.Table, *, consumer: str, event_id: str) -> bool:
     """True the first time (consumer, event_id) is seen; False for a redelivered event.
@@ -29,10 +31,6 @@ async def claim_many(
     """claim for several events in one statement: the ids seen for the first time."""
     if not event_ids:
         return set()
-    stmt = (
-        insert(table)
-        .values([{"consumer": consumer, "event_id": e} for e in dict.fromkeys(event_ids)])
-        .on_conflict_do_nothing()
-        .returning(table.c.event_id)
-    )
+    rows = [{"consumer": consumer, "event_id": e} for e in dict.fromkeys(event_ids)]
+    stmt = insert_rows(table, rows).on_conflict_do_nothing().returning(table.c.event_id)
     return {row.event_id for row in await session.execute(stmt)}

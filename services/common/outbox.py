@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
+from services.common.bulk import insert_rows
 from services.common.events import Envelope, EventKind
 from services.common.failures import reason
 from services.common.kafka import headers
@@ -64,19 +65,17 @@ def rows_of(
     """The statement enqueue_many runs, for a caller that adds to it (a CTE writing the
     state change the events announce, so both go in one round trip); returns the new
     rows' seq."""
+    rows = [
+        {
+            "event_id": env.id,
+            "topic": kind.topic,
+            "key": env.subject,
+            "payload": env.SerializeToString(deterministic=True),
+        }
+        for kind, env in events
+    ]
     return (
-        insert(table)
-        .values(
-            [
-                {
-                    "event_id": env.id,
-                    "topic": kind.topic,
-                    "key": env.subject,
-                    "payload": env.SerializeToString(deterministic=True),
-                }
-                for kind, env in events
-            ]
-        )
+        insert_rows(table, rows)
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(table.c.seq)
     )

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.bulk import insert_rows
 from services.common.tables import outbox_table, processed_events_table
 
 metadata = sa.MetaData()
@@ -192,9 +193,9 @@ async def add_links(session: AsyncSession, *, case_no: str, links: list[dict[str
     """Store the similar cases a case was linked to."""
     if links:
         await session.execute(
-            insert(case_links)
-            .values([{"case_no": case_no, **link} for link in links])
-            .on_conflict_do_nothing()
+            insert_rows(
+                case_links, [{"case_no": case_no, **link} for link in links]
+            ).on_conflict_do_nothing()
         )
 
 
@@ -300,25 +301,25 @@ async def list_queue(
 async def add_assignments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Store several cases' assignments in one statement."""
     if rows:
-        await session.execute(sa.insert(assignments).values(rows))
+        await session.execute(insert_rows(assignments, rows))
 
 
 async def add_decisions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Record several dispatch decisions in one statement, in their order."""
     if rows:
-        await session.execute(sa.insert(decisions).values(rows))
+        await session.execute(insert_rows(decisions, rows))
 
 
 async def add_many_links(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Store the links of several cases in one statement."""
     if rows:
-        await session.execute(insert(case_links).values(rows).on_conflict_do_nothing())
+        await session.execute(insert_rows(case_links, rows).on_conflict_do_nothing())
 
 
 async def add_shadows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Keep a candidate model's topics for several cases in one statement."""
     if rows:
-        await session.execute(insert(model_shadow).values(rows).on_conflict_do_nothing())
+        await session.execute(insert_rows(model_shadow, rows).on_conflict_do_nothing())
 
 
 async def assigned(session: AsyncSession, case_nos: list[str]) -> set[str]:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.bulk import insert_rows
 from services.common.tables import outbox_table, processed_events_table
 
 metadata = sa.MetaData()
@@ -137,8 +138,7 @@ async def record_many(
     values = [{**{k: None for k in _OPTIONAL}, **row} for row in rows]
     n = notifications.c
     stmt = (
-        insert(notifications)
-        .values(values)
+        insert_rows(notifications, values)
         .on_conflict_do_nothing(constraint="uq_notifications_once")
         .returning(n.event_id, n.channel, n.recipient)
     )

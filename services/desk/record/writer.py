@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common import pii
+from services.common.bulk import insert_rows
 from services.common.events import Envelope, fields_of, to_datetime
 from services.common.kafka import PoisonEvent
 from services.desk.board.projector import BoardProjector
@@ -95,8 +96,7 @@ async def append_many(
     if not items:
         return set()
     added = await session.execute(
-        insert(entries)
-        .values([entry_row(entry, people) for entry in items])
+        insert_rows(entries, [entry_row(entry, people) for entry in items])
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(entries.c.event_id)
     )
@@ -107,7 +107,7 @@ async def append_many(
             # The first to name a case's caller stays, as a row stored before stays.
             named.setdefault(entry.case_no, caller_row(entry.case_no, entry.caller, sealer))
     if named:
-        await session.execute(insert(callers).values(list(named.values())).on_conflict_do_nothing())
+        await session.execute(insert_rows(callers, list(named.values())).on_conflict_do_nothing())
     return fresh
 
 
