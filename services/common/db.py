@@ -26,7 +26,7 @@ PING_AFTER_IDLE = 10.0
 
 
 def make_engine(
-    url: str, *, pool_size: int = 10, ping_after: float = PING_AFTER_IDLE
+    url: str, *, pool_size: int = 20, ping_after: float = PING_AFTER_IDLE
 ) -> AsyncEngine:
     """An asyncpg engine sized for one service process, whose pool hands out live connections.
 
@@ -36,7 +36,9 @@ def make_engine(
     without asking, and one that broke in between fails its statement, which invalidates
     the pool, and the caller's retry (consumers retry database errors) gets a fresh one.
     """
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=20)
+    # A consumer applies many partitions' batches at once: a pool smaller than that opens
+    # and closes a connection (a new PostgreSQL backend) for each batch above it.
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=10)
     pool = engine.sync_engine.pool
 
     @event.listens_for(pool, "checkin")
