@@ -63,6 +63,7 @@ class Ports:
             "notify": 8004,
             "smsgw": 8005,
             "desk": 8006,
+            "intake_follower": 8007,  # intake's follower process: probes and metrics
         }
         if name not in base:
             raise AttributeError(name)
@@ -100,6 +101,7 @@ class Profile:
         for svc in SERVICES:
             env[f"MINHU_{svc.upper()}_PORT"] = str(getattr(p, svc))
             env[f"MINHU_{svc.upper()}_URL"] = f"http://127.0.0.1:{getattr(p, svc)}"
+        env["MINHU_INTAKE_FOLLOWER_PORT"] = str(p.intake_follower)
         env["MINHU_SLA_TEMPORAL_METRICS_PORT"] = str(p.sla_temporal_metrics)
         env["MINHU_SLA_WORKER_METRICS_PORT"] = str(p.sla_worker_metrics)
         env["MINHU_SLA_WORKERS"] = str(sla_workers())

@@ -355,6 +355,7 @@ class Servers:
             "@LOCAL_RULES_DIR@": str(self._local_rules()),
             "@ALERTMANAGER@": f"127.0.0.1:{p.alertmanager}",
             "@INTAKE@": f"127.0.0.1:{p.intake}",
+            "@INTAKE_FOLLOWER@": f"127.0.0.1:{p.intake_follower}",
             "@DISPATCH@": f"127.0.0.1:{p.dispatch}",
             "@SLA@": f"127.0.0.1:{p.sla}",
             "@NOTIFY@": f"127.0.0.1:{p.notify}",

@@ -37,7 +37,7 @@ from profiles import (
 from servers import Servers
 
 # Niceness of the processes that work off Kafka (dispatch, notify, sla's workers).
-CONSUMER_NICE = int(os.environ.get("MINHU_CONSUMER_NICE", "5"))
+CONSUMER_NICE = int(os.environ.get("MINHU_CONSUMER_NICE", "10"))
 # How much longer than usual each process may take to become ready (a loaded machine).
 TIMEOUT_SCALE = float(os.environ.get("MINHU_STACK_TIMEOUT_SCALE", "1"))
 
@@ -142,6 +142,7 @@ class Stack(Servers):
                 prepare=self._temporal_prepare,
                 after_start=self._temporal_retention,
                 timeout=120.0,
+                nice=CONSUMER_NICE,
             ),
             Proc(
                 "prometheus",
@@ -187,13 +188,29 @@ class Stack(Servers):
                     _service_argv(svc),
                     _service_ready(getattr(ports, svc)),
                     getattr(ports, svc),
-                    env=svc_env,
-                    nice=CONSUMER_NICE if svc in ("dispatch", "notify", "desk") else 0,
+                    # intake's API acknowledges; its follower applies the events it follows.
+                    env={**svc_env, "MINHU_INTAKE_FOLLOW": "false"} if svc == "intake" else svc_env,
+                    nice=0 if svc == "intake" else CONSUMER_NICE,
                     live=_service_live(getattr(ports, svc)),
                 )
             )
+            if svc == "intake":
+                self.procs.append(self._intake_follower(svc_env))
             if svc == "sla":
                 self.procs += [self._sla_worker(n, svc_env) for n in range(1, sla_workers() + 1)]
+
+    def _intake_follower(self, env: dict[str, str]) -> Proc:
+        """intake's consumer of the case events it follows, in a process of its own."""
+        port = self.p.ports.intake_follower
+        return Proc(
+            "intake-follower",
+            lambda: [str(ROOT / ".venv/bin/python"), "-m", "services.intake.follower"],
+            _service_ready(port),
+            port,
+            env=env,
+            nice=CONSUMER_NICE,
+            live=_service_live(port),
+        )
 
     def _sla_worker(self, n: int, env: dict[str, str]) -> Proc:
         """sla's Temporal worker process n: up once its metrics port answers."""
@@ -209,10 +226,14 @@ class Stack(Servers):
         )
 
     def expand(self, names: list[str]) -> list[str]:
-        """Names to act on: `sla` stands for the sla service and its worker processes."""
-        if "sla" not in names:
-            return names
-        return [*names, *(p.name for p in self.procs if p.name.startswith("sla-worker-"))]
+        """Names to act on: `sla` stands for the sla service and its worker processes,
+        `intake` for intake and its follower."""
+        out = list(names)
+        if "intake" in names and "intake-follower" not in names:
+            out.append("intake-follower")
+        if "sla" in names:
+            out += [p.name for p in self.procs if p.name.startswith("sla-worker-")]
+        return out
 
     # -- generic process handling -------------------------------------------------------
 
@@ -314,7 +335,7 @@ class Stack(Servers):
             pid = self.pid(proc.name)
             state = f"running (pid {pid})" if pid else "stopped"
             down += pid is None
-            print(f"{proc.name:<13} {state:<22} 127.0.0.1:{proc.port}")
+            print(f"{proc.name:<16} {state:<22} 127.0.0.1:{proc.port}")
         return 1 if down else 0
 
     def urls(self) -> None:

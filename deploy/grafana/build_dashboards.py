@@ -31,7 +31,7 @@ from grafana_foundation_sdk.models.common import (
 
 OUT = Path(__file__).resolve().parent / "dashboards"
 DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="minhu-prometheus")
-SERVICES = 'job=~"intake|dispatch|sla|notify|desk"'
+SERVICES = 'job=~"intake|intake-follower|dispatch|sla|notify|desk"'
 JURISDICTION = 'district=~"$district", township=~"$township"'
 # What a panel shows before anything it counts has happened (every panel says something).
 NO_DATA_YET = "暂无数据（尚未发生）"
@@ -53,7 +53,12 @@ OPERATIONS = (
     Panel(
         "Services up",
         "none",
-        (('up{job=~"intake|dispatch|sla|notify|desk|temporal-sdk|temporal-server"}', "{{job}}"),),
+        (
+            (
+                'up{job=~"intake|intake-follower|dispatch|sla|notify|desk|temporal-sdk|temporal-server"}',
+                "{{job}}",
+            ),
+        ),
         kind="stat",
     ),
     Panel(

@@ -31,8 +31,8 @@ from services.intake import client_store, store
 from services.intake.access import ApiKeys, DeskSessions
 from services.intake.admission import Admission
 from services.intake.api import router
-from services.intake.consumer import CaseCloser, CaseFollower, ProgressRecorder
 from services.intake.files import router as files_router
+from services.intake.follower import follow
 from services.intake.guards import BodyGuard
 from services.intake.knowledge import store as knowledge_store
 from services.intake.knowledge.api import IndexCache
@@ -124,11 +124,8 @@ def create_app(common: CommonSettings, own: IntakeSettings) -> FastAPI:
         plumbing.once_up("seed", seed)
         # Load the segmenter's dictionary now, not on an operator's first keystroke.
         await asyncio.to_thread(jieba.initialize)
-        follower = CaseFollower(
-            CaseCloser(plumbing.sessions),
-            ProgressRecorder(plumbing.sessions, Directory.from_file()),
-        )
-        plumbing.consume("intake", follower.topics, follower)
+        if own.follow:
+            follow(plumbing)
         plumbing.run("pseudonymise", periodic(plumbing.sessions, own).run)
         app.state.checks = plumbing.checks()
         try:

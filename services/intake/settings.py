@@ -12,6 +12,12 @@ class IntakeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MINHU_INTAKE_", extra="ignore")
 
     port: int = 8001
+    # The case events intake follows are applied in this process unless false; the stack
+    # applies them in `python -m services.intake.follower` (serving probes and metrics on
+    # follower_port), niced like the other consumers, so that a backlog of events never
+    # delays an acknowledgement.
+    follow: bool = True
+    follower_port: int = 8007
     database: str = "minhu_intake"
     # Larger bodies get 413: a case is text plus attachment references, never a file.
     max_body_bytes: int = 64 * 1024

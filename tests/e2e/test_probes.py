@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import httpx
 import pytest
 
@@ -24,3 +26,17 @@ async def test_probes_and_metrics(
     if service != "intake":
         assert "minhu_events_consumed_total" in metrics
         assert "minhu_event_handling_seconds_bucket" in metrics
+
+
+async def test_intake_follows_case_events_in_a_process_of_its_own(
+    stack: StackAddresses, http: httpx.AsyncClient
+) -> None:
+    # The API process acknowledges; the follower applies the events intake follows, so a
+    # backlog of them never waits in the same event loop as a POST.
+    follower = f"http://127.0.0.1:{os.environ['MINHU_INTAKE_FOLLOWER_PORT']}"
+    ready = await http.get(f"{follower}/readyz")
+    assert ready.status_code == 200, ready.text
+    assert set(ready.json()["checks"]) >= {"kafka", "postgres"}
+    followed = (await http.get(f"{follower}/metrics")).text
+    assert "minhu_dead_letters_total" in followed and 'group="intake"' in followed
+    assert 'group="intake"' not in (await http.get(f"{stack.intake}/metrics")).text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -15,6 +16,11 @@ target_metadata = config.attributes.get("target_metadata")
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata)
     with context.begin_transaction():
+        # Two processes of one service (intake and its follower) start together: the second
+        # waits here, then finds the schema at head and has nothing to do.
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('alembic:' || current_database()))")
+        )
         context.run_migrations()
 
 
