@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 
 from bench.chaos import sources
 from bench.chaos.faults import Fault, Processes
@@ -113,7 +113,9 @@ async def run(s: Settings, env: dict[str, str], api_key: str) -> Outcome:
     started = datetime.now(UTC)
     t_start = time.monotonic()
     _, messages = load_messages()
-    http = httpx.AsyncClient(headers={"X-API-Key": api_key}, timeout=15.0)
+    http = aiohttp.ClientSession(
+        headers={"X-API-Key": api_key}, timeout=aiohttp.ClientTimeout(total=15.0)
+    )
     load = CallerLoad(at.intake, messages, grid_codes(), http, rng=random.Random())
     stop = asyncio.Event()
     labels, starts, recovered = [STEADY], [time.time()], [None]
@@ -142,7 +144,7 @@ async def run(s: Settings, env: dict[str, str], api_key: str) -> Outcome:
         stop.set()
         await loading
         await load.settle(60)
-        await http.aclose()
+        await http.close()
     facts = await drain(at, load.phones, started, s.drain_timeout)
     rows = [Row(label, recover_s=rec) for label, rec in zip(labels, recovered, strict=True)]
     for p in load.posted:

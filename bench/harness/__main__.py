@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -160,8 +160,11 @@ async def main() -> int:
 
         tracker = Tracker(kafka)
         await tracker.start()
-        limits = httpx.Limits(max_connections=4000, max_keepalive_connections=400)
-        async with httpx.AsyncClient(timeout=120, limits=limits, headers=_intake_key()) as http:
+        async with aiohttp.ClientSession(
+            headers=_intake_key(),
+            timeout=aiohttp.ClientTimeout(total=120),
+            connector=aiohttp.TCPConnector(limit=4000),
+        ) as http:
             load = Load(intake, msgs, messages.grid_codes(), http)
             await load.run(5, 4)  # warm-up: connections, caches, the first cases' imports
             await load.settle(30)
