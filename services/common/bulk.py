@@ -1,4 +1,5 @@
-"""Many rows in one INSERT whose SQL text is the same for any number of rows.
+"""Many rows in one INSERT, many notifications in one NOTIFY, whose SQL text is the same
+for any number of them.
 
 A multi-row `insert().values([...])` is a new statement for every row count: SQLAlchemy
 cannot cache its compiled form, and PostgreSQL parses and plans it afresh, so a consumer
@@ -68,3 +69,17 @@ def _json_text(kind: sa.JSON, value: Any) -> str | None:
     if value is None and kind.none_as_null:
         return None
     return json.dumps(value)
+
+
+async def notify_all(session: Any, channel: str, payloads: Sequence[str]) -> None:
+    """NOTIFY channel with each payload, in their order, in one statement; listeners hear
+    them when the caller's transaction commits."""
+    if not payloads:
+        return
+    await session.execute(
+        sa.text(
+            "SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[]))"
+            " WITH ORDINALITY AS t(p, i) ORDER BY i"
+        ),
+        {"channel": channel, "payloads": list(payloads)},
+    )

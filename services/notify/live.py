@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
 
+from services.common.bulk import notify_all
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -25,15 +26,8 @@ async def push(session: Any, notice: dict[str, Any]) -> None:
 
 async def push_many(session: Any, notices: list[dict[str, Any]]) -> None:
     """push for several notices in one statement, in their order."""
-    if not notices:
-        return
-    payloads = [json.dumps(n, ensure_ascii=False, default=str) for n in notices]
-    await session.execute(
-        sa.text(
-            "SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[]))"
-            " WITH ORDINALITY AS t(p, i) ORDER BY i"
-        ),
-        {"channel": CHANNEL, "payloads": payloads},
+    await notify_all(
+        session, CHANNEL, [json.dumps(n, ensure_ascii=False, default=str) for n in notices]
     )
 
 

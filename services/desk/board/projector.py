@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.common.access.casework import place as place  # its home; imported from here too
+from services.common.bulk import notify_all
 from services.common.jurisdiction import Directory
 from services.common.kafka import PoisonEvent
 from services.desk.board.parts import PART_OPEN, PartChange, fold_parts
@@ -26,6 +27,14 @@ async def announce(session: Any, payload: dict[str, Any]) -> None:
     await session.execute(
         sa.select(sa.func.pg_notify(CHANNEL, json.dumps(payload, ensure_ascii=False)))
     )
+
+
+async def _tell(session: Any, batch: Batch | None, payload: dict[str, Any]) -> None:
+    """Tell live pages now, or with the batch's other events when there is one."""
+    if batch is None:
+        await announce(session, payload)
+    else:
+        batch.told.append(payload)
 
 
 # Columns of where a case is and what it waits on: set by dispatch's and sla's events, which
@@ -69,6 +78,39 @@ def _only_if_newer(values: dict[str, Any], at: datetime) -> None:
 
 
 @dataclass
+class Batch:
+    """One transaction's folding of many events: the board rows of its cases read and
+    locked in one statement (and kept up to date as the events fold), the live pages told
+    in one statement at the end."""
+
+    # case_no -> the unit holding it; None when the case has no row yet.
+    units: dict[str, str | None] = field(default_factory=dict)
+    told: list[dict[str, Any]] = field(default_factory=list)
+
+    async def lock(self, session: Any, case_nos: set[str]) -> None:
+        """Read and lock the rows of these cases, in case number order."""
+        if not case_nos:
+            return
+        self.units.update(dict.fromkeys(case_nos))
+        rows = await session.execute(
+            sa.select(cases.c.case_no, cases.c.unit_id)
+            .where(cases.c.case_no == sa.any_(sa.bindparam("nos", sorted(case_nos), ARRAY_OF_NOS)))
+            .order_by(cases.c.case_no)
+            .with_for_update()
+        )
+        for case_no, unit_id in rows:
+            self.units[case_no] = unit_id
+
+    async def tell(self, session: Any) -> None:
+        """Tell every listening desk process what moved, when the transaction commits."""
+        await notify_all(session, CHANNEL, [json.dumps(p, ensure_ascii=False) for p in self.told])
+        self.told.clear()
+
+
+ARRAY_OF_NOS = ARRAY(sa.String)
+
+
+@dataclass
 class BoardProjector:
     """Folds record entries into the board (rows and marks), then tells live pages."""
 
@@ -83,30 +125,36 @@ class BoardProjector:
         fields: dict[str, Any],
         at: datetime,
         live: bool = True,
+        batch: Batch | None = None,
     ) -> None:
         """Apply one event's fields to the board inside the caller's transaction.
 
-        PoisonEvent if the fields cannot be folded; `live` False when rebuilding.
+        PoisonEvent if the fields cannot be folded; `live` False when rebuilding. With a
+        `batch` that has locked the case's row, the row is not read again and the live
+        pages are told with the batch's other events.
         """
         if event_type in RECORD_ONLY:
             return  # nothing to read or lock: notices sent are the record's alone
-        row = (
-            await session.execute(
-                sa.select(cases.c.unit_id, cases.c.state)
-                .where(cases.c.case_no == case_no)
-                .with_for_update()
-            )
-        ).first()
+        if batch is not None and case_no in batch.units:
+            unit = batch.units[case_no]
+        else:
+            found = (
+                await session.execute(
+                    sa.select(cases.c.unit_id).where(cases.c.case_no == case_no).with_for_update()
+                )
+            ).first()
+            unit = found.unit_id if found else None
         try:
-            change = fold(event_type, fields, row.unit_id if row else None)
+            change = fold(event_type, fields, unit)
             part_changes = fold_parts(event_type, fields)
         except (KeyError, ValueError) as exc:
             raise PoisonEvent(f"cannot fold {event_type}: {exc!r}") from exc
         for part in part_changes:
             holder = await self._apply_part(session, case_no, part, at)
             if live and holder:
-                await announce(
+                await _tell(
                     session,
+                    batch,
                     {
                         "case_no": case_no,
                         "unit_id": holder,
@@ -120,14 +168,19 @@ class BoardProjector:
         if not live:
             # A rebuild reads the record alone: no row is left waiting for sla's answer.
             change.ask_sla = False
-        await self._apply(session, case_no, change, at, exists=row is not None)
+        now_held = await self._apply(session, case_no, change, at, exists=unit is not None)
+        if batch is not None:
+            if now_held is None:
+                batch.units.pop(case_no, None)  # not known for sure: read it again if needed
+            else:
+                batch.units[case_no] = now_held
         if not live:
             return
-        unit_id = change.values.get("unit_id") or (row.unit_id if row else "")
+        unit_id = change.values.get("unit_id") or (unit or "")
         payload = {
             "case_no": case_no,
             "unit_id": unit_id,
-            "previous_unit_id": row.unit_id if row else "",
+            "previous_unit_id": unit or "",
             **place(self.directory, unit_id),
             "event": event_type.split(".")[2],
         }
@@ -137,11 +190,13 @@ class BoardProjector:
                 "unit_id": change.also_tell,
                 **place(self.directory, change.also_tell),
             }
-        await announce(session, payload)
+        await _tell(session, batch, payload)
 
     async def _apply(
         self, session: Any, case_no: str, change: Change, at: datetime, *, exists: bool
-    ) -> None:
+    ) -> str | None:
+        """Write the change; the unit holding the case afterwards (None if another writer
+        created the row first and nothing was written)."""
         # Marks carry the event's own time, so a rebuild counts every period the same way.
         values = dict(change.values)
         if "unit_id" in values:
@@ -158,11 +213,14 @@ class BoardProjector:
             values.update(sla_stale=True, sla_tries=0)
         if exists:
             _only_if_newer(values, at)
-            await session.execute(
-                sa.update(cases)
-                .where(cases.c.case_no == case_no)
-                .values(version=cases.c.version + 1, **values)
-            )
+            held = (
+                await session.execute(
+                    sa.update(cases)
+                    .where(cases.c.case_no == case_no)
+                    .values(version=cases.c.version + 1, **values)
+                    .returning(cases.c.unit_id)
+                )
+            ).scalar_one_or_none()
         else:
             # An event may overtake the case's dispatch (other topic): start a partial row.
             values.setdefault("unit_id", "")
@@ -170,9 +228,14 @@ class BoardProjector:
             values["state_at"] = at
             if PLACEMENT & values.keys():
                 values["placed_at"] = at
-            await session.execute(
-                insert(cases).values(case_no=case_no, version=1, **values).on_conflict_do_nothing()
-            )
+            held = (
+                await session.execute(
+                    insert(cases)
+                    .values(case_no=case_no, version=1, **values)
+                    .on_conflict_do_nothing()
+                    .returning(cases.c.unit_id)
+                )
+            ).scalar_one_or_none()
         for unit_id, mark in change.marks:
             if unit_id:
                 await session.execute(
@@ -180,6 +243,7 @@ class BoardProjector:
                     .values(case_no=case_no, unit_id=unit_id, mark=mark, at=at)
                     .on_conflict_do_nothing()
                 )
+        return None if held is None else str(held)
 
     async def _apply_part(self, session: Any, case_no: str, part: PartChange, at: datetime) -> str:
         """Apply one part's change (联动办); returns the unit holding the part, to tell it."""

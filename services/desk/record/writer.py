@@ -18,7 +18,8 @@ from services.common import pii
 from services.common.bulk import insert_rows
 from services.common.events import Envelope, fields_of, to_datetime
 from services.common.kafka import PoisonEvent
-from services.desk.board.projector import BoardProjector
+from services.desk.board.projector import Batch, BoardProjector
+from services.desk.board.rules import RECORD_ONLY
 from services.desk.record.callers import stored
 from services.desk.record.entries import Caller, Entry, entry_of
 from services.desk.tables import callers, entries
@@ -153,6 +154,16 @@ class Recorder:
             await session.execute(sa.select(*locks))
             # Entries are numbered in the batch's order, the order they then fold in.
             fresh = await append_many(session, [e for e, _ in read], self.people, self.sealer)
+            # The board rows these events fold into, read and locked at once.
+            batch = Batch()
+            await batch.lock(
+                session,
+                {
+                    e.case_no
+                    for e, _ in read
+                    if e.event_id in fresh and e.event_type not in RECORD_ONLY
+                },
+            )
             for entry, fields in read:
                 if entry.event_id not in fresh:
                     out.append(False)
@@ -164,8 +175,10 @@ class Recorder:
                     event_type=entry.event_type,
                     fields=fields,
                     at=entry.at,
+                    batch=batch,
                 )
                 out.append(True)
+            await batch.tell(session)
         return out
 
 
