@@ -37,7 +37,7 @@ from profiles import (
 from servers import Servers
 
 # Niceness of the processes that work off Kafka (dispatch, notify, sla's workers).
-CONSUMER_NICE = int(os.environ.get("MINHU_CONSUMER_NICE", "10"))
+CONSUMER_NICE = int(os.environ.get("MINHU_CONSUMER_NICE", "5"))
 # How much longer than usual each process may take to become ready (a loaded machine).
 TIMEOUT_SCALE = float(os.environ.get("MINHU_STACK_TIMEOUT_SCALE", "1"))
 
@@ -142,7 +142,6 @@ class Stack(Servers):
                 prepare=self._temporal_prepare,
                 after_start=self._temporal_retention,
                 timeout=120.0,
-                nice=CONSUMER_NICE,
             ),
             Proc(
                 "prometheus",
@@ -190,7 +189,9 @@ class Stack(Servers):
                     getattr(ports, svc),
                     # intake's API acknowledges; its follower applies the events it follows.
                     env={**svc_env, "MINHU_INTAKE_FOLLOW": "false"} if svc == "intake" else svc_env,
-                    nice=0 if svc == "intake" else CONSUMER_NICE,
+                    # sla answers people's commands (accept, resolve) through Temporal: both
+                    # keep their share, as intake does.
+                    nice=CONSUMER_NICE if svc in ("dispatch", "notify", "desk") else 0,
                     live=_service_live(getattr(ports, svc)),
                 )
             )
