@@ -25,6 +25,9 @@ SMSGW = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_URL", "")
 # Urgent, so the citizen's SMS go out whatever the hour (others wait out the quiet hours).
 URGENT = {"urgent": True, "urgent_reason": "路灯全灭，夜间行人安全隐患"}
 RESOLVED_NOTICE = "MINHU_0002"  # 已办结，稍后将回访
+# Seconds for the board and the gateway to follow several services' events; the suite's
+# own load can hold them back well past the usual second or two.
+SETTLE = 60
 
 
 def listed(html: str, case_no: str) -> bool:
@@ -49,7 +52,7 @@ async def notice_delivered(http: httpx.AsyncClient, phone: str) -> None:
         texts = await get_json(http, f"{SMSGW}/v1/messages?to={phone}") or []
         return texts if any(m["template_id"] == RESOLVED_NOTICE for m in texts) else None
 
-    await eventually(got, timeout=20)
+    await eventually(got, timeout=SETTLE)
 
 
 async def reply(http: httpx.AsyncClient, phone: str, text: str, msg_id: str) -> None:
@@ -64,7 +67,7 @@ async def settled(http: httpx.AsyncClient, stack: StackAddresses, phone: str) ->
         got = await get_json(http, f"{stack.notify}/v1/sms/replies?phone={phone}") or []
         return got[0] if got and got[0]["status"] != "pending" else None
 
-    found: dict[str, Any] = await eventually(done, timeout=20)
+    found: dict[str, Any] = await eventually(done, timeout=SETTLE)
     return found
 
 
@@ -77,13 +80,13 @@ async def test_a_consenting_callers_resolved_case_waits_for_the_callback(
     other = await open_and_resolve(stack, http, silent)
     desk = await signed_in(stack, CALLER)
     try:
-        page = await eventually(lambda: in_tab(desk, "callback", waits), timeout=20)
+        page = await eventually(lambda: in_tab(desk, "callback", waits), timeout=SETTLE)
         assert tab_count(page, "callback") >= 1
         row = page[page.index(f'data-case="{waits}"') :].split("</tr>")[0]
         assert "去回访" in row and f"/cases/{waits}#act-callback" in row
         assert "data-left" not in row and "剩余" not in row  # nothing counts down on it
         # Without consent nobody calls: the case is finished, not waiting for a call.
-        await eventually(lambda: in_tab(desk, "done", other), timeout=20)
+        await eventually(lambda: in_tab(desk, "done", other), timeout=SETTLE)
         assert await in_tab(desk, "callback", other) is None
         # Finished cases are in neither 待签收 nor 办理中.
         for tab in ("accept", "doing"):
@@ -93,7 +96,7 @@ async def test_a_consenting_callers_resolved_case_waits_for_the_callback(
         try:
             refused = await handler.get("/queue", params={"tab": "callback"})
             assert refused.status_code == 422 and "没有这个工单列表" in refused.text
-            assert await eventually(lambda: in_tab(handler, "done", waits), timeout=20)
+            assert await eventually(lambda: in_tab(handler, "done", waits), timeout=SETTLE)
         finally:
             await handler.aclose()
     finally:
@@ -108,7 +111,7 @@ async def test_a_satisfied_sms_reply_from_a_consenting_caller_answers_the_callba
     phone = body["caller_phone"]
     desk = await signed_in(stack, CALLER)
     try:
-        await eventually(lambda: in_tab(desk, "callback", case_no), timeout=20)
+        await eventually(lambda: in_tab(desk, "callback", case_no), timeout=SETTLE)
         await notice_delivered(http, phone)
 
         await reply(http, phone, "1", f"up-{case_no}")
@@ -124,11 +127,11 @@ async def test_a_satisfied_sms_reply_from_a_consenting_caller_answers_the_callba
             status = await get_json(http, f"{stack.sla}/v1/cases/{case_no}")
             return status if status and status["state"] == "closed" else None
 
-        status = await eventually(closed, timeout=20)
+        status = await eventually(closed, timeout=SETTLE)
         closing = [h for h in status["history"] if h["kind"] == "closed"]
         assert closing and "短信回复：1" in closing[0]["note"]
         # Off the callback list, on the finished one as closed.
-        page = await eventually(lambda: in_tab(desk, "done", case_no), timeout=20)
+        page = await eventually(lambda: in_tab(desk, "done", case_no), timeout=SETTLE)
         row = page[page.index(f'data-case="{case_no}"') :].split("</tr>")[0]
         assert 'data-state="closed"' in row
         assert await in_tab(desk, "callback", case_no) is None
@@ -144,7 +147,7 @@ async def test_an_unsatisfied_sms_reply_reopens_the_case_off_the_callback_list(
     phone = body["caller_phone"]
     desk = await signed_in(stack, CALLER)
     try:
-        await eventually(lambda: in_tab(desk, "callback", case_no), timeout=20)
+        await eventually(lambda: in_tab(desk, "callback", case_no), timeout=SETTLE)
         await notice_delivered(http, phone)
 
         await reply(http, phone, "3", f"up-{case_no}")
@@ -152,7 +155,7 @@ async def test_an_unsatisfied_sms_reply_reopens_the_case_off_the_callback_list(
         kept = await settled(http, stack, phone)
         assert (kept["status"], kept["outcome"]) == ("applied", "unsatisfied")
         # Reopened: back with its unit, in the work being done, no longer waiting for a call.
-        await eventually(lambda: in_tab(desk, "doing", case_no), timeout=20)
+        await eventually(lambda: in_tab(desk, "doing", case_no), timeout=SETTLE)
         assert await in_tab(desk, "callback", case_no) is None
     finally:
         await desk.aclose()
