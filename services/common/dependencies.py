@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
+from services.common.failures import first_line
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -51,8 +52,7 @@ class Dependency:
 
         def failed(state: RetryCallState) -> None:
             failure = state.outcome.exception() if state.outcome else None
-            first = str(failure).splitlines()[0] if str(failure) else ""
-            self.last_error = f"{type(failure).__name__}: {first}"[:200]  # never a statement
+            self.last_error = f"{type(failure).__name__}: {first_line(failure)}"[:200]
             log.warning(
                 "dependency not reachable, retrying",
                 dependency=self.name,

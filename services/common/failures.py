@@ -87,9 +87,15 @@ def kind_of(exc: BaseException) -> Kind:
     return UNKNOWN
 
 
+def first_line(exc: BaseException | None) -> str:
+    """The first line of an error's text: a database error's later lines hold the statement
+    and its parameters, which may carry personal data."""
+    text = str(exc) if exc is not None else ""
+    return text.splitlines()[0] if text else ""
+
+
 def reason(exc: BaseException) -> str:
     """A dead letter's reason: the kind, the error's class and, for databases, SQLSTATE."""
     code = sqlstate(exc)
-    detail = str(exc).splitlines()[0][:300] if str(exc) else ""
     state = f" [{code}]" if code else ""
-    return f"{kind_of(exc)}: {type(exc).__name__}{state}: {detail}"
+    return f"{kind_of(exc)}: {type(exc).__name__}{state}: {first_line(exc)[:300]}"
