@@ -230,7 +230,7 @@ class Stack(Servers):
         """Names to act on: `sla` stands for the sla service and its worker processes,
         `intake` for intake and its follower."""
         out = list(names)
-        if "intake" in names and "intake-follower" not in names:
+        if "intake" in names:
             out.append("intake-follower")
         if "sla" in names:
             out += [p.name for p in self.procs if p.name.startswith("sla-worker-")]

@@ -37,7 +37,7 @@ def insert_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> Insert:
     for row in rows:
         if row.keys() != rows[0].keys():
             raise ValueError(f"rows of {table.name} differ in their columns")
-    arrays = []
+    arrays, as_json = [], set()
     for name in columns:
         kind = table.c[name].type
         values = [row[name] for row in rows]
@@ -46,6 +46,7 @@ def insert_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> Insert:
         if isinstance(kind, sa.JSON):
             # A JSON list would read as one more array dimension: JSON goes as its text.
             values = [_json_text(kind, value) for value in values]
+            as_json.add(name)
             kind = sa.Text()
         arrays.append(sa.bindparam(None, values, type_=ARRAY(kind)))
     unnested = (
@@ -54,9 +55,7 @@ def insert_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> Insert:
         .render_derived(name="u")
     )
     picked = [
-        sa.cast(unnested.c[name], table.c[name].type)
-        if isinstance(table.c[name].type, sa.JSON)
-        else unnested.c[name]
+        sa.cast(unnested.c[name], table.c[name].type) if name in as_json else unnested.c[name]
         for name in columns
     ]
     source = sa.select(*picked).order_by(unnested.c[_ORDER])

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-import sqlalchemy as sa
 
 from services.common.bulk import notify_all
 from services.common.logging import get_logger
@@ -19,9 +18,7 @@ CHANNEL = "minhu_inbox"
 
 async def push(session: Any, notice: dict[str, Any]) -> None:
     """Announce an in-app notice when the caller's transaction commits."""
-    await session.execute(
-        sa.select(sa.func.pg_notify(CHANNEL, json.dumps(notice, ensure_ascii=False, default=str)))
-    )
+    await push_many(session, [notice])
 
 
 async def push_many(session: Any, notices: list[dict[str, Any]]) -> None:

@@ -24,9 +24,7 @@ CHANNEL = "minhu_board"
 
 async def announce(session: Any, payload: dict[str, Any]) -> None:
     """Tell every listening desk process, when this transaction commits."""
-    await session.execute(
-        sa.select(sa.func.pg_notify(CHANNEL, json.dumps(payload, ensure_ascii=False)))
-    )
+    await notify_all(session, CHANNEL, [json.dumps(payload, ensure_ascii=False)])
 
 
 async def _tell(session: Any, batch: Batch | None, payload: dict[str, Any]) -> None:
@@ -77,6 +75,9 @@ def _only_if_newer(values: dict[str, Any], at: datetime) -> None:
         values["placed_at"] = sa.case((fresh, at), else_=c.placed_at)
 
 
+ARRAY_OF_NOS = ARRAY(sa.String)
+
+
 @dataclass
 class Batch:
     """One transaction's folding of many events: the board rows of its cases read and
@@ -105,9 +106,6 @@ class Batch:
         """Tell every listening desk process what moved, when the transaction commits."""
         await notify_all(session, CHANNEL, [json.dumps(p, ensure_ascii=False) for p in self.told])
         self.told.clear()
-
-
-ARRAY_OF_NOS = ARRAY(sa.String)
 
 
 @dataclass
