@@ -87,6 +87,12 @@ async def main() -> int:
     parser.add_argument(
         "--escalation-lead", type=float, help="seconds from the dispatches to the first deadline"
     )
+    parser.add_argument(
+        "--escalation-start-rate",
+        type=float,
+        default=8.0,
+        help="workflow starts a second assumed when no lead is given (lead = cases / rate)",
+    )
     parser.add_argument("--drain-timeout", type=float, help="seconds to wait for a step's cases")
     parser.add_argument("--all-steps", action="store_true", help="go on past a step not kept up")
     parser.add_argument(
@@ -246,7 +252,8 @@ async def main() -> int:
                 kafka,
                 esc_cases,
                 window=30.0 if quick else 60.0,
-                lead=args.escalation_lead or (30.0 if quick else None),
+                lead=args.escalation_lead,
+                start_rate=args.escalation_start_rate,
                 tick=lambda f: progress.update(t, completed=100 * f),
             )
             result["escalation"] = e.row()

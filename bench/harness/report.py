@@ -137,6 +137,12 @@ def markdown(result: dict[str, Any]) -> str:
             f"max {e['max_s']:.2f} s ({e['breaches']} breaches seen; all workflows running "
             f"{e['started_in_s']:.0f} s after the dispatches)"
         )
+        if e.get("late_starts"):
+            out.append(
+                f"  - {e['late_starts']} workflows started only after their deadline; over the "
+                f"cases open at their deadline: p50 {e['open_p50_s']:.2f} s, "
+                f"p99 {e['open_p99_s']:.2f} s"
+            )
     if result.get("others"):
         out += ["", "## Other benches", ""]
         for name, text in result["others"].items():
