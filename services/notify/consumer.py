@@ -127,7 +127,6 @@ class Notifier:
             todo.append((i, env, fields))
         if not todo:
             return out
-        recorded: list[tuple[Notice, str]] = []
         async with self.sessions() as session, session.begin():  # type: ignore[operator]
             fresh = await claim_many(
                 session,
@@ -137,12 +136,24 @@ class Notifier:
             )
             # By case (each case's events keep their order): two batches that touch the same
             # cases lock their rows in one order, and never wait on each other in a circle.
+            applied: list[tuple[Envelope, dict[str, Any]]] = []
             for i, env, fields in sorted(todo, key=lambda t: t[1].subject):
                 if env.id not in fresh:
                     out[i] = False
                     continue
                 fresh.discard(env.id)  # the same event twice in one batch: once
-                recorded += await self._apply(session, env, fields, now)
+                applied.append((env, fields))
+            batch = Urgencies(
+                await store.urgencies(
+                    session, {env.subject for env, _ in applied if env.type == SLA_CHANGED}
+                )
+            )
+            planned: list[tuple[Notice, dict[str, Any]]] = []
+            for env, fields in applied:
+                planned += await self._apply(session, env, fields, now, batch)
+            await store.remember_urgencies(session, batch.dispatched, at=now)
+            # The batch's notices in one statement each, in the order of its events.
+            recorded = await self._record(session, planned, now)
         if self.wake is not None and any(n.channel != IN_APP for n, _ in recorded):
             self.wake()
         self.relay.wake()
@@ -153,9 +164,15 @@ class Notifier:
         return out
 
     async def _apply(
-        self, session: Any, env: Envelope, fields: dict[str, Any], now: datetime
-    ) -> list[tuple[Notice, str]]:
-        """One claimed event's effects in the caller's transaction: the notices recorded."""
+        self,
+        session: Any,
+        env: Envelope,
+        fields: dict[str, Any],
+        now: datetime,
+        batch: Urgencies,
+    ) -> list[tuple[Notice, dict[str, Any]]]:
+        """One claimed event's effects in the caller's transaction: its notices, each with
+        the row that will log it."""
         caller: Caller | None = None
         seals: dict[str, tuple[str, str | None]] = {}
         if env.type == RECEIVED:
@@ -182,9 +199,9 @@ class Notifier:
         elif wants_caller(env.type, fields):
             known = await store.caller(session, case_no=env.subject)
             caller = _known_caller(known, self.sealer, env.subject)
-        urgent = await self._urgent(session, env, fields, caller, now)
+        urgent = await self._urgent(session, env, fields, caller, batch)
         notices = self._plan(env, fields, caller, urgent=urgent)
-        return await self._record(session, env, fields, notices, now, seals)
+        return [(n, self._row(env, fields, n, now, seals)) for n in notices]
 
     def _plan(
         self, env: Envelope, fields: dict[str, Any], caller: Caller | None, *, urgent: bool
@@ -206,16 +223,16 @@ class Notifier:
         env: Envelope,
         fields: dict[str, Any],
         caller: Caller | None,
-        now: datetime,
+        batch: Urgencies,
     ) -> bool:
         """The case's urgency as dispatch classified it (the SLA clock follows that one)."""
         if env.type == DISPATCHED:
             urgent = bool(fields.get("urgent"))
-            await store.remember_urgency(session, case_no=env.subject, urgent=urgent, at=now)
+            batch.dispatch(env.subject, urgent)
             return urgent
         if env.type != SLA_CHANGED:
             return False  # only SLA events' duty SMS depend on it
-        known = await store.urgency(session, case_no=env.subject)
+        known = batch.known.get(env.subject)
         if known is not None:
             return known
         if caller is not None:
@@ -224,52 +241,57 @@ class Notifier:
         row = await store.caller(session, case_no=env.subject)
         return bool(row and row["urgent"])
 
-    async def _record(
+    def _row(
         self,
-        session: Any,
         env: Envelope,
         fields: dict[str, Any],
-        notices: list[Notice],
+        n: Notice,
         now: datetime,
         seals: dict[str, tuple[str, str | None]],
+    ) -> dict[str, Any]:
+        """The row logging one notice, with its status: in-app ones are delivered (pushed)
+        in the transaction that logs them, the others queued for the deliverer."""
+        in_app = n.channel == IN_APP
+        row = {
+            "case_no": env.subject,
+            "event_id": env.id,
+            "event_type": env.type,
+            "channel": n.channel,
+            "recipient": n.recipient,
+            "template": n.template,
+            "body": webhook_body(env, fields) if n.channel == WEBHOOK else n.body,
+            "params": dict(n.params),
+            "status": "delivered" if in_app else "pending",
+            "sent_at": now,
+            "delivered_at": now if in_app else None,
+            "next_attempt_at": None
+            if in_app
+            else self.quiet.not_before(now, urgent=n.urgent)
+            if n.channel == SMS
+            else now,
+        }
+        if n.channel == SMS:
+            # One seal per number and event: the caller's own is sealed once for both.
+            if n.recipient not in seals:
+                seals[n.recipient] = sealed_phone(n.recipient, self.sealer)
+            sealed, ref = seals[n.recipient]
+            row.update(recipient=masked(n.recipient), recipient_sealed=sealed)
+            row["recipient_ref"] = ref
+        return row
+
+    async def _record(
+        self, session: Any, planned: list[tuple[Notice, dict[str, Any]]], now: datetime
     ) -> list[tuple[Notice, str]]:
-        """Log each notice once, all in one statement (with its status; those logged before
-        are left out); in-app ones are delivered (pushed) in the same transaction."""
-        rows = []
-        for n in notices:
-            in_app = n.channel == IN_APP
-            row = {
-                "case_no": env.subject,
-                "event_id": env.id,
-                "event_type": env.type,
-                "channel": n.channel,
-                "recipient": n.recipient,
-                "template": n.template,
-                "body": webhook_body(env, fields) if n.channel == WEBHOOK else n.body,
-                "params": dict(n.params),
-                "status": "delivered" if in_app else "pending",
-                "sent_at": now,
-                "delivered_at": now if in_app else None,
-                "next_attempt_at": None
-                if in_app
-                else self.quiet.not_before(now, urgent=n.urgent)
-                if n.channel == SMS
-                else now,
-            }
-            if n.channel == SMS:
-                # One seal per number and event: the caller's own is sealed once for both.
-                if n.recipient not in seals:
-                    seals[n.recipient] = sealed_phone(n.recipient, self.sealer)
-                sealed, ref = seals[n.recipient]
-                row.update(recipient=masked(n.recipient), recipient_sealed=sealed)
-                row["recipient_ref"] = ref
-            rows.append(row)
+        """Log each notice once (those logged before are left out), with the citizens' SMS
+        cap applied in order, the notify.sent events and the live pushes: one statement
+        each for the whole batch."""
+        rows = [row for _, row in planned]
         verdicts = await hold_back_many(session, rows, self.cap, now)
         fresh = await store.record_many(session, rows)
         out: list[tuple[Notice, str]] = []
         sent: list[tuple[dict[str, Any], str]] = []
         pushed: list[dict[str, Any]] = []
-        for n, row, verdict in zip(notices, rows, verdicts, strict=True):
+        for (n, row), verdict in zip(planned, verdicts, strict=True):
             key = (row["event_id"], row["channel"], row["recipient"])
             if key not in fresh:
                 continue
@@ -286,3 +308,16 @@ class Notifier:
         await announce_many(session, store.outbox, sent, now)
         await push_many(session, pushed)
         return out
+
+
+@dataclass
+class Urgencies:
+    """The urgency of a batch's cases: as stored when the batch began, then as the batch's
+    own dispatches set it (stored together once the batch is planned)."""
+
+    known: dict[str, bool]
+    dispatched: dict[str, bool] = field(default_factory=dict)
+
+    def dispatch(self, case_no: str, urgent: bool) -> None:
+        """A dispatch's urgency: later events of the batch read it; the last one is kept."""
+        self.known[case_no] = self.dispatched[case_no] = urgent

@@ -273,9 +273,13 @@ async def caller(session: AsyncSession, *, case_no: str) -> dict[str, Any] | Non
     return dict(row._mapping) if row else None
 
 
-async def remember_urgency(session: AsyncSession, *, case_no: str, urgent: bool, at: Any) -> None:
-    """Keep a case's urgency; a later dispatch (after a bounce) has the last word."""
-    stmt = insert(case_urgency).values(case_no=case_no, urgent=urgent, updated_at=at)
+async def remember_urgencies(session: AsyncSession, urgent: dict[str, bool], *, at: Any) -> None:
+    """Keep cases' urgency, one value per case, in one statement; a later dispatch (after
+    a bounce) has the last word."""
+    if not urgent:
+        return
+    rows = [{"case_no": c, "urgent": u, "updated_at": at} for c, u in urgent.items()]
+    stmt = insert_rows(case_urgency, rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[case_urgency.c.case_no],
         set_={"urgent": stmt.excluded.urgent, "updated_at": stmt.excluded.updated_at},
@@ -283,11 +287,16 @@ async def remember_urgency(session: AsyncSession, *, case_no: str, urgent: bool,
     await session.execute(stmt)
 
 
-async def urgency(session: AsyncSession, *, case_no: str) -> bool | None:
-    """Whether dispatch classified the case urgent; None if notify never saw it dispatched."""
-    stmt = sa.select(case_urgency.c.urgent).where(case_urgency.c.case_no == case_no)
-    value = (await session.execute(stmt)).scalar_one_or_none()
-    return None if value is None else bool(value)
+async def urgencies(session: AsyncSession, case_nos: set[str]) -> dict[str, bool]:
+    """Whether dispatch classified each case urgent, in one query; cases notify never saw
+    dispatched are left out."""
+    if not case_nos:
+        return {}
+    u = case_urgency.c
+    # One array parameter: the same statement whatever the number of cases.
+    nos = sa.bindparam("nos", sorted(case_nos), sa.ARRAY(sa.String))
+    rows = await session.execute(sa.select(u.case_no, u.urgent).where(u.case_no == sa.any_(nos)))
+    return {r.case_no: bool(r.urgent) for r in rows}
 
 
 async def _due_rows(

@@ -38,6 +38,7 @@ from services.notify.channels.webhook import Webhooks
 from services.notify.consumer import Notifier
 from services.notify.deliver import Deliverer
 from services.notify.domain import Templates
+from services.notify.domain.contacts import DutyContacts
 from services.notify.domain.plan import Context, Subscriber
 from services.notify.domain.schedule import Backoff, QuietHours, RetrySchedule
 from services.notify.settings import NotifySettings
@@ -251,6 +252,50 @@ async def test_a_batch_applies_each_event_once_and_a_poison_one_spoils_none(rig:
             ]
         )
     assert await rows(rig, other) == []
+
+
+async def test_a_batch_reads_the_urgency_its_own_dispatches_set(rig: Rig) -> None:
+    """Duty SMS of an urgent case skip the quiet hours; a breach in the same batch as the
+    case's dispatch, and one in a later batch, both know the case is urgent."""
+    always_quiet = QuietHours(start=time(0, 0), end=time(23, 59, 59, 999999))
+    duty = DutyContacts(units={"U-9": "13900139100"})
+    notifier = Notifier(
+        rig.sessions,
+        rig.notifier.relay,
+        Templates.from_file(),
+        "notify-it-urgency",
+        context=Context(duty=duty),
+        quiet=always_quiet,
+    )
+    urgent, ordinary, unseen = "20261122009101", "20261122009102", "20261122009103"
+
+    def dispatched(case_no: str, is_urgent: bool) -> tuple[events.Envelope, Any]:
+        p = case_pb2.CaseDispatched(
+            case_no=case_no, unit_id="U-9", unit_name="柳岸社区", topic="城乡建设", urgent=is_urgent
+        )
+        return envelope(events.CASE_DISPATCHED, p, case_no), p
+
+    def breached(case_no: str, kind: str = "breached") -> tuple[events.Envelope, Any]:
+        p = case_pb2.CaseSlaChanged(case_no=case_no, kind=kind, deadline="accept", unit_id="U-9")
+        return envelope(events.CASE_SLA_CHANGED, p, case_no), p
+
+    batch = [dispatched(urgent, True), breached(urgent), dispatched(ordinary, False)]
+    batch += [breached(ordinary), breached(unseen)]
+    assert await notifier.apply_batch(batch) == [True] * 5
+    assert await notifier.apply_batch([breached(urgent, "escalated")]) == [True]
+
+    def held(log: list[dict[str, Any]]) -> dict[str, bool]:
+        return {
+            r["template"]: r["next_attempt_at"] > r["sent_at"] for r in log if r["channel"] == "sms"
+        }
+
+    assert held(await rows(rig, urgent)) == {
+        "handler_duty_urgent_case": False,
+        "handler_duty_breached": False,
+        "handler_duty_escalated": False,
+    }
+    assert held(await rows(rig, ordinary)) == {"handler_duty_breached": True}
+    assert held(await rows(rig, unseen)) == {"handler_duty_breached": True}
 
 
 async def test_a_failing_gateway_is_retried_then_dead_lettered(rig: Rig) -> None:
