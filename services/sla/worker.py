@@ -13,7 +13,12 @@ import sys
 from aiokafka import AIOKafkaProducer
 from prometheus_client import start_http_server
 from temporalio.client import Client
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker import (
+    PollerBehaviorSimpleMaximum,
+    UnsandboxedWorkflowRunner,
+    Worker,
+    WorkflowRunner,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from services.common.dependencies import Dependency
@@ -71,6 +76,8 @@ def make_worker(
         max_concurrent_workflow_tasks=own.worker_workflow_tasks,
         max_concurrent_local_activities=own.worker_local_activities,
         max_concurrent_activities=own.worker_local_activities,
+        workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(own.worker_workflow_polls),
+        nonsticky_to_sticky_poll_ratio=own.worker_nonsticky_ratio,
     )
 
 
