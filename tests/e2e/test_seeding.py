@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from services.common import pii
 from services.common.jurisdiction import Directory
 from services.common.settings import CommonSettings
-from services.desk.board.projector import BoardProjector
+from services.desk.board.projector import Batch, BoardProjector
 from services.desk.settings import DeskSettings
 from services.desk.tables import cases as board_cases
 from services.desk.tables import marks as board_marks
@@ -23,7 +23,7 @@ from tests.support import StackAddresses
 
 # Prefixes of their own, outside the shared population's 2025…: other tests seed that on the
 # same stack and count its lists.
-PREFIX, TWIN = "20249", "20248"
+PREFIX, TWIN, BATCHED = "20249", "20248", "20247"
 IGNORED = {"case_no", "updated_at", "words"}
 
 
@@ -54,13 +54,15 @@ async def test_seeded_rows_are_what_the_desks_projector_makes_of_the_same_events
     stack: StackAddresses,
 ) -> None:
     # One case of every state and light, seeded; its twin's identical story goes through the
-    # projector event by event, as the desk's consumer and rebuild apply it.
+    # projector event by event, as a rebuild applies it, and its third copy's in one batch,
+    # as the desk's consumer applies a partition's events.
     sample = {
         (c.state, c.light, c.extension_pending, c.satisfaction): c
         for c in volume(400, units=handling_units(besides=COUNTED_UNITS))
     }
     seeded = [replace(c, case_no=f"{PREFIX}9{i:08d}") for i, c in enumerate(sample.values())]
     twins = [replace(c, case_no=TWIN + c.case_no[len(PREFIX) :]) for c in seeded]
+    batched = [replace(c, case_no=BATCHED + c.case_no[len(PREFIX) :]) for c in seeded]
     await seed_desk(stack, seeded)
     common = CommonSettings()
     engine = create_async_engine(common.database_url(DeskSettings().database))
@@ -78,12 +80,27 @@ async def test_seeded_rows_are_what_the_desks_projector_makes_of_the_same_events
                         at=at,
                         live=False,
                     )
+        async with async_sessionmaker(engine)() as session, session.begin():
+            batch = Batch()
+            await batch.lock(session, {c.case_no for c in batched})
+            for copy in batched:
+                for event_type, at, fields in story(copy, directory, sealer):
+                    await board.project(
+                        session,
+                        case_no=copy.case_no,
+                        event_type=event_type,
+                        fields=fields,
+                        at=at,
+                        live=False,
+                        batch=batch,
+                    )
+            await batch.finish(session)
         async with async_sessionmaker(engine)() as session:
             rows = {
                 r.case_no: r._asdict()
                 for r in await session.execute(
                     sa.select(board_cases).where(
-                        board_cases.c.case_no.in_([c.case_no for c in seeded + twins])
+                        board_cases.c.case_no.in_([c.case_no for c in seeded + twins + batched])
                     )
                 )
             }
@@ -91,16 +108,17 @@ async def test_seeded_rows_are_what_the_desks_projector_makes_of_the_same_events
                 (m.case_no[len(PREFIX) :], m.unit_id, m.mark, m.at)
                 for m in await session.execute(
                     sa.select(board_marks).where(
-                        board_marks.c.case_no.in_([c.case_no for c in seeded + twins])
+                        board_marks.c.case_no.in_([c.case_no for c in seeded + twins + batched])
                     )
                 )
             ]
     finally:
         await engine.dispose()
     assert len(seeded) >= 8
-    for case, twin in zip(seeded, twins, strict=True):
+    for case, twin, copy in zip(seeded, twins, batched, strict=True):
         mine = {k: v for k, v in rows[case.case_no].items() if k not in IGNORED}
         theirs = {k: v for k, v in rows[twin.case_no].items() if k not in IGNORED}
-        assert mine == theirs, case
-    by_origin = Counter(marks)
-    assert by_origin and all(n == 2 for n in by_origin.values()), by_origin
+        folded = {k: v for k, v in rows[copy.case_no].items() if k not in IGNORED}
+        assert mine == theirs == folded, case
+    by_origin = Counter(marks)  # each mark, with its time, once per copy
+    assert by_origin and all(n == 3 for n in by_origin.values()), by_origin

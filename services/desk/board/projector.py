@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.common.access.casework import place as place  # its home; imported from here too
-from services.common.bulk import notify_all
+from services.common.bulk import insert_rows, notify_all
 from services.common.jurisdiction import Directory
 from services.common.kafka import PoisonEvent
 from services.desk.board.parts import PART_OPEN, PartChange, fold_parts
@@ -81,12 +81,15 @@ ARRAY_OF_NOS = ARRAY(sa.String)
 @dataclass
 class Batch:
     """One transaction's folding of many events: the board rows of its cases read and
-    locked in one statement (and kept up to date as the events fold), the live pages told
-    in one statement at the end."""
+    locked in one statement (and kept up to date as the events fold); the marks units
+    earned written, and the live pages told, in one statement each at the end."""
 
     # case_no -> the unit holding it; None when the case has no row yet.
     units: dict[str, str | None] = field(default_factory=dict)
     told: list[dict[str, Any]] = field(default_factory=list)
+    # (case_no, unit_id, mark) -> when it was earned; the first of the batch stays, as the
+    # first one stored stays (nothing reads marks while the batch folds).
+    earned: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
 
     async def lock(self, session: Any, case_nos: set[str]) -> None:
         """Read and lock the rows of these cases, in case number order."""
@@ -102,8 +105,16 @@ class Batch:
         for case_no, unit_id in rows:
             self.units[case_no] = unit_id
 
-    async def tell(self, session: Any) -> None:
-        """Tell every listening desk process what moved, when the transaction commits."""
+    async def finish(self, session: Any) -> None:
+        """Write the marks earned; tell every listening desk process what moved, when the
+        transaction commits."""
+        if self.earned:
+            rows = [
+                {"case_no": c, "unit_id": u, "mark": m, "at": at}
+                for (c, u, m), at in self.earned.items()
+            ]
+            await session.execute(insert_rows(marks, rows).on_conflict_do_nothing())
+            self.earned.clear()
         await notify_all(session, CHANNEL, [json.dumps(p, ensure_ascii=False) for p in self.told])
         self.told.clear()
 
@@ -166,7 +177,9 @@ class BoardProjector:
         if not live:
             # A rebuild reads the record alone: no row is left waiting for sla's answer.
             change.ask_sla = False
-        now_held = await self._apply(session, case_no, change, at, exists=unit is not None)
+        now_held = await self._apply(
+            session, case_no, change, at, exists=unit is not None, batch=batch
+        )
         if batch is not None:
             if now_held is None:
                 batch.units.pop(case_no, None)  # not known for sure: read it again if needed
@@ -191,7 +204,14 @@ class BoardProjector:
         await _tell(session, batch, payload)
 
     async def _apply(
-        self, session: Any, case_no: str, change: Change, at: datetime, *, exists: bool
+        self,
+        session: Any,
+        case_no: str,
+        change: Change,
+        at: datetime,
+        *,
+        exists: bool,
+        batch: Batch | None = None,
     ) -> str | None:
         """Write the change; the unit holding the case afterwards (None if another writer
         created the row first and nothing was written)."""
@@ -235,7 +255,9 @@ class BoardProjector:
                 )
             ).scalar_one_or_none()
         for unit_id, mark in change.marks:
-            if unit_id:
+            if unit_id and batch is not None:
+                batch.earned.setdefault((case_no, unit_id, mark), at)
+            elif unit_id:
                 await session.execute(
                     insert(marks)
                     .values(case_no=case_no, unit_id=unit_id, mark=mark, at=at)

@@ -178,7 +178,7 @@ class Recorder:
                     batch=batch,
                 )
                 out.append(True)
-            await batch.tell(session)
+            await batch.finish(session)
         return out
 
 
