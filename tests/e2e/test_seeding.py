@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
@@ -68,32 +69,27 @@ async def test_seeded_rows_are_what_the_desks_projector_makes_of_the_same_events
     engine = create_async_engine(common.database_url(DeskSettings().database))
     directory = Directory.from_file()
     board, sealer = BoardProjector(directory), pii.Sealer.from_settings(common)
+
+    async def fold(session: Any, copies: list[Any], batch: Batch | None = None) -> None:
+        for copy in copies:
+            for event_type, at, fields in story(copy, directory, sealer):
+                await board.project(
+                    session,
+                    case_no=copy.case_no,
+                    event_type=event_type,
+                    fields=fields,
+                    at=at,
+                    live=False,
+                    batch=batch,
+                )
+
     try:
         async with async_sessionmaker(engine)() as session, session.begin():
-            for twin in twins:
-                for event_type, at, fields in story(twin, directory, sealer):
-                    await board.project(
-                        session,
-                        case_no=twin.case_no,
-                        event_type=event_type,
-                        fields=fields,
-                        at=at,
-                        live=False,
-                    )
+            await fold(session, twins)
         async with async_sessionmaker(engine)() as session, session.begin():
             batch = Batch()
             await batch.lock(session, {c.case_no for c in batched})
-            for copy in batched:
-                for event_type, at, fields in story(copy, directory, sealer):
-                    await board.project(
-                        session,
-                        case_no=copy.case_no,
-                        event_type=event_type,
-                        fields=fields,
-                        at=at,
-                        live=False,
-                        batch=batch,
-                    )
+            await fold(session, batched, batch)
             await batch.finish(session)
         async with async_sessionmaker(engine)() as session:
             rows = {
