@@ -151,8 +151,12 @@ class EventConsumer:
         self.assigned = asyncio.Event()
         self._lag: dict[TopicPartition, int] = {}
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
-        for topic in config.topics:  # a zero to compare the first dead letter against
+        for topic in config.topics:
+            # Zeros from the start: the first dead letter (or event) is a rise from zero,
+            # and a group that has consumed nothing yet is seen doing so.
             DEAD_LETTERS.labels(topic, config.group)
+            EVENTS_CONSUMED.labels(topic, config.group, "processed")
+            EVENT_HANDLING.labels(topic, config.group)
 
     async def run(self) -> None:
         """Consume until cancelled."""
