@@ -38,9 +38,10 @@ async def a_real_receipt(stack: StackAddresses, http: httpx.AsyncClient) -> case
     case_no = (await http.post(f"{stack.intake}/v1/cases", json=new_case())).json()["case_no"]
 
     async def published() -> case_pb2.CaseReceived | None:
-        for env, payload in await read_topic(stack.kafka, Topic.RECEIVED, idle_ms=500):
-            if env.subject == case_no:
-                return payload  # type: ignore[no-any-return]
+        for item in await read_topic(stack.kafka, Topic.RECEIVED, idle_ms=500):
+            # Records other tests left unreadable on purpose come back undecoded: skipped.
+            if isinstance(item, tuple) and item[0].subject == case_no:
+                return item[1]  # type: ignore[no-any-return]
         return None
 
     return await eventually(published)
