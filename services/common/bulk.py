@@ -1,5 +1,5 @@
-"""Many rows in one INSERT, many notifications in one NOTIFY, whose SQL text is the same
-for any number of them.
+"""Many rows in one INSERT, many notifications in one NOTIFY, many keys in one WHERE, whose
+SQL text is the same for any number of them.
 
 A multi-row `insert().values([...])` is a new statement for every row count: SQLAlchemy
 cannot cache its compiled form, and PostgreSQL parses and plans it afresh, so a consumer
@@ -68,6 +68,12 @@ def _json_text(kind: sa.JSON, value: Any) -> str | None:
     if value is None and kind.none_as_null:
         return None
     return json.dumps(value)
+
+
+def one_of(column: sa.ColumnElement[str], values: set[str]) -> sa.ColumnElement[bool]:
+    """`column = ANY($1)`, the values (sorted) as one text array: unlike `IN (…)`, one
+    statement whatever their number."""
+    return column == sa.any_(sa.bindparam(None, sorted(values), ARRAY(sa.String)))
 
 
 async def notify_all(session: Any, channel: str, payloads: Sequence[str]) -> None:

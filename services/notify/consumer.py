@@ -143,15 +143,15 @@ class Notifier:
                     continue
                 fresh.discard(env.id)  # the same event twice in one batch: once
                 applied.append((env, fields))
-            batch = Urgencies(
+            urgencies = Urgencies(
                 await store.urgencies(
                     session, {env.subject for env, _ in applied if env.type == SLA_CHANGED}
                 )
             )
             planned: list[tuple[Notice, dict[str, Any]]] = []
             for env, fields in applied:
-                planned += await self._apply(session, env, fields, now, batch)
-            await store.remember_urgencies(session, batch.dispatched, at=now)
+                planned += await self._apply(session, env, fields, now, urgencies)
+            await store.remember_urgencies(session, urgencies.dispatched, at=now)
             # The batch's notices in one statement each, in the order of its events.
             recorded = await self._record(session, planned, now)
         if self.wake is not None and any(n.channel != IN_APP for n, _ in recorded):
@@ -169,7 +169,7 @@ class Notifier:
         env: Envelope,
         fields: dict[str, Any],
         now: datetime,
-        batch: Urgencies,
+        urgencies: Urgencies,
     ) -> list[tuple[Notice, dict[str, Any]]]:
         """One claimed event's effects in the caller's transaction: its notices, each with
         the row that will log it."""
@@ -199,7 +199,7 @@ class Notifier:
         elif wants_caller(env.type, fields):
             known = await store.caller(session, case_no=env.subject)
             caller = _known_caller(known, self.sealer, env.subject)
-        urgent = await self._urgent(session, env, fields, caller, batch)
+        urgent = await self._urgent(session, env, fields, caller, urgencies)
         notices = self._plan(env, fields, caller, urgent=urgent)
         return [(n, self._row(env, fields, n, now, seals)) for n in notices]
 
@@ -223,16 +223,16 @@ class Notifier:
         env: Envelope,
         fields: dict[str, Any],
         caller: Caller | None,
-        batch: Urgencies,
+        urgencies: Urgencies,
     ) -> bool:
         """The case's urgency as dispatch classified it (the SLA clock follows that one)."""
         if env.type == DISPATCHED:
             urgent = bool(fields.get("urgent"))
-            batch.dispatch(env.subject, urgent)
+            urgencies.dispatch(env.subject, urgent)
             return urgent
         if env.type != SLA_CHANGED:
             return False  # only SLA events' duty SMS depend on it
-        known = batch.known.get(env.subject)
+        known = urgencies.known.get(env.subject)
         if known is not None:
             return known
         if caller is not None:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.bulk import insert_rows
+from services.common.bulk import insert_rows, one_of
 from services.common.tables import outbox_table, processed_events_table
 
 metadata = sa.MetaData()
@@ -293,9 +293,7 @@ async def urgencies(session: AsyncSession, case_nos: set[str]) -> dict[str, bool
     if not case_nos:
         return {}
     u = case_urgency.c
-    # One array parameter: the same statement whatever the number of cases.
-    nos = sa.bindparam("nos", sorted(case_nos), sa.ARRAY(sa.String))
-    rows = await session.execute(sa.select(u.case_no, u.urgent).where(u.case_no == sa.any_(nos)))
+    rows = await session.execute(sa.select(u.case_no, u.urgent).where(one_of(u.case_no, case_nos)))
     return {r.case_no: bool(r.urgent) for r in rows}
 
 

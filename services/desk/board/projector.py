@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 
 from services.common.access.casework import place as place  # its home; imported from here too
-from services.common.bulk import insert_rows, notify_all
+from services.common.bulk import insert_rows, notify_all, one_of
 from services.common.jurisdiction import Directory
 from services.common.kafka import PoisonEvent
 from services.desk.board.parts import PART_OPEN, PartChange, fold_parts
@@ -25,6 +25,16 @@ CHANNEL = "minhu_board"
 async def announce(session: Any, payload: dict[str, Any]) -> None:
     """Tell every listening desk process, when this transaction commits."""
     await notify_all(session, CHANNEL, [json.dumps(payload, ensure_ascii=False)])
+
+
+async def _write_marks(session: Any, earned: dict[tuple[str, str, str], datetime]) -> None:
+    """Store marks (case, unit, mark) -> when earned, in one statement; one stored before
+    keeps its time."""
+    if earned:
+        rows = [
+            {"case_no": c, "unit_id": u, "mark": m, "at": at} for (c, u, m), at in earned.items()
+        ]
+        await session.execute(insert_rows(marks, rows).on_conflict_do_nothing())
 
 
 async def _tell(session: Any, batch: Batch | None, payload: dict[str, Any]) -> None:
@@ -75,9 +85,6 @@ def _only_if_newer(values: dict[str, Any], at: datetime) -> None:
         values["placed_at"] = sa.case((fresh, at), else_=c.placed_at)
 
 
-ARRAY_OF_NOS = ARRAY(sa.String)
-
-
 @dataclass
 class Batch:
     """One transaction's folding of many events: the board rows of its cases read and
@@ -98,7 +105,7 @@ class Batch:
         self.units.update(dict.fromkeys(case_nos))
         rows = await session.execute(
             sa.select(cases.c.case_no, cases.c.unit_id)
-            .where(cases.c.case_no == sa.any_(sa.bindparam("nos", sorted(case_nos), ARRAY_OF_NOS)))
+            .where(one_of(cases.c.case_no, case_nos))
             .order_by(cases.c.case_no)
             .with_for_update()
         )
@@ -108,13 +115,8 @@ class Batch:
     async def finish(self, session: Any) -> None:
         """Write the marks earned; tell every listening desk process what moved, when the
         transaction commits."""
-        if self.earned:
-            rows = [
-                {"case_no": c, "unit_id": u, "mark": m, "at": at}
-                for (c, u, m), at in self.earned.items()
-            ]
-            await session.execute(insert_rows(marks, rows).on_conflict_do_nothing())
-            self.earned.clear()
+        await _write_marks(session, self.earned)
+        self.earned.clear()
         await notify_all(session, CHANNEL, [json.dumps(p, ensure_ascii=False) for p in self.told])
         self.told.clear()
 
@@ -254,15 +256,12 @@ class BoardProjector:
                     .returning(cases.c.unit_id)
                 )
             ).scalar_one_or_none()
+        earned = batch.earned if batch is not None else {}
         for unit_id, mark in change.marks:
-            if unit_id and batch is not None:
-                batch.earned.setdefault((case_no, unit_id, mark), at)
-            elif unit_id:
-                await session.execute(
-                    insert(marks)
-                    .values(case_no=case_no, unit_id=unit_id, mark=mark, at=at)
-                    .on_conflict_do_nothing()
-                )
+            if unit_id:
+                earned.setdefault((case_no, unit_id, mark), at)
+        if batch is None:
+            await _write_marks(session, earned)
         return None if held is None else str(held)
 
     async def _apply_part(self, session: Any, case_no: str, part: PartChange, at: datetime) -> str:
