@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -138,6 +139,7 @@ class SlaActivities:
             self.extend_deadline,
             self.callback_window,
             self.publish_event,
+            self.publish_events,
             self.moved_deadlines,
         ]
 
@@ -147,6 +149,20 @@ class SlaActivities:
     @activity.defn(name="publish_event")
     async def publish_event(self, pub: Publication) -> None:
         """Publish one transition; the id derives from workflow id and sequence."""
+        await self.publish_events([pub])
+
+    @activity.defn(name="publish_events")
+    async def publish_events(self, pubs: list[Publication]) -> None:
+        """Publish a step's transitions together, in order: all queued with the producer
+        first, then awaited, so they share its batches."""
+        queued = [await self._queue(pub) for pub in pubs]
+        await asyncio.gather(*(stored for _, stored in queued))
+        for topic, _ in queued:
+            EVENTS_PUBLISHED.labels(topic).inc()
+
+    async def _queue(self, pub: Publication) -> tuple[str, asyncio.Future[object]]:
+        """Hand one publication to the producer: its topic, and a future resolved once
+        Kafka has stored it."""
         kind, payload = build_payload(pub)
         env = events.envelope(
             kind,
@@ -155,10 +171,10 @@ class SlaActivities:
             source=SOURCE,
             event_id=events.derived_event_id(pub.event_id),
         )
-        await self.producer.send_and_wait(
+        stored = await self.producer.send(
             kind.topic,
             value=env.SerializeToString(deterministic=True),
             key=pub.case_no.encode(),
             headers=headers(env),
         )
-        EVENTS_PUBLISHED.labels(kind.topic).inc()
+        return kind.topic, cast("asyncio.Future[object]", stored)

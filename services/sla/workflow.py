@@ -70,7 +70,7 @@ class CaseWorkflow(MoveCommands, MergeCommands, CaseCommands, JointParts):
         self.hold_parts()
         while self.f.state != CLOSED:
             if self._history_too_long():
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                await workflow.wait_condition(self._quiet)
                 workflow.continue_as_new(self._carry_over())
             if self.f.state == AWAITING_ACCEPT:
                 await self._hold("accept", lambda: self.f.state != AWAITING_ACCEPT)
@@ -86,7 +86,7 @@ class CaseWorkflow(MoveCommands, MergeCommands, CaseCommands, JointParts):
                 )
             else:  # resolved: the citizen's callback or a supervisor decides
                 await self._await_callback()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await workflow.wait_condition(self._quiet)
         return self.f.close_reason
 
     def _interrupted(self, moves: int) -> bool:

@@ -60,6 +60,9 @@ PATCHES_IN_FORCE = "patches-in-force"
 PATCH_CLOCK_FROM_DISPATCH = "clock-from-dispatch"
 # 改派 and 上报 after acceptance (services/sla/moves.py) are admitted from this marker on.
 PATCH_CASE_MOVES = "case-moves"
+# A step's publications go out together: they queue in order, and one local activity
+# (publish_events) sends all that are queued at once, beside the step's other activities.
+PATCH_PUBLISH_TOGETHER = "publish-together"
 
 
 def refusing(check: Callable[[], None]) -> None:
@@ -91,6 +94,9 @@ class CaseBase:
         self.joint_parts = False
         self._part_tasks: list[asyncio.Task[None]] = []
         self.case_moves = False
+        self.publish_together = False
+        self._unsent: list[Publication] = []
+        self._sender: asyncio.Task[None] | None = None
 
     @property
     def f(self) -> CaseFile:
@@ -116,6 +122,7 @@ class CaseBase:
         # Patches added since, each with its own marker right after those above.
         self.clock_from_dispatch = workflow.patched(PATCH_CLOCK_FROM_DISPATCH)
         self.case_moves = workflow.patched(PATCH_CASE_MOVES)
+        self.publish_together = workflow.patched(PATCH_PUBLISH_TOGETHER)
 
     def patched(self, patch: str) -> bool:
         """Whether this history follows `patch` (see decide_patches)."""
@@ -309,12 +316,27 @@ class CaseBase:
         # sequence carries over when the workflow continues as new.
         f = self.f
         f.seq += 1
-        await self._run(
-            "publish_event",
-            Publication(
-                event_id=f"{workflow.info().workflow_id}/{f.seq}",
-                case_no=f.case_no,
-                topic=topic,
-                fields=dict(fields),
-            ),
+        pub = Publication(
+            event_id=f"{workflow.info().workflow_id}/{f.seq}",
+            case_no=f.case_no,
+            topic=topic,
+            fields=dict(fields),
         )
+        if not self.publish_together:
+            await self._run("publish_event", pub)
+            return
+        self._unsent.append(pub)
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send_unsent())
+
+    async def _send_unsent(self) -> None:
+        """Send what is queued, in order, one batch at a time, until nothing is left."""
+        while self._unsent:
+            batch, self._unsent = self._unsent, []
+            await self._run("publish_events", batch)
+        self._sender = None
+
+    def _quiet(self) -> bool:
+        """No handler is running and every publication is sent: the run may end or go on
+        as new."""
+        return workflow.all_handlers_finished() and self._sender is None

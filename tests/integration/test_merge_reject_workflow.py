@@ -1,22 +1,15 @@
-"""合并 and 不予受理 on a time-skipping server: a real worker, events caught at the producer."""
+"""合并 and 不予受理 on a time-skipping server: a real worker publishing to Kafka."""
 
 from __future__ import annotations
 
 import random
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from services.common.events import decode
+from services.common.events import Topic
 from services.common.proto_gen.minhu.events.v1 import case_pb2
-from services.sla.activities import SlaActivities
 from services.sla.contracts import (
     CallbackResult,
     CaseStart,
@@ -28,11 +21,10 @@ from services.sla.contracts import (
     TakeFollower,
     workflow_id,
 )
-from services.sla.domain import WorkingCalendar, load_policy
 from services.sla.workflow import CaseWorkflow
-from tests.integration.conftest import DEFAULT_POLICY, TEST_SERVER
+from tests.integration.conftest import SlaHarness
 from tests.integration.test_case_workflow import _record
-from tests.support import eventually
+from tests.support import StackAddresses, eventually, read_topic
 
 LADDER = [
     Rung("village", "U-D01-T01-V01", "柳岸社区居民委员会"),
@@ -43,52 +35,18 @@ LADDER = [
 Handle = WorkflowHandle[CaseWorkflow, str]
 
 
-@dataclass
-class Producer:
-    """Keeps what the publish activity sends, instead of Kafka."""
+async def _closed(stack: StackAddresses, case_no: str) -> list[case_pb2.CaseClosed]:
+    """The case's close-out events on Kafka, once there is one."""
 
-    sent: list[tuple[str, bytes]] = field(default_factory=list)
+    async def found() -> list[case_pb2.CaseClosed] | None:
+        records = await read_topic(stack.kafka, Topic.CLOSED, idle_ms=500)
+        out = [r[1] for r in records if isinstance(r, tuple) and r[0].subject == case_no]
+        return out or None
 
-    async def send_and_wait(self, topic: str, *, value: bytes, **_: Any) -> None:
-        self.sent.append((topic, value))
-
-    def closed(self, case_no: str) -> list[case_pb2.CaseClosed]:
-        out = []
-        for _, value in self.sent:
-            env, msg = decode(value)
-            if env.subject == case_no and isinstance(msg, case_pb2.CaseClosed):
-                out.append(msg)
-        return out
+    return await eventually(found, timeout=15, interval=0.5)
 
 
-@dataclass
-class Harness:
-    env: WorkflowEnvironment
-    queue: str
-    producer: Producer
-
-
-@pytest.fixture
-async def sla() -> AsyncIterator[Harness]:
-    # A busy machine starts the JVM slowly: wait longer than the SDK's 5 s.
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER),
-        test_server_startup_timeout=timedelta(seconds=90),
-    )
-    policy = load_policy(DEFAULT_POLICY)
-    producer = Producer()
-    activities = SlaActivities(policy, WorkingCalendar.from_policy(policy), producer)  # type: ignore[arg-type]
-    queue = f"sla-merge-{uuid.uuid4()}"
-    try:
-        async with Worker(
-            env.client, task_queue=queue, workflows=[CaseWorkflow], activities=activities.all()
-        ):
-            yield Harness(env, queue, producer)
-    finally:
-        await env.shutdown()
-
-
-async def _start(sla: Harness) -> tuple[str, Handle]:
+async def _start(sla: SlaHarness) -> tuple[str, Handle]:
     case_no = f"29991230{random.randrange(10**6):06d}"
     handle = await sla.env.client.start_workflow(
         CaseWorkflow.run,
@@ -100,7 +58,7 @@ async def _start(sla: Harness) -> tuple[str, Handle]:
             ladder=list(LADDER),
         ),
         id=workflow_id(case_no),
-        task_queue=sla.queue,
+        task_queue=sla.task_queue,
     )
 
     async def settled() -> CaseStatus | None:
@@ -111,7 +69,9 @@ async def _start(sla: Harness) -> tuple[str, Handle]:
     return case_no, handle
 
 
-async def test_rejection_closes_the_case_with_the_reason(sla: Harness) -> None:
+async def test_rejection_closes_the_case_with_the_reason(
+    sla: SlaHarness, stack: StackAddresses
+) -> None:
     case_no, handle = await _start(sla)
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(CaseWorkflow.reject, RejectCommand("paidan", "other", " "))
@@ -122,13 +82,15 @@ async def test_rejection_closes_the_case_with_the_reason(sla: Harness) -> None:
     )
     assert status.state == "closed" and status.close_reason == "rejected"
     assert await handle.result() == "rejected"
-    (closed,) = sla.producer.closed(case_no)
+    (closed,) = await _closed(stack, case_no)
     assert closed.reason == "rejected" and closed.reject_reason == "litigation"
     assert closed.note.startswith("涉诉涉法（已向法院起诉）；建议")
     _record("rejected_after_dispatch", await handle.fetch_history())
 
 
-async def test_followers_stop_their_deadlines_and_close_with_the_lead(sla: Harness) -> None:
+async def test_followers_stop_their_deadlines_and_close_with_the_lead(
+    sla: SlaHarness, stack: StackAddresses
+) -> None:
     lead_no, lead = await _start(sla)
     follower_no, follower = await _start(sla)
     await lead.execute_update(CaseWorkflow.take_follower, TakeFollower("paidan", follower_no))
@@ -152,14 +114,16 @@ async def test_followers_stop_their_deadlines_and_close_with_the_lead(sla: Harne
     await lead.execute_update(CaseWorkflow.callback, CallbackResult("回访员", satisfied=True))
     assert await lead.result() == "callback_satisfied"
     assert await follower.result() == "merged"
-    (closed,) = sla.producer.closed(follower_no)
+    (closed,) = await _closed(stack, follower_no)
     assert closed.lead_case_no == lead_no and closed.resolution == "路灯已更换"
     assert closed.note == f"随主办工单 {lead_no} 办结：路灯已更换"
     _record("merged_lead", await lead.fetch_history())
     _record("merged_follower", await follower.fetch_history())
 
 
-async def test_a_lead_is_not_rejected_and_a_taken_follower_closes_with_it(sla: Harness) -> None:
+async def test_a_lead_is_not_rejected_and_a_taken_follower_closes_with_it(
+    sla: SlaHarness, stack: StackAddresses
+) -> None:
     lead_no, lead = await _start(sla)
     follower_no, follower = await _start(sla)
     # The lead took the follower, whose own follow never came: it closes with the lead all
@@ -172,5 +136,5 @@ async def test_a_lead_is_not_rejected_and_a_taken_follower_closes_with_it(sla: H
     assert await follower.result() == "merged"
     status: CaseStatus = await follower.query(CaseWorkflow.status)
     assert status.lead == lead_no and status.close_reason == "merged"
-    (closed,) = sla.producer.closed(follower_no)
+    (closed,) = await _closed(stack, follower_no)
     assert closed.resolution == "已协调解决"
