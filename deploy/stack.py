@@ -36,8 +36,11 @@ from profiles import (
 )
 from servers import Servers
 
-# Niceness of the processes that work off Kafka (dispatch, notify, sla's workers).
+# Niceness of the processes that work off Kafka (dispatch, notify, the desk, intake's
+# follower), and of sla's Temporal workers: above the consumers, since the workflows hold
+# the citizens' deadlines while the consumers' read sides can wait.
 CONSUMER_NICE = int(os.environ.get("MINHU_CONSUMER_NICE", "5"))
+WORKER_NICE = int(os.environ.get("MINHU_WORKER_NICE", "2"))
 # How much longer than usual each process may take to become ready (a loaded machine).
 TIMEOUT_SCALE = float(os.environ.get("MINHU_STACK_TIMEOUT_SCALE", "1"))
 
@@ -222,7 +225,7 @@ class Stack(Servers):
             lambda: port_open(port),
             port,
             env=env,
-            nice=CONSUMER_NICE,
+            nice=WORKER_NICE,
             live=lambda: True,  # it serves metrics only once connected; running is enough
         )
 
