@@ -243,6 +243,18 @@ async def read_topic(bootstrap: str, topic: str, *, idle_ms: int = 1500) -> list
 DRILL_POLICY = os.path.join(ROOT, "deploy", "sla", "drill.yaml")
 
 
+async def case_events(
+    bootstrap: str, topic: str, case_no: str, *, idle_ms: int = 1500
+) -> list[tuple[Any, Any]]:
+    """A case's events on a topic from the beginning, in order, as (envelope, payload);
+    records that do not decode (other tests' dead letters) are left out."""
+    return [
+        r
+        for r in await read_topic(bootstrap, topic, idle_ms=idle_ms)
+        if isinstance(r, tuple) and r[0].subject == case_no
+    ]
+
+
 async def stack_command(*args: str, env: dict[str, str] | None = None) -> None:
     """Run `deploy/stack.py` on this profile (e.g. "restart", "sla"); fail the test if it fails."""
     proc = await asyncio.to_thread(

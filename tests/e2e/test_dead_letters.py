@@ -22,6 +22,7 @@ from tests.support import (
     AS_INTAKE,
     ROOT,
     StackAddresses,
+    case_events,
     eventually,
     get_json,
     new_case,
@@ -142,9 +143,7 @@ async def test_a_dead_letter_replayed_twice_is_applied_once(
         timeout=60,
     )
     await asyncio.sleep(3.0)  # let the second replay reach every consumer too
-    dispatched = [
-        env for env, _ in await read_topic(stack.kafka, Topic.DISPATCHED) if env.subject == case_no
-    ]
+    dispatched = await case_events(stack.kafka, Topic.DISPATCHED, case_no)
     assert len(dispatched) == 1
     notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE)
     receipts = [n for n in notes or [] if n["template"] == "citizen_received"]

@@ -16,10 +16,10 @@ from tests.support import (
     AS_INTAKE,
     SERVICE_HEADERS,
     StackAddresses,
+    case_events,
     eventually,
     get_json,
     new_case,
-    read_topic,
 )
 
 SMSGW = os.environ.get("MINHU_NOTIFY_SMS_GATEWAY_URL", "")
@@ -40,8 +40,7 @@ async def test_citizen_gets_one_receipt_sms_even_when_the_event_is_redelivered(
     assert len(first) == 1 and case_no in str(first[0]["text"])
     assert first[0]["template_id"] == "MINHU_0001"
 
-    records = await read_topic(stack.kafka, Topic.RECEIVED)
-    original = next(r[0] for r in records if isinstance(r, tuple) and r[0].subject == case_no)
+    original = next(env for env, _ in await case_events(stack.kafka, Topic.RECEIVED, case_no))
     producer = AIOKafkaProducer(bootstrap_servers=stack.kafka)
     await producer.start()
     try:

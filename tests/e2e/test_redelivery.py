@@ -13,6 +13,7 @@ from services.common.kafka import dead_letter_topic
 from tests.support import (
     AS_INTAKE,
     StackAddresses,
+    case_events,
     eventually,
     get_json,
     new_case,
@@ -36,15 +37,11 @@ async def test_redelivered_event_changes_nothing(
     await eventually(
         lambda: get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE)
     )
-    original = next(
-        env for env, _ in await read_topic(stack.kafka, Topic.RECEIVED) if env.subject == case_no
-    )
+    original = next(env for env, _ in await case_events(stack.kafka, Topic.RECEIVED, case_no))
     # The same envelope again, as a crashed relay would republish it.
     await _send(stack.kafka, Topic.RECEIVED, original.SerializeToString(), case_no.encode())
     await asyncio.sleep(2.0)
-    dispatched = [
-        env for env, _ in await read_topic(stack.kafka, Topic.DISPATCHED) if env.subject == case_no
-    ]
+    dispatched = await case_events(stack.kafka, Topic.DISPATCHED, case_no)
     assert len(dispatched) == 1
     notes = await get_json(http, f"{stack.notify}/v1/cases/{case_no}/notifications", AS_INTAKE)
     # One handler notice and one citizen receipt SMS, each once.

@@ -16,10 +16,10 @@ from tests.support import (
     DRILL_POLICY,
     RUN_DIR,
     StackAddresses,
+    case_events,
     eventually,
     get_json,
     new_case,
-    read_topic,
     stack_command,
 )
 
@@ -38,9 +38,7 @@ async def test_unaccepted_case_escalates_village_township_district(
     assert [e["tier"] for e in status["escalations"]] == ["township", "district"]
 
     kinds = [
-        (p.kind, p.tier)
-        for env, p in await read_topic(stack.kafka, Topic.SLA, idle_ms=800)
-        if env.subject == case_no
+        (p.kind, p.tier) for _, p in await case_events(stack.kafka, Topic.SLA, case_no, idle_ms=800)
     ]
     assert ("escalated", "township") in kinds and ("escalated", "district") in kinds
     assert kinds.index(("breached", "village")) < kinds.index(("escalated", "township"))

@@ -23,7 +23,7 @@ from services.sla.contracts import (
 )
 from services.sla.workflow import CaseWorkflow
 from tests.integration.conftest import SlaHarness
-from tests.support import ROOT, StackAddresses, eventually, read_topic
+from tests.support import ROOT, StackAddresses, case_events, eventually
 
 HISTORIES = Path(ROOT) / "tests" / "workflow_histories"
 LADDER = [
@@ -104,11 +104,7 @@ async def test_unaccepted_case_climbs_the_ladder_to_supervision(
     assert status.light == "red"
 
     async def sla_kinds() -> list[str] | None:
-        kinds = [
-            p.kind
-            for env, p in await read_topic(stack.kafka, Topic.SLA, idle_ms=500)
-            if env.subject == case_no
-        ]
+        kinds = [p.kind for _, p in await case_events(stack.kafka, Topic.SLA, case_no, idle_ms=500)]
         return kinds if "supervised" in kinds else None
 
     kinds = await eventually(sla_kinds, timeout=15, interval=0.5)

@@ -22,7 +22,7 @@ from services.sla.contracts import (
 from services.sla.workflow import CaseWorkflow
 from tests.integration.conftest import SlaHarness
 from tests.integration.test_case_workflow import _case_no, _record, _start, _status
-from tests.support import StackAddresses, eventually, read_topic
+from tests.support import StackAddresses, case_events, eventually
 
 LEAD = [
     Rung("district", "U-D01-ZJJ", "明湖区住房和城乡建设局"),
@@ -126,8 +126,7 @@ async def test_a_late_co_unit_escalates_and_holds_the_lead_until_it_reports(
     async def part_kinds() -> list[tuple[str, str]] | None:
         seen = [
             (p.kind, p.part_unit_id)
-            for env, p in await read_topic(stack.kafka, Topic.SLA, idle_ms=500)
-            if env.subject == case_no
+            for _, p in await case_events(stack.kafka, Topic.SLA, case_no, idle_ms=500)
         ]
         return seen if ("part_escalated", BUREAU) in seen else None
 

@@ -24,7 +24,7 @@ from services.sla.contracts import (
 from services.sla.workflow import CaseWorkflow
 from tests.integration.conftest import SlaHarness
 from tests.integration.test_case_workflow import _record
-from tests.support import StackAddresses, eventually, read_topic
+from tests.support import StackAddresses, case_events, eventually
 
 LADDER = [
     Rung("village", "U-D01-T01-V01", "柳岸社区居民委员会"),
@@ -39,8 +39,7 @@ async def _closed(stack: StackAddresses, case_no: str) -> list[case_pb2.CaseClos
     """The case's close-out events on Kafka, once there is one."""
 
     async def found() -> list[case_pb2.CaseClosed] | None:
-        records = await read_topic(stack.kafka, Topic.CLOSED, idle_ms=500)
-        out = [r[1] for r in records if isinstance(r, tuple) and r[0].subject == case_no]
+        out = [m for _, m in await case_events(stack.kafka, Topic.CLOSED, case_no, idle_ms=500)]
         return out or None
 
     return await eventually(found, timeout=15, interval=0.5)
