@@ -151,9 +151,10 @@ def test_a_unit_keeps_its_own_knowledge_entry(page: Page, stack: StackAddresses)
     page.fill("#k-body", "本社区60周岁以上老人可持身份证到社区服务中心登记，在助餐点享受优惠就餐。")
     page.fill("#k-topic", "民政")
     page.click("#entry-save")
-    expect(page.locator("#entry-msg")).to_contain_text("已保存（第 1 版）", timeout=10_000)
-    expect(page.locator("#entries")).to_contain_text(title)
+    expect(page.locator("#entries")).to_contain_text(title, timeout=10_000)
     expect(page.locator("#entry-history")).to_contain_text("新增：liuan")
+    # The confirmation outlasts the reload of the list and of the saved entry.
+    expect(page.locator("#entry-msg")).to_contain_text("已保存（第 1 版）")
     shot(page, "8-knowledge-entry")
     # Another unit's entry is refused, in Chinese.
     page.click("#entry-new")

@@ -36,7 +36,10 @@ async function loadList() {
     const li = el("li", "kb-item");
     const open = el("button", "link kb-open", entry.title);
     open.type = "button";
-    open.addEventListener("click", () => edit(entry.entry_id));
+    open.addEventListener("click", () => {
+      $("entry-msg").textContent = "";
+      edit(entry.entry_id);
+    });
     const until = entry.valid_until ? `至 ${entry.valid_until}` : "长期有效";
     li.append(open, el("span", "kb-meta",
       ` · ${entry.topic} · ${entry.source_unit_name} · ${entry.valid_from} ${until}` +
@@ -54,7 +57,6 @@ async function edit(entryId) {
   $("entry-history").replaceChildren(...body.history.map((h) => el("li", "",
     `${h.at.slice(0, 16).replace("T", " ")} 第 ${h.version} 版 ${h.action === "created" ? "新增" : "修改"}：` +
     `${h.by_username}（${h.by_unit || "—"}）`)));
-  $("entry-msg").textContent = "";
 }
 
 function blank() {
@@ -62,6 +64,7 @@ function blank() {
   $("k-entry_id").value = "";
   $("edit-h").textContent = "新增条目";
   $("entry-history").replaceChildren();
+  $("entry-msg").textContent = "";
   if (me) $("k-source_unit_id").value = me.unit_id;
   $("k-valid_from").value = new Date().toISOString().slice(0, 10);
 }
