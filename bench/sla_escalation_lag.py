@@ -1,10 +1,11 @@
 """Escalation lag at scale: how late each accept breach is announced after its deadline.
 
-Announces N drill dispatches (simple, village tier) whose accept deadlines, under the drill
-policy (accept within 20 s), fall due evenly within one window; sla's consumer starts their
-workflows; prints p50/p99/max of breach publish time minus deadline. 10,000 cases in one
-minute by default (as `make bench` runs it, bench/harness/escalation.py); --quick: 1,000.
-    MINHU_SLA_POLICY=deploy/sla/drill.yaml .venv/bin/python deploy/stack.py --profile test-9 up
+Restarts the running stack's sla processes with the burst policy (the drill policy with an
+hour to accept simple cases, bench/harness/escalation.py), announces N dispatches (simple,
+village tier) dated so that their accept deadlines fall due evenly within one window, and
+prints p50/p99/max of breach publish time minus deadline. 10,000 cases in one minute by
+default (as `make bench` runs it); --quick: 1,000.
+    .venv/bin/python deploy/stack.py --profile test-9 up
     eval "$(.venv/bin/python deploy/stack.py --profile test-9 env)"
     .venv/bin/python bench/sla_escalation_lag.py [--quick | --cases N --window S]
 """
@@ -27,6 +28,7 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     parser.add_argument("--cases", type=int, help="10,000 (1,000 with --quick)")
     parser.add_argument("--window", type=float, default=60.0)
+    parser.add_argument("--profile", default=os.environ.get("MINHU_PROFILE", "test-9"))
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument(
         "--start-rate",
@@ -37,6 +39,7 @@ async def main() -> None:
     args = parser.parse_args()
     cases = args.cases or (1000 if args.quick else 10000)
     kafka = os.environ.get("MINHU_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    escalation.restart_sla_with_burst_policy(args.profile)
     r = await escalation.run(
         kafka, cases, window=args.window, start_rate=args.start_rate, timeout=args.timeout
     )

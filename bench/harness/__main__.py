@@ -31,7 +31,6 @@ from bench.harness.statements import Statements
 FULL_RATES = (10, 25, 50, 75, 100, 125, 150, 200, 250, 300)
 QUICK_RATES = (10, 25, 50, 100, 150)
 IDLE_SECONDS = 15.0
-DRILL = ROOT / "deploy" / "sla" / "drill.yaml"
 
 
 def _intake_key() -> dict[str, str]:
@@ -64,16 +63,6 @@ def _others(quick: bool) -> list[tuple[str, list[str]]]:
         # A million synthetic cases in a database of their own: about half an hour to load.
         ("desk_search", ["--rows", "1000000"]),
     ]
-
-
-def _stack(profile: str, command: str, names: list[str], env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, str(ROOT / "deploy" / "stack.py"), "--profile", profile, command, *names],
-        check=True,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-    )
 
 
 async def main() -> int:
@@ -244,10 +233,9 @@ async def main() -> int:
 
         begin("escalation at scale")
         if "escalation" not in args.skip:
-            t = progress.add_task("sla restarts with the drill policy", total=100)
-            names = [n for n in stack_pids(run_dir) if n.startswith("sla")]
-            _stack(args.profile, "restart", names, {"MINHU_SLA_POLICY": str(DRILL)})
-            progress.update(t, description=f"{esc_cases} drill cases due together")
+            t = progress.add_task("sla restarts with the burst policy", total=100)
+            escalation.restart_sla_with_burst_policy(args.profile)
+            progress.update(t, description=f"{esc_cases} cases due together")
             e = await escalation.run(
                 kafka,
                 esc_cases,

@@ -132,7 +132,7 @@ def markdown(result: dict[str, Any]) -> str:
     if result.get("escalation"):
         e = result["escalation"]
         out.append(
-            f"- escalation: {e['cases']} drill cases due within {e['window_s']:.0f} s: "
+            f"- escalation: {e['cases']} cases due within {e['window_s']:.0f} s: "
             f"breach-to-announcement lag p50 {e['p50_s']:.2f} s, p99 {e['p99_s']:.2f} s, "
             f"max {e['max_s']:.2f} s ({e['breaches']} breaches seen; all workflows running "
             f"{e['started_in_s']:.0f} s after the dispatches)"
