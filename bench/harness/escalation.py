@@ -42,6 +42,7 @@ from services.common.proto_gen.minhu.events.v1 import case_pb2
 # window must end before the yellow: the cases start yellow and only the breaches burst.
 ACCEPT = timedelta(hours=1)
 YELLOW_RATIO = 0.5
+DRILL = ROOT / "deploy" / "sla" / "drill.yaml"  # the policy the burst policy is made from
 LADDER = (
     ("village", "U-D01-T01-V01", "柳岸社区居民委员会"),
     ("township", "U-D01-T01", "湖滨街道办事处"),
@@ -111,7 +112,7 @@ def restart_sla_with_burst_policy(profile: str) -> Path:
     """Write the burst policy under the profile's folder and restart sla's processes with it
     (the API, whose consumer starts the workflows, and every worker); the policy's path."""
     var = ROOT / "var" / profile
-    policy = burst_policy(ROOT / "deploy" / "sla" / "drill.yaml", var / "escalation-policy.yaml")
+    policy = burst_policy(DRILL, var / "escalation-policy.yaml")
     names = [name for name in stack_pids(var / "run") if name.startswith("sla")]
     stack = [sys.executable, str(ROOT / "deploy" / "stack.py"), "--profile", profile]
     subprocess.run(
@@ -127,8 +128,8 @@ def restart_sla_with_burst_policy(profile: str) -> Path:
 def dispatch_times(n: int, now: datetime, lead: float, window: float) -> list[datetime]:
     """When each of n cases is said to be dispatched: in the past, so that their accept
     deadlines (ACCEPT later) are spread over `window` seconds from `lead` seconds after now."""
-    if lead + window >= ACCEPT.total_seconds() * YELLOW_RATIO:
-        limit = ACCEPT.total_seconds() * YELLOW_RATIO
+    limit = ACCEPT.total_seconds() * YELLOW_RATIO
+    if lead + window >= limit:
         raise ValueError(f"lead + window must stay under {limit:.0f} s (got {lead + window:.0f})")
     first_due = now + timedelta(seconds=lead)
     return [first_due + timedelta(seconds=window * i / n) - ACCEPT for i in range(n)]

@@ -8,12 +8,12 @@ import pytest
 
 from bench.harness.escalation import (
     ACCEPT,
+    DRILL,
     YELLOW_RATIO,
     EscalationResult,
     burst_policy,
     dispatch_times,
 )
-from bench.harness.messages import ROOT
 from services.sla.domain.policy import Duration, load_policy
 
 
@@ -53,9 +53,9 @@ def test_a_lead_past_the_yellow_is_refused() -> None:
 
 
 def test_the_burst_policy_is_the_drill_policy_with_an_hour_to_accept(tmp_path: Path) -> None:
-    written = burst_policy(ROOT / "deploy" / "sla" / "drill.yaml", tmp_path / "burst.yaml")
+    written = burst_policy(DRILL, tmp_path / "burst.yaml")
     policy = load_policy(written)
-    drill = load_policy(ROOT / "deploy" / "sla" / "drill.yaml")
+    drill = load_policy(DRILL)
     simple = policy.difficulties["simple"]
     assert simple.accept == Duration(int(ACCEPT.total_seconds()), "seconds")
     assert policy.yellow_ratio == YELLOW_RATIO
